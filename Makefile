@@ -1,0 +1,61 @@
+# Lehuo: `make run` to try it, `make test` to check it. See README.md.
+PYTHON ?= python3
+VENV := .venv
+PY := $(VENV)/bin/python
+HOST ?= 127.0.0.1
+PORT ?= 8000
+PG_URL ?= postgres://postgres@127.0.0.1:5432/lehuo
+# make run is a development server on loopback: DEBUG on, development keys (never real data).
+DEV_ENV := DEBUG=1 ALLOWED_HOSTS=127.0.0.1,localhost
+
+.PHONY: install run demo test test-sqlite test-postgres lint bench deploy-check clean
+
+$(VENV)/.installed: pyproject.toml package.json
+	@command -v $(PYTHON) >/dev/null || { echo "Python 3.11+ is needed ($(PYTHON) not found)"; exit 1; }
+	$(PYTHON) -m venv $(VENV)
+	$(PY) -m pip install -q --upgrade pip
+	$(PY) -m pip install -q -e '.[dev]'
+	@command -v npm >/dev/null || { echo "npm is needed to install front-end assets (Debian: apt-get install npm)"; exit 1; }
+	npm install --no-audit --no-fund --silent
+	./scripts/system-deps.sh
+	touch $@
+
+install: $(VENV)/.installed
+
+run: install
+	mkdir -p var
+	$(DEV_ENV) $(PY) -m lehuo migrate --noinput -v0
+	$(DEV_ENV) $(PY) -m lehuo demo
+	@echo ""
+	@echo "Lehuo is running at http://$(HOST):$(PORT)/  (API docs: http://$(HOST):$(PORT)/api/v1/docs)"
+	@echo "Stop with Ctrl-C."
+	@$(DEV_ENV) $(PY) -m lehuo db_worker --interval 1 >var/worker.log 2>&1 & \
+	  WORKER=$$!; trap "kill $$WORKER 2>/dev/null" EXIT INT TERM; \
+	  $(DEV_ENV) $(PY) -m lehuo runserver --noreload $(HOST):$(PORT)
+
+demo: install
+	$(DEV_ENV) $(PY) -m lehuo migrate --noinput -v0
+	$(DEV_ENV) $(PY) -m lehuo demo
+
+test: install
+	$(DEV_ENV) $(PY) -m lehuo makemigrations --check --dry-run >/dev/null || { echo "models changed without a migration"; exit 1; }
+	$(MAKE) --no-print-directory test-sqlite
+	@if [ -n "$$TEST_DATABASE_URL" ] || $(PY) scripts/pg_ready.py "$(PG_URL)"; then \
+	  $(MAKE) --no-print-directory test-postgres; \
+	else echo "PostgreSQL not reachable on 127.0.0.1:5432 and TEST_DATABASE_URL unset: PostgreSQL run skipped"; fi
+
+test-sqlite: install
+	$(PY) -m pytest -q $(PYTEST_ARGS)
+
+test-postgres: install
+	TEST_DATABASE_URL="$${TEST_DATABASE_URL:-$(PG_URL)}" $(PY) -m pytest -q -m "not browser" $(PYTEST_ARGS)
+
+lint: install
+	$(VENV)/bin/ruff check .
+	$(VENV)/bin/mypy lehuo/*/services.py
+
+bench: install
+	@for f in bench/*.py; do echo "== $$f"; $(PY) $$f || exit 1; done
+
+clean:
+	rm -rf $(VENV) node_modules staticfiles var

@@ -1,0 +1,193 @@
+"""Shared fixtures: the town, its neighbourhoods, and the named personas (STYLE.md point 7).
+
+Personas: ``town_admin``, ``sw_lv11`` (social worker of 绿十一), ``sw_hj9`` (虹九),
+``instructor``, ``site_head``, ``blood_staff`` (programme staff), ``editor``, ``viewer``,
+``parent`` (a resident with a Person record), ``outsider`` (logged in, no role).
+"""
+
+import datetime as dt
+import itertools
+import json
+import random
+
+import pytest
+from django.contrib.auth import get_user_model
+from django.test import Client
+
+from lehuo.api.auth import create_token
+from lehuo.core import services
+from lehuo.core.demo import make_id_number, make_name
+from lehuo.core.models import (
+    EDITOR,
+    PROGRAMME_STAFF,
+    SOCIAL_WORKER,
+    TOWN_ADMIN,
+    VIEWER,
+    Membership,
+    Neighbourhood,
+    Tag,
+    Town,
+)
+
+TAG_NAMES = ["党员", "学生", "居民", "残疾人", "社工", "志愿者", "五老"]
+
+
+@pytest.fixture
+def town(db):
+    town = Town.objects.create(code="310105013", name="新泾镇")
+    for i, name in enumerate(TAG_NAMES):
+        Tag.objects.create(town=town, name=name, order=i)
+    return town
+
+
+@pytest.fixture
+def lv11(town):
+    return Neighbourhood.objects.create(town=town, code="lv11", name="绿十一")
+
+
+@pytest.fixture
+def hj9(town):
+    return Neighbourhood.objects.create(town=town, code="hj9", name="虹九")
+
+
+@pytest.fixture
+def tsxc(town):
+    return Neighbourhood.objects.create(town=town, code="tsxc", name="天山星城")
+
+
+def _user(username, town, role=None, neighbourhoods=()):
+    user = get_user_model().objects.create_user(username=username, password="pw-" + username)
+    if role:
+        m = Membership.objects.create(user=user, town=town, role=role)
+        if neighbourhoods:
+            m.neighbourhoods.set(neighbourhoods)
+    return user
+
+
+@pytest.fixture
+def town_admin(town):
+    return _user("admin", town, TOWN_ADMIN)
+
+
+@pytest.fixture
+def sw_lv11(town, lv11):
+    return _user("sw_lv11", town, SOCIAL_WORKER, [lv11])
+
+
+@pytest.fixture
+def sw_hj9(town, hj9):
+    return _user("sw_hj9", town, SOCIAL_WORKER, [hj9])
+
+
+@pytest.fixture
+def instructor(town):
+    return _user("instructor", town, PROGRAMME_STAFF)
+
+
+@pytest.fixture
+def site_head(town):
+    return _user("site_head", town, PROGRAMME_STAFF)
+
+
+@pytest.fixture
+def blood_staff(town):
+    return _user("blood_staff", town, PROGRAMME_STAFF)
+
+
+@pytest.fixture
+def editor(town):
+    return _user("editor", town, EDITOR)
+
+
+@pytest.fixture
+def viewer(town):
+    return _user("viewer", town, VIEWER)
+
+
+@pytest.fixture
+def outsider(town):
+    return _user("outsider", town)
+
+
+@pytest.fixture
+def parent(town, lv11, town_admin):
+    user = _user("parent", town)
+    person = make_person_in(town, lv11, town_admin, age=35, sex="F", name="王丽华")
+    person.account = user
+    person.save(update_fields=["account"])
+    return user
+
+
+_counter = itertools.count(1)
+
+
+def make_person_in(town, neighbourhood, actor, *, age: int = 40, sex: str = "M", name: str | None = None,
+                   tags=(), on: dt.date | None = None, phone: str | None = None, **extra):
+    """A valid person (ID number derived from age and sex), created through the service."""
+    on = on or dt.date.today()
+    n = next(_counter)
+    rng = random.Random(n)
+    birth = dt.date(on.year - age, 1, 1) + dt.timedelta(days=n % 300)
+    if birth > on.replace(year=on.year - age):
+        birth = birth.replace(year=birth.year - 1)
+    return services.create_person(
+        actor, town, name=name or make_name(rng), neighbourhood=neighbourhood,
+        id_number=make_id_number(rng, birth, sex),
+        phone=phone if phone is not None else f"139{n:08d}", tags=tags, **extra,
+    )
+
+
+@pytest.fixture
+def make_person(town, lv11, town_admin):
+    def factory(neighbourhood=None, **kwargs):
+        return make_person_in(town, neighbourhood or lv11, town_admin, **kwargs)
+
+    return factory
+
+
+class ApiClient:
+    """JSON calls with ``Authorization: Bearer``; ``.get/.post/.patch/.put`` return the response."""
+
+    def __init__(self, user):
+        self.client = Client()
+        self.token = create_token(user) if user is not None else None
+
+    def _headers(self, headers):
+        h = {"HTTP_AUTHORIZATION": f"Bearer {self.token}"} if self.token else {}
+        for key, value in (headers or {}).items():
+            h["HTTP_" + key.upper().replace("-", "_")] = value
+        return h
+
+    def get(self, path, data=None, headers=None):
+        return self.client.get(path, data or {}, **self._headers(headers))
+
+    def _send(self, method, path, body, headers):
+        payload = body if isinstance(body, (str, bytes)) else json.dumps(body, default=str)
+        return getattr(self.client, method)(path, payload, content_type="application/json", **self._headers(headers))
+
+    def post(self, path, body=None, headers=None):
+        return self._send("post", path, body if body is not None else {}, headers)
+
+    def patch(self, path, body=None, headers=None):
+        return self._send("patch", path, body or {}, headers)
+
+    def put(self, path, body=None, headers=None):
+        return self._send("put", path, body if body is not None else {}, headers)
+
+
+@pytest.fixture
+def api():
+    """``api(user)`` gives an ApiClient authenticated as ``user`` (None: anonymous)."""
+    return ApiClient
+
+
+@pytest.fixture
+def login():
+    """``login(user)`` gives a Django test Client logged in as ``user``."""
+
+    def factory(user):
+        c = Client()
+        c.force_login(user)
+        return c
+
+    return factory

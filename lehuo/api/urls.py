@@ -1,0 +1,78 @@
+"""The v1 API: each app keeps its own ``api.py`` router; this module only wires them."""
+
+import logging
+
+from django.http import Http404
+from ninja import NinjaAPI
+from ninja.errors import AuthenticationError, HttpError, ValidationError
+
+from lehuo.core.errors import ServiceError
+
+from .auth import api_auth
+
+logger = logging.getLogger("lehuo.api")
+
+api = NinjaAPI(
+    title="Lehuo 乐活 API",
+    version="1",
+    urls_namespace="api-v1",
+    auth=api_auth,
+    description="社区事务平台 API。Authorization: Bearer <token>（python -m lehuo create_token USER）。",
+)
+
+
+def _field_errors(exc: ServiceError) -> list[dict]:
+    return [{"loc": [e["field"]] if e.get("field") else [], "msg": e["message"]} for e in exc.errors]
+
+
+@api.exception_handler(ServiceError)
+def service_error(request, exc: ServiceError):
+    body = {"detail": _field_errors(exc), "message": exc.message}
+    if exc.code:
+        body["code"] = exc.code
+    status = exc.status
+    if exc.code == "forbidden":
+        status = 403
+    return api.create_response(request, body, status=status)
+
+
+@api.exception_handler(ValidationError)
+def validation_error(request, exc: ValidationError):
+    detail = []
+    for err in exc.errors:
+        loc = [str(p) for p in err.get("loc", []) if p not in ("body", "payload", "query", "path")]
+        detail.append({"loc": loc, "msg": err.get("msg", "输入不正确"), "type": err.get("type", "")})
+    message = "；".join(f"{'.'.join(d['loc']) or '请求'}: {d['msg']}" for d in detail)[:500]
+    return api.create_response(request, {"detail": detail, "message": message}, status=422)
+
+
+@api.exception_handler(Http404)
+def not_found(request, exc):
+    return api.create_response(request, {"detail": [], "message": "记录不存在或无权访问"}, status=404)
+
+
+@api.exception_handler(AuthenticationError)
+def unauthenticated(request, exc):
+    return api.create_response(request, {"detail": [], "message": "未登录或令牌无效"}, status=401)
+
+
+@api.exception_handler(HttpError)
+def http_error(request, exc: HttpError):
+    return api.create_response(request, {"detail": [], "message": str(exc)}, status=exc.status_code)
+
+
+def _add_routers() -> None:
+    from lehuo.blood.api import router as blood
+    from lehuo.core.api import router as core
+    from lehuo.daycare.api import router as daycare
+    from lehuo.donations.api import router as donations
+    from lehuo.newsletter.api import router as newsletter
+    from lehuo.training.api import router as training
+    from lehuo.visits.api import router as visits
+
+    for router in (core, training, donations, blood, daycare, visits, newsletter):
+        api.add_router("", router)
+
+
+_add_routers()
+urlpatterns = api.urls

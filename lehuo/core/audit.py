@@ -1,0 +1,64 @@
+"""``log_action()``: the one way to write the audit log (pretix LoggingMixin style)."""
+
+import datetime as dt
+import decimal
+
+from django.contrib.contenttypes.models import ContentType
+from django.db import models
+
+from .models import AuditLog
+
+# Fields whose values never enter the log in clear.
+MASKED_FIELDS = {"id_number", "phone", "contact_phone", "guardian_phone", "relative_phones"}
+
+
+def _jsonable(value):
+    if isinstance(value, (dt.date, dt.datetime)):
+        return value.isoformat()
+    if isinstance(value, decimal.Decimal):
+        return str(value)
+    if isinstance(value, models.Model):
+        return value.pk
+    if isinstance(value, (list, tuple, set)):
+        return [_jsonable(v) for v in value]
+    if isinstance(value, dict):
+        return {k: _jsonable(v) for k, v in value.items()}
+    return value
+
+
+def scrub(data: dict) -> dict:
+    from .identity import mask_id_number, mask_phone
+
+    out = {}
+    for key, value in (data or {}).items():
+        if key in MASKED_FIELDS and value:
+            out[key] = mask_id_number(value) if key == "id_number" else mask_phone(str(value))
+        elif isinstance(value, dict):
+            out[key] = scrub(value)
+        else:
+            out[key] = _jsonable(value)
+    return out
+
+
+def snapshot(obj: models.Model, fields: list[str] | None = None) -> dict:
+    """The concrete field values of ``obj``, ready for before/after."""
+    data = {}
+    for field in obj._meta.concrete_fields:
+        if fields and field.name not in fields:
+            continue
+        data[field.name] = getattr(obj, field.attname)
+    return scrub(data)
+
+
+def log_action(actor, action: str, obj: models.Model | None = None, data: dict | None = None) -> AuditLog:
+    """Record that ``actor`` did ``action`` (dotted, e.g. ``person.reveal``) to ``obj``."""
+    user = actor if getattr(actor, "is_authenticated", False) else None
+    return AuditLog.objects.create(
+        actor=user,
+        actor_name=getattr(user, "username", "") if user else "system",
+        action=action,
+        content_type=ContentType.objects.get_for_model(obj) if obj is not None else None,
+        object_id=str(obj.pk) if obj is not None else "",
+        object_repr=str(obj)[:200] if obj is not None else "",
+        data=scrub(data or {}),
+    )

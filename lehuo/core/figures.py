@@ -1,0 +1,57 @@
+"""Live figures for the newsletter: ``[[app:record:measure]]`` tokens.
+
+Each app registers a resolver in its ``AppConfig.ready()``::
+
+    figures.register("donations", resolve)   # resolve(record_key, measure) -> value
+
+A resolver raises ``FigureError`` with a message for an unknown record or measure.
+Values are ints, Decimals or short strings; ``measure`` may be dotted
+(``by_tag.党员.people``) to reach into a nested stats dict.
+"""
+
+from collections.abc import Callable
+from decimal import Decimal
+
+
+class FigureError(LookupError):
+    pass
+
+
+_resolvers: dict[str, Callable[[str, str], object]] = {}
+
+
+def register(prefix: str, resolver: Callable[[str, str], object]) -> None:
+    _resolvers[prefix] = resolver
+
+
+def prefixes() -> list[str]:
+    return sorted(_resolvers)
+
+
+def resolve(token: str):
+    parts = token.split(":", 2)
+    if len(parts) != 3 or not all(parts):
+        raise FigureError(f"数据标记格式应为 [[模块:记录:指标]]：{token}")
+    prefix, record, measure = parts
+    if prefix not in _resolvers:
+        raise FigureError(f"未知模块“{prefix}”（可用：{'、'.join(prefixes())}）")
+    return _resolvers[prefix](record, measure)
+
+
+def dig(stats: dict, measure: str):
+    """Follow a dotted path through a stats dict; FigureError names the missing part."""
+    value = stats
+    for part in measure.split("."):
+        if isinstance(value, dict) and part in value:
+            value = value[part]
+        else:
+            raise FigureError(f"未知指标“{measure}”")
+    if isinstance(value, dict | list):
+        raise FigureError(f"指标“{measure}”不是单个数值")
+    return value
+
+
+def format_value(value) -> str:
+    if isinstance(value, Decimal):
+        return f"{value.normalize():f}" if value == value.to_integral() else f"{value:f}"
+    return str(value)

@@ -1,0 +1,83 @@
+"""API schemas of core data; other apps import PersonOut for embedded people."""
+
+import datetime as dt
+
+from django.utils import timezone
+from ninja import Field, Schema
+
+
+class NeighbourhoodIn(Schema):
+    code: str = Field(..., min_length=1, max_length=20)
+    name: str = Field(..., min_length=1, max_length=50)
+    households: int | None = Field(None, ge=0, le=100000)
+
+
+class NeighbourhoodOut(Schema):
+    id: int
+    code: str
+    name: str
+    households: int | None = None
+
+
+class PersonIn(Schema):
+    name: str = Field(..., min_length=1, max_length=50)
+    sex: str | None = Field(None, pattern="^[MF]?$")
+    id_type: str | None = None
+    id_number: str | None = Field(None, max_length=40)
+    birth_date: dt.date | None = None
+    phone: str | None = Field(None, max_length=30)
+    address: str | None = Field(None, max_length=200)
+    neighbourhood_id: int | None = None
+    tags: list[str] = Field(default_factory=list, max_length=30)
+
+
+class PersonPatch(Schema):
+    name: str | None = Field(None, min_length=1, max_length=50)
+    sex: str | None = Field(None, pattern="^[MF]?$")
+    id_type: str | None = None
+    id_number: str | None = Field(None, max_length=40)
+    birth_date: dt.date | None = None
+    phone: str | None = Field(None, max_length=30)
+    address: str | None = Field(None, max_length=200)
+    neighbourhood_id: int | None = None
+    tags: list[str] | None = Field(None, max_length=30)
+
+
+class PersonOut(Schema):
+    id: int
+    name: str
+    sex: str
+    birth_date: dt.date | None
+    age: int | None
+    neighbourhood_id: int | None
+    tags: list[str]
+    id_number_masked: str
+    phone_masked: str
+
+    @staticmethod
+    def resolve_age(obj) -> int | None:
+        return obj.age(timezone.localdate())
+
+    @staticmethod
+    def resolve_tags(obj) -> list[str]:
+        return [t.name for t in obj.tags.all()]
+
+
+class RevealOut(Schema):
+    id_number: str
+    phone: str
+
+
+class OrganisationIn(Schema):
+    name: str = Field(..., min_length=1, max_length=100)
+    kind: str = "other"
+    neighbourhood_id: int | None = None
+    contact_name: str | None = Field(None, max_length=50)
+    contact_phone: str | None = Field(None, max_length=30)
+
+
+class OrganisationOut(Schema):
+    id: int
+    name: str
+    kind: str
+    neighbourhood_id: int | None

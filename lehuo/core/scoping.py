@@ -1,0 +1,114 @@
+"""Who may see what. The one place scope rules live (STYLE.md point 6).
+
+Every page and endpoint reaches scoped data through ``for_user()`` querysets built
+from these functions; nothing filters by role on its own.
+"""
+
+from collections.abc import Callable
+
+from django.db.models import Q
+
+from .models import PROGRAMME_STAFF, REVEAL_ROLES, SOCIAL_WORKER, TOWN_ADMIN, Membership
+
+# Apps add the people programme staff may see (e.g. the students of their cohorts):
+# each hook takes a user and returns a Q over Person, or None.
+_person_scope_hooks: list[Callable] = []
+
+
+def register_person_scope(hook: Callable) -> None:
+    if hook not in _person_scope_hooks:
+        _person_scope_hooks.append(hook)
+
+
+def memberships(user) -> list[Membership]:
+    if not getattr(user, "is_authenticated", False):
+        return []
+    cached = getattr(user, "_lehuo_memberships", None)
+    if cached is None:
+        cached = list(Membership.objects.filter(user=user).select_related("town").prefetch_related("neighbourhoods"))
+        user._lehuo_memberships = cached
+    return cached
+
+
+def roles(user) -> set[str]:
+    return {m.role for m in memberships(user)}
+
+
+def has_role(user, *wanted: str) -> bool:
+    if getattr(user, "is_superuser", False):
+        return True
+    return bool(roles(user) & set(wanted))
+
+
+def is_staff_member(user) -> bool:
+    return getattr(user, "is_superuser", False) or bool(memberships(user))
+
+
+def town_ids(user) -> set[int] | None:
+    """Towns the user works in; None means every town (superuser)."""
+    if getattr(user, "is_superuser", False):
+        return None
+    return {m.town_id for m in memberships(user)}
+
+
+def is_town_wide(user) -> bool:
+    return has_role(user, TOWN_ADMIN)
+
+
+def neighbourhood_ids(user) -> set[int] | None:
+    """Neighbourhoods whose people the user may see; None = all in their towns."""
+    if is_town_wide(user):
+        return None
+    ids: set[int] = set()
+    for m in memberships(user):
+        if m.role == SOCIAL_WORKER:
+            ids.update(n.id for n in m.neighbourhoods.all())
+    return ids
+
+
+def may_reveal(user) -> bool:
+    return getattr(user, "is_superuser", False) or bool(roles(user) & REVEAL_ROLES)
+
+
+def town_q(user, field: str = "town") -> Q:
+    towns = town_ids(user)
+    if towns is None:
+        return Q()
+    return Q(**{f"{field}__in": towns})
+
+
+def person_scope_q(user, prefix: str = "") -> Q:
+    """A Q over Person (or over a model with a person FK, via ``prefix='person__'``)."""
+    if not getattr(user, "is_authenticated", False):
+        return Q(pk__in=[])
+    if is_town_wide(user):
+        return town_q(user, f"{prefix}town")
+    q = Q(pk__in=[])
+    nbh = neighbourhood_ids(user)
+    if nbh:
+        q |= Q(**{f"{prefix}neighbourhood_id__in": nbh})
+    if PROGRAMME_STAFF in roles(user):
+        for hook in _person_scope_hooks:
+            extra = hook(user)
+            if extra is not None:
+                q |= _prefixed(extra, prefix)
+    return q & town_q(user, f"{prefix}town")
+
+
+def _prefixed(q: Q, prefix: str) -> Q:
+    if not prefix:
+        return q
+    clone = Q()
+    clone.connector, clone.negated = q.connector, q.negated
+    clone.children = [
+        _prefixed(child, prefix) if isinstance(child, Q) else (prefix + child[0], child[1]) for child in q.children
+    ]
+    return clone
+
+
+def neighbourhood_q(user, field: str = "neighbourhood") -> Q:
+    """A Q restricting a neighbourhood FK (e.g. the neighbourhood that collected a donation)."""
+    if is_town_wide(user):
+        return town_q(user, f"{field}__town")
+    nbh = neighbourhood_ids(user) or set()
+    return Q(**{f"{field}_id__in": nbh})

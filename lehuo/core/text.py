@@ -1,0 +1,11 @@
+"""Chinese text helpers: pinyin sort keys and initials for search."""
+
+from pypinyin import Style, lazy_pinyin
+
+
+def pinyin_key(name: str) -> tuple[str, str]:
+    """(full pinyin with spaces, initials), lower case: 张龙云 -> ("zhang long yun", "zly")."""
+    name = (name or "").strip()
+    full = lazy_pinyin(name, style=Style.NORMAL, errors="default")
+    initials = lazy_pinyin(name, style=Style.FIRST_LETTER, errors="default")
+    return " ".join(full).lower()[:200], "".join(initials).lower()[:50]

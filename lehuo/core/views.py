@@ -1,0 +1,87 @@
+from django.contrib.auth import logout
+from django.contrib.auth import views as auth_views
+from django.db import connection
+from django.http import JsonResponse
+from django.shortcuts import redirect, render
+from django.views.decorators.http import require_POST
+
+from . import scoping
+from .decorators import staff_required
+
+
+class LoginView(auth_views.LoginView):
+    template_name = "core/login.html"
+    redirect_authenticated_user = True
+
+
+@require_POST
+def logout_view(request):
+    logout(request)
+    return redirect("login")
+
+
+def index(request):
+    if not request.user.is_authenticated:
+        return redirect("login")
+    if scoping.is_staff_member(request.user):
+        return redirect("core:home")
+    return render(request, "core/resident_home.html")
+
+
+@staff_required()
+def home(request):
+    """The workbench (工作台): the modules the user's roles reach."""
+    return render(request, "core/home.html", {"modules": workbench_modules(request.user)})
+
+
+def workbench_modules(user) -> list[dict]:
+    from django.urls import NoReverseMatch, reverse
+
+    entries = [
+        ("core:people", "人员", "居民、社工、志愿者信息", None),
+        ("core:organisations", "单位", "共建单位、辖区单位、学校", None),
+        ("training:index", "培训", "零距离工作室等培训班、考勤、证书", None),
+        ("donations:index", "募捐", "慈善募捐、捐款登记、公示与对账", None),
+        ("blood:index", "无偿献血", "献血活动、体检筛查、献血记录", None),
+        ("daycare:index", "爱心暑托班", "办班点、报名、考勤", None),
+        ("visits:index", "走访慰问", "荣誉与走访记录", None),
+        ("newsletter:index", "乐活新泾", "期刊、文章、实时数据", None),
+        ("newsletter:dashboard", "数据看板", "各模块关键数据", None),
+        ("core:audit", "操作日志", "个人、资金、健康数据的操作记录", "town_admin"),
+    ]
+    out = []
+    for name, title, desc, role in entries:
+        if role and not scoping.has_role(user, role):
+            continue
+        try:
+            out.append({"url": reverse(name), "title": title, "description": desc})
+        except NoReverseMatch:
+            continue
+    return out
+
+
+def health(request):
+    """Liveness for load balancers: database reachable, worker seen recently."""
+    from django.utils import timezone
+
+    status = {"database": "ok", "worker": "unknown"}
+    code = 200
+    try:
+        with connection.cursor() as cursor:
+            cursor.execute("SELECT 1")
+    except Exception:
+        status["database"] = "error"
+        code = 503
+    try:
+        from django_tasks_db.models import DBTaskResult
+
+        latest = DBTaskResult.objects.exclude(started_at=None).order_by("-started_at").values_list("started_at", flat=True).first()
+        pending = DBTaskResult.objects.filter(status="READY").count()
+        status["worker"] = "idle" if not pending else "backlog"
+        status["pending_tasks"] = pending
+        if latest:
+            status["last_task_started"] = latest.isoformat()
+            status["last_task_age_s"] = int((timezone.now() - latest).total_seconds())
+    except Exception:
+        status["worker"] = "unknown"
+    return JsonResponse(status, status=code)

@@ -1,0 +1,285 @@
+"""Lehuo settings, read from the environment (healthchecks style).
+
+Every secret may also come from a file named by ``NAME_FILE`` (Docker / systemd
+credentials). Defaults are the secure ones; ``make run`` sets ``DEBUG=1`` and
+development keys explicitly.
+"""
+
+import os
+from pathlib import Path
+from urllib.parse import parse_qsl, unquote, urlsplit
+
+from django.core.exceptions import ImproperlyConfigured
+
+BASE_DIR = Path(__file__).resolve().parent.parent
+VAR_DIR = Path(os.environ.get("LEHUO_VAR_DIR", BASE_DIR / "var"))
+
+
+def envraw(name: str, default: str | None = None) -> str | None:
+    if f"{name}_FILE" in os.environ:
+        return Path(os.environ[f"{name}_FILE"]).read_text().strip()
+    return os.environ.get(name, default)
+
+
+def envbool(name: str, default: str) -> bool:
+    return (envraw(name, default) or "").lower() in ("1", "yes", "true", "on")
+
+
+def envint(name: str, default: str) -> int:
+    return int(envraw(name, default) or default)
+
+
+def envlist(name: str, default: str = "") -> list[str]:
+    return [item.strip() for item in (envraw(name, default) or "").split(",") if item.strip()]
+
+
+def database_from_url(url: str) -> dict:
+    """Parse ``sqlite:///path`` or ``postgres://user:pass@host:port/name``."""
+    parts = urlsplit(url)
+    options = dict(parse_qsl(parts.query))
+    if parts.scheme == "sqlite":
+        name = unquote(parts.path[1:]) if parts.path.startswith("/") else parts.path
+        return sqlite_database(name or str(VAR_DIR / "lehuo.sqlite3"))
+    if parts.scheme in ("postgres", "postgresql", "pgsql"):
+        db = {
+            "ENGINE": "django.db.backends.postgresql",
+            "NAME": unquote(parts.path.lstrip("/")) or "lehuo",
+            "USER": unquote(parts.username or ""),
+            "PASSWORD": unquote(parts.password or ""),
+            "HOST": parts.hostname or "",
+            "PORT": str(parts.port or ""),
+            "CONN_MAX_AGE": int(options.pop("conn_max_age", "60")),
+            "CONN_HEALTH_CHECKS": True,
+            "OPTIONS": options,
+        }
+        if "test_name" in options:
+            db["TEST"] = {"NAME": options.pop("test_name")}
+        return db
+    raise ImproperlyConfigured(f"DATABASE_URL scheme {parts.scheme!r} is not supported")
+
+
+def sqlite_database(name: str) -> dict:
+    return {
+        "ENGINE": "django.db.backends.sqlite3",
+        "NAME": name,
+        "OPTIONS": {
+            # IMMEDIATE takes the write lock at BEGIN, so two writers queue
+            # instead of failing with "database is locked" half-way through.
+            "transaction_mode": "IMMEDIATE",
+            "timeout": 20,
+            "init_command": (
+                "PRAGMA journal_mode=WAL; PRAGMA synchronous=NORMAL; "
+                "PRAGMA foreign_keys=ON; PRAGMA busy_timeout=20000;"
+            ),
+        },
+    }
+
+
+DEBUG = envbool("DEBUG", "0")
+SECRET_KEY = envraw("SECRET_KEY")
+if not SECRET_KEY:
+    if not DEBUG:
+        raise ImproperlyConfigured("SECRET_KEY must be set when DEBUG is off (or SECRET_KEY_FILE).")
+    SECRET_KEY = "lehuo-development-only-not-secret"
+
+ALLOWED_HOSTS = envlist("ALLOWED_HOSTS", "127.0.0.1,localhost" if DEBUG else "")
+CSRF_TRUSTED_ORIGINS = envlist("CSRF_TRUSTED_ORIGINS")
+
+# Keys for encrypted personal fields: comma-separated Fernet keys, newest first.
+# Rotation: put the new key first, run `python -m lehuo rotate_keys`, then drop the old one.
+LEHUO_FIELD_KEYS = envlist("LEHUO_FIELD_KEYS")
+# Key for the keyed hash (HMAC) used to find duplicates of ID numbers and phones.
+LEHUO_HASH_KEY = envraw("LEHUO_HASH_KEY") or ""
+if not LEHUO_FIELD_KEYS or not LEHUO_HASH_KEY:
+    if not DEBUG:
+        raise ImproperlyConfigured("LEHUO_FIELD_KEYS and LEHUO_HASH_KEY must be set when DEBUG is off.")
+    # Development only: fixed, public keys. Never use these for real data.
+    LEHUO_FIELD_KEYS = LEHUO_FIELD_KEYS or ["ZGV2LW9ubHkta2V5LWxlaHVvLWRldi1vbmx5LWtleSE="]
+    LEHUO_HASH_KEY = LEHUO_HASH_KEY or "lehuo-dev-hash-key"
+
+INSTALLED_APPS = [
+    "django.contrib.admin",
+    "django.contrib.auth",
+    "django.contrib.contenttypes",
+    "django.contrib.sessions",
+    "django.contrib.messages",
+    "whitenoise.runserver_nostatic",
+    "django.contrib.staticfiles",
+    "django.contrib.humanize",
+    "axes",
+    "django_tasks",
+    "django_tasks_db",
+    "ninja",
+    "lehuo.core",
+    "lehuo.training",
+    "lehuo.donations",
+    "lehuo.blood",
+    "lehuo.daycare",
+    "lehuo.visits",
+    "lehuo.newsletter",
+    "lehuo.api",
+]
+
+MIDDLEWARE = [
+    "django.middleware.security.SecurityMiddleware",
+    "whitenoise.middleware.WhiteNoiseMiddleware",
+    "django.contrib.sessions.middleware.SessionMiddleware",
+    "django.middleware.locale.LocaleMiddleware",
+    "django.middleware.common.CommonMiddleware",
+    "django.middleware.csrf.CsrfViewMiddleware",
+    "django.contrib.auth.middleware.AuthenticationMiddleware",
+    "django.contrib.messages.middleware.MessageMiddleware",
+    "django.middleware.clickjacking.XFrameOptionsMiddleware",
+    "lehuo.core.middleware.SecurityHeadersMiddleware",
+    "axes.middleware.AxesMiddleware",
+]
+
+AUTHENTICATION_BACKENDS = [
+    "axes.backends.AxesStandaloneBackend",
+    "django.contrib.auth.backends.ModelBackend",
+]
+
+ROOT_URLCONF = "lehuo.urls"
+WSGI_APPLICATION = "lehuo.wsgi.application"
+
+TEMPLATES = [
+    {
+        "BACKEND": "django.template.backends.django.DjangoTemplates",
+        "DIRS": [BASE_DIR / "lehuo" / "templates"],
+        "APP_DIRS": True,
+        "OPTIONS": {
+            "context_processors": [
+                "django.template.context_processors.request",
+                "django.contrib.auth.context_processors.auth",
+                "django.contrib.messages.context_processors.messages",
+                "django.template.context_processors.i18n",
+                "lehuo.core.context_processors.lehuo",
+            ],
+        },
+    },
+]
+
+DATABASE_URL = envraw("DATABASE_URL")
+if DATABASE_URL:
+    DATABASES = {"default": database_from_url(DATABASE_URL)}
+else:
+    DATABASES = {"default": sqlite_database(str(VAR_DIR / "lehuo.sqlite3"))}
+REPORTS_DATABASE_URL = envraw("REPORTS_DATABASE_URL")
+if REPORTS_DATABASE_URL:
+    # A read replica for reports only; capacity is never read from it.
+    DATABASES["reports"] = database_from_url(REPORTS_DATABASE_URL)
+DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
+
+REDIS_URL = envraw("REDIS_URL")
+if REDIS_URL:
+    CACHES = {"default": {"BACKEND": "django.core.cache.backends.redis.RedisCache", "LOCATION": REDIS_URL}}
+    SESSION_ENGINE = "django.contrib.sessions.backends.cache"
+else:
+    CACHES = {"default": {"BACKEND": "django.core.cache.backends.locmem.LocMemCache"}}
+
+TASKS = {
+    "default": {
+        "BACKEND": envraw("TASKS_BACKEND", "django_tasks_db.DatabaseBackend"),
+        "QUEUES": ["default"],
+    }
+}
+
+LANGUAGE_CODE = "zh-hans"
+LANGUAGES = [("zh-hans", "简体中文"), ("en", "English")]
+LOCALE_PATHS = [BASE_DIR / "lehuo" / "locale"]
+TIME_ZONE = envraw("TIME_ZONE", "Asia/Shanghai")
+USE_I18N = True
+USE_TZ = True
+
+STATIC_URL = "/static/"
+STATIC_ROOT = BASE_DIR / "staticfiles"
+STATICFILES_DIRS = [BASE_DIR / "lehuo" / "static"]
+NODE_MODULES = BASE_DIR / "node_modules"
+if (NODE_MODULES / "htmx.org" / "dist").exists():
+    STATICFILES_DIRS.append(("vendor/htmx", NODE_MODULES / "htmx.org" / "dist"))
+STORAGES = {
+    "default": {"BACKEND": "django.core.files.storage.FileSystemStorage"},
+    "staticfiles": {
+        "BACKEND": "django.contrib.staticfiles.storage.StaticFilesStorage"
+        if DEBUG
+        else "whitenoise.storage.CompressedManifestStaticFilesStorage"
+    },
+}
+MEDIA_ROOT = Path(envraw("MEDIA_ROOT", str(VAR_DIR / "media")))
+MEDIA_URL = "/media/"
+DATA_UPLOAD_MAX_MEMORY_SIZE = 10 * 1024 * 1024
+FILE_UPLOAD_MAX_MEMORY_SIZE = 10 * 1024 * 1024
+LEHUO_MAX_UPLOAD_BYTES = envint("LEHUO_MAX_UPLOAD_BYTES", str(20 * 1024 * 1024))
+
+LOGIN_URL = "login"
+LOGIN_REDIRECT_URL = "core:home"
+LOGOUT_REDIRECT_URL = "login"
+
+# Security: secure by default, relaxed only for `make run` (DEBUG=1 on 127.0.0.1).
+SESSION_COOKIE_HTTPONLY = True
+SESSION_COOKIE_SECURE = envbool("SECURE_COOKIES", "0" if DEBUG else "1")
+CSRF_COOKIE_SECURE = SESSION_COOKIE_SECURE
+SECURE_HSTS_SECONDS = envint("SECURE_HSTS_SECONDS", "0" if DEBUG else "31536000")
+SECURE_CONTENT_TYPE_NOSNIFF = True
+SECURE_REFERRER_POLICY = "same-origin"
+SECURE_PROXY_SSL_HEADER = ("HTTP_X_FORWARDED_PROTO", "https") if envbool("BEHIND_PROXY", "0") else None
+X_FRAME_OPTIONS = "DENY"
+
+AXES_FAILURE_LIMIT = envint("AXES_FAILURE_LIMIT", "5")
+AXES_COOLOFF_TIME = 0.25  # hours
+AXES_LOCKOUT_PARAMETERS = [["username", "ip_address"]]
+AXES_RESET_ON_SUCCESS = True
+AXES_ENABLED = envbool("AXES_ENABLED", "1")
+
+LOGGING = {
+    "version": 1,
+    "disable_existing_loggers": False,
+    "filters": {"pii": {"()": "lehuo.core.logging.RedactPersonalData"}},
+    "handlers": {"console": {"class": "logging.StreamHandler", "filters": ["pii"]}},
+    "root": {"handlers": ["console"], "level": envraw("LOG_LEVEL", "INFO")},
+    "loggers": {"django.db.backends": {"level": "WARNING"}},
+}
+
+# Notifications (day-care waiting list, ...): console by default; an SMS gateway plugs in here.
+LEHUO_NOTIFICATION_BACKEND = envraw("LEHUO_NOTIFICATION_BACKEND", "lehuo.core.notify.ConsoleBackend")
+
+# Local rules that are settings, not constants (DOMAIN.md).
+LEHUO_RULES = {
+    "blood": {
+        "min_age": 18,
+        "max_age_first_time": 55,
+        "max_age_repeat": 60,
+        "min_weight_kg_male": 50,
+        "min_weight_kg_female": 45,
+        "systolic_min": 90,
+        "systolic_max_exclusive": 140,
+        "diastolic_min": 60,
+        "diastolic_max_exclusive": 90,
+        "pulse_pressure_min": 30,
+        "pulse_min": 60,
+        "pulse_max": 100,
+        "pulse_min_athlete": 50,
+        "temperature_max_c": "37.3",
+        "haemoglobin_min_male": 120,
+        "haemoglobin_min_female": 115,
+        "whole_blood_interval_months": 6,
+        "platelet_interval_weeks": 2,
+        "platelet_max_per_year": 24,
+        "platelet_to_whole_weeks": 4,
+        "whole_to_platelet_months": 3,
+        "volumes_ml": [200, 300, 400],
+        "ml_per_unit": 200,
+        "award_bronze": 20,
+        "award_silver": 30,
+        "award_gold": 40,
+        "stem_cell_min_age": 18,
+        "stem_cell_max_age": 45,
+    },
+    "daycare": {"min_age": 6, "max_age": 12, "adults_per_children": 5, "default_capacity": 35},
+    "training": {"completion_attendance_rate": "0.80", "max_range_days": 731},
+    "donations": {"max_amount": "10000000.00"},
+    "minor_sensitive_age": 14,
+}
+
+LEHUO_TOWN_NAME = envraw("LEHUO_TOWN_NAME", "新泾镇")
+LEHUO_PDF_FONT = envraw("LEHUO_PDF_FONT", "Noto Sans CJK SC")

@@ -1,0 +1,20 @@
+"""Settings for the test suite: fixed test keys, fast hashing, tasks run inline."""
+
+import os
+
+os.environ.setdefault("SECRET_KEY", "lehuo-test-secret")
+os.environ.setdefault("LEHUO_FIELD_KEYS", "dGVzdC1rZXktbGVodW8tdGVzdC1rZXktbGVodW8tdGU=")
+os.environ.setdefault("LEHUO_HASH_KEY", "lehuo-test-hash-key")
+os.environ.setdefault("SECURE_COOKIES", "0")
+os.environ.setdefault("ALLOWED_HOSTS", "testserver,127.0.0.1,localhost")
+if os.environ.get("TEST_DATABASE_URL"):
+    os.environ["DATABASE_URL"] = os.environ["TEST_DATABASE_URL"]
+
+from .settings import *  # noqa: E402,F403
+from .settings import STORAGES, VAR_DIR  # noqa: E402
+
+PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
+TASKS = {"default": {"BACKEND": "django_tasks.backends.immediate.ImmediateBackend"}}
+STORAGES = {**STORAGES, "staticfiles": {"BACKEND": "django.contrib.staticfiles.storage.StaticFilesStorage"}}
+MEDIA_ROOT = VAR_DIR / "test-media"
+AXES_ENABLED = os.environ.get("AXES_ENABLED", "0") == "1"

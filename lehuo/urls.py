@@ -1,0 +1,26 @@
+from django.conf import settings
+from django.contrib import admin
+from django.urls import include, path
+
+from lehuo.api.urls import api
+from lehuo.core import views as core_views
+
+urlpatterns = [
+    path("", include("lehuo.core.urls")),
+    path("accounts/login/", core_views.LoginView.as_view(), name="login"),
+    path("accounts/logout/", core_views.logout_view, name="logout"),
+    path("i18n/", include("django.conf.urls.i18n")),
+    path("admin/", admin.site.urls),
+    path("api/v1/", api.urls),
+    path("training/", include("lehuo.training.urls")),
+    path("donations/", include("lehuo.donations.urls")),
+    path("blood/", include("lehuo.blood.urls")),
+    path("daycare/", include("lehuo.daycare.urls")),
+    path("visits/", include("lehuo.visits.urls")),
+    path("newsletter/", include("lehuo.newsletter.urls")),
+]
+
+if settings.DEBUG:
+    from django.conf.urls.static import static
+
+    urlpatterns += static(settings.MEDIA_URL, document_root=settings.MEDIA_ROOT)
