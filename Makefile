@@ -45,7 +45,7 @@ test: install
 	else echo "PostgreSQL not reachable on 127.0.0.1:5432 and TEST_DATABASE_URL unset: PostgreSQL run skipped"; fi
 
 test-sqlite: install
-	$(PY) -m pytest -q $(PYTEST_ARGS)
+	env -u TEST_DATABASE_URL -u DATABASE_URL $(PY) -m pytest -q $(PYTEST_ARGS)
 
 test-postgres: install
 	TEST_DATABASE_URL="$${TEST_DATABASE_URL:-$(PG_URL)}" $(PY) -m pytest -q -m "not browser" $(PYTEST_ARGS)

@@ -2,7 +2,7 @@
 
 from django.db.models import Q
 from django.shortcuts import get_object_or_404
-from ninja import Query, Router
+from ninja import Query, Router, Status
 from ninja.pagination import PageNumberPagination, paginate
 
 from . import scoping, services
@@ -47,7 +47,7 @@ def list_neighbourhoods(request):
 @router.post("/neighbourhoods", response={201: NeighbourhoodOut})
 def create_neighbourhood(request, payload: NeighbourhoodIn):
     town = services.town_for(request.user)
-    return 201, services.create_neighbourhood(request.user, town, **payload.dict())
+    return Status(201, services.create_neighbourhood(request.user, town, **payload.dict()))
 
 
 @router.get("/people", response=list[PersonOut])
@@ -67,7 +67,7 @@ def create_person(request, payload: PersonIn):
     nbh = _neighbourhood(request, data.pop("neighbourhood_id"))
     data = {k: v for k, v in data.items() if v is not None}
     person = services.create_person(request.user, town, neighbourhood=nbh, **data)
-    return 201, Person.objects.prefetch_related("tags").get(pk=person.pk)
+    return Status(201, Person.objects.prefetch_related("tags").get(pk=person.pk))
 
 
 @router.get("/people/{int:person_id}", response=PersonOut)
@@ -109,9 +109,10 @@ def create_organisation(request, payload: OrganisationIn):
     town = services.town_for(request.user)
     data = payload.dict()
     nbh = _neighbourhood(request, data.pop("neighbourhood_id"))
-    return 201, services.create_organisation(
+    org = services.create_organisation(
         request.user, town, neighbourhood=nbh, **{k: v or "" for k, v in data.items()}
     )
+    return Status(201, org)
 
 
 @router.get("/organisations/{int:org_id}", response=OrganisationOut)

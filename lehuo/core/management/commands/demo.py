@@ -25,6 +25,6 @@ class Command(BaseCommand):
             module = importlib.import_module(f"lehuo.{name}.demo")
             module.load(town, out)
         out.write(self.style.SUCCESS("demo town loaded"))
-        out.write("demo logins (password %s):" % DEMO_PASSWORD)
+        out.write(f"demo logins (password {DEMO_PASSWORD}):")
         for username, role, scope in DEMO_LOGINS:
             out.write(f"  {username:<12} {role:<32} {scope}")
