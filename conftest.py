@@ -191,3 +191,41 @@ def login():
         return c
 
     return factory
+
+
+CHROMIUM = "/usr/bin/chromium"
+CHROMIUM_ARGS = ["--no-sandbox", "--disable-gpu", "--disable-quic", "--no-first-run",
+                 "--disable-background-networking", "--disable-component-update", "--disable-sync"]
+
+
+@pytest.fixture
+def browser():
+    """Headless Debian Chromium driven by Playwright (never a downloaded browser)."""
+    import os
+
+    from playwright.sync_api import sync_playwright
+
+    if not os.path.exists(CHROMIUM):
+        pytest.fail("Chromium is missing: run `make install` (it installs Debian's chromium) or apt-get install chromium")
+    os.environ.setdefault("DJANGO_ALLOW_ASYNC_UNSAFE", "true")
+    with sync_playwright() as p:
+        b = p.chromium.launch(executable_path=CHROMIUM, headless=True, args=CHROMIUM_ARGS)
+        try:
+            yield b
+        finally:
+            b.close()
+
+
+PHONE_VIEWPORT = {"width": 390, "height": 844}
+TABLET_VIEWPORT = {"width": 820, "height": 1180}
+
+
+def browser_login(browser, live_server, username: str, password: str, viewport=None):
+    """A new page logged in through the real login form."""
+    page = browser.new_page(viewport=viewport or {"width": 1280, "height": 900})
+    page.goto(live_server.url + "/accounts/login/")
+    page.fill("#id_username", username)
+    page.fill("#id_password", password)
+    page.click("button[type=submit]")
+    page.wait_for_load_state("networkidle")
+    return page

@@ -7,4 +7,5 @@ urlpatterns = [
     path("", views.index, name="index"),
     path("workbench/", views.home, name="home"),
     path("health/", views.health, name="health"),
+    path("jobs/<int:pk>/", views.job_status, name="job"),
 ]

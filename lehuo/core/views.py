@@ -85,3 +85,15 @@ def health(request):
     except Exception:
         status["worker"] = "unknown"
     return JsonResponse(status, status=code)
+
+
+@staff_required()
+def job_status(request, pk: int):
+    """A background job's progress; htmx polls the partial until it is done."""
+    from django.shortcuts import get_object_or_404
+
+    from .models import Job
+
+    job = get_object_or_404(Job, pk=pk, created_by=request.user)
+    template = "core/_job_progress.html" if request.headers.get("HX-Request") else "core/job.html"
+    return render(request, template, {"job": job})
