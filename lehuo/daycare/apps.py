@@ -6,3 +6,28 @@ class DaycareConfig(AppConfig):
     name = "lehuo.daycare"
     label = "daycare"
     verbose_name = _("爱心暑托班")
+
+    def ready(self) -> None:
+        from lehuo.core import figures, scoping
+
+        from . import scoping as daycare_scoping
+        from .stats import resolve_figure
+
+        figures.register("daycare", resolve_figure)
+        scoping.register_person_scope(daycare_scoping.person_scope)
+
+    def personal_data(self, person) -> list[dict]:
+        """PIPL access/copy: the person's day-care enrolments (as a child or as the guardian)."""
+        from django.db.models import Q
+
+        from .models import Enrolment
+
+        rows = (Enrolment.objects.filter(Q(child__person=person) | Q(guardian=person))
+                .select_related("offering__site", "offering__term", "child__person"))
+        return [
+            {"child": e.child.person.name, "site": e.offering.site.name, "term": str(e.offering.term),
+             "status": e.get_status_display(), "position": e.position, "created_at": e.created_at,
+             "attendance": [{"date": a.date, "present": a.present, "temperature": a.temperature,
+                             "picked_up_by": a.picked_up_by} for a in e.arrivals.all()]}
+            for e in rows
+        ]

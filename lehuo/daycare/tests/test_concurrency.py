@@ -1,0 +1,150 @@
+"""The rush at opening time, with real threads: never overbooked, a fair waiting list.
+
+Each test runs on the configured database (SQLite file or PostgreSQL). PostgreSQL's
+max_connections (100) is shared by every suite on the machine, so at most ``MAX_DB`` of the
+threads hold a connection at a time; all of them are started and released together.
+"""
+
+import threading
+
+import pytest
+from django.db import connection
+from django.utils import timezone
+
+from lehuo.core import notify
+from lehuo.core.models import Consent, GuardianLink, Person
+from lehuo.daycare import services
+from lehuo.daycare.models import Child, Enrolment, Offering
+
+from .conftest import child_birth
+
+THREADS = 220
+MAX_DB = 20
+
+
+def _children(town, guardian, n: int) -> list[Child]:
+    """``n`` children of one guardian, with consent (bulk: set-up, not the behaviour tested)."""
+    people = Person.objects.bulk_create(
+        Person(town=town, neighbourhood=guardian.neighbourhood, name=f"儿童{i}", birth_date=child_birth(8))
+        for i in range(n))
+    people = list(Person.objects.filter(town=town, name__startswith="儿童").order_by("pk"))
+    GuardianLink.objects.bulk_create(GuardianLink(child=p, guardian=guardian, relation="mother") for p in people)
+    Consent.objects.bulk_create(Consent(person=p, purpose="daycare", given_by=Consent.GUARDIAN, guardian=guardian,
+                                        given_on=timezone.localdate()) for p in people)
+    Child.objects.bulk_create(Child(person=p, school="新泾镇第一小学", grade=2) for p in people)
+    return list(Child.objects.select_related("person").order_by("pk"))
+
+
+def _run(n_threads: int, work) -> list[Exception]:
+    """Start ``n_threads`` threads, release them at once, wait for all; return their errors."""
+    gate, slots, errors = threading.Event(), threading.BoundedSemaphore(MAX_DB), []
+
+    def runner(i):
+        gate.wait()
+        with slots:
+            try:
+                work(i)
+            except Exception as exc:  # collected and asserted on below
+                errors.append(exc)
+            finally:
+                connection.close()
+
+    threads = [threading.Thread(target=runner, args=(i,)) for i in range(n_threads)]
+    for t in threads:
+        t.start()
+    gate.set()
+    for t in threads:
+        t.join(timeout=60)
+    assert not any(t.is_alive() for t in threads), "a thread hung"
+    return errors
+
+
+def _rush(town, make_person, offering) -> list[Exception]:
+    guardian = make_person(age=38, sex="F")
+    children = _children(town, guardian, THREADS)
+    return _run(THREADS, lambda i: services.enrol_child(None, offering, children[i], guardian))
+
+
+@pytest.mark.django_db(transaction=True)
+def test_rush_of_220_confirms_exactly_35_and_waitlists_the_rest_in_order(town, make_person, offering):
+    errors = _rush(town, make_person, offering)
+
+    assert errors == []
+    confirmed = Enrolment.objects.filter(offering=offering, status=Enrolment.CONFIRMED).count()
+    positions = sorted(Enrolment.objects.filter(offering=offering, status=Enrolment.WAITLISTED)
+                       .values_list("position", flat=True))
+    assert confirmed == 35
+    assert positions == list(range(1, THREADS - 35 + 1))  # no gap, no duplicate
+    offering.refresh_from_db()
+    assert (offering.taken, offering.waitlist_seq) == (35, THREADS - 35)
+
+
+@pytest.mark.django_db(transaction=True)
+def test_rush_without_the_protection_overbooks(town, make_person, offering, monkeypatch):
+    """The same rush through a read-then-write path: proves the test above can fail."""
+    monkeypatch.setattr(services, "UNSAFE_READ_THEN_WRITE", True)
+    _rush(town, make_person, offering)
+
+    confirmed = Enrolment.objects.filter(offering=offering, status=Enrolment.CONFIRMED).count()
+    assert confirmed > 35
+
+
+@pytest.mark.django_db(transaction=True)
+def test_cancellations_under_load_promote_exactly_one_child_per_freed_place(town, make_person, offering):
+    guardian = make_person(age=38, sex="F")
+    children = _children(town, guardian, 75)
+    for child in children[:55]:
+        services.enrol_child(None, offering, child, guardian)
+    confirmed = list(Enrolment.objects.filter(offering=offering, status=Enrolment.CONFIRMED).order_by("pk")[:10])
+    latecomers = children[55:65]
+    notify.outbox.clear()
+
+    def work(i):
+        if i < 10:
+            services.cancel_enrolment(None, confirmed[i], "家长取消")
+        else:
+            services.enrol_child(None, offering, latecomers[i - 10], guardian)
+
+    errors = _run(20, work)
+
+    assert errors == []
+    rows = Enrolment.objects.filter(offering=offering)
+    assert rows.filter(status=Enrolment.CONFIRMED).count() == 35
+    promoted = sorted(rows.filter(status=Enrolment.CONFIRMED, position__isnull=False).values_list("position", flat=True))
+    assert promoted == list(range(1, 11))  # the first ten waiting, once each
+    waiting = sorted(rows.filter(status=Enrolment.WAITLISTED).values_list("position", flat=True))
+    assert waiting == list(range(11, 31))  # latecomers queue behind, none took a freed place
+    assert len(notify.outbox) == 10
+    offering.refresh_from_db()
+    assert offering.taken == 35
+
+
+@pytest.mark.postgres
+@pytest.mark.django_db(transaction=True)
+def test_lock_timeout_becomes_busy_not_an_error(town, make_person, offering, monkeypatch, make_child, api, parent):
+    if connection.vendor != "postgresql":
+        pytest.skip("row lock timeouts are a PostgreSQL behaviour")
+    monkeypatch.setattr(services, "LOCK_TIMEOUT_MS", 200)
+    child = make_child()
+    guardian = child.person.guardian_links.get().guardian
+    locked, release = threading.Event(), threading.Event()
+
+    def hold_lock():
+        from django.db import transaction
+
+        with transaction.atomic():
+            Offering.objects.select_for_update().get(pk=offering.pk)
+            locked.set()
+            release.wait(10)
+        connection.close()
+
+    holder = threading.Thread(target=hold_lock)
+    holder.start()
+    locked.wait(10)
+    try:
+        with pytest.raises(services.Busy):
+            services.enrol_child(None, offering, child, guardian)
+    finally:
+        release.set()
+        holder.join()
+    assert not Enrolment.objects.exists()
