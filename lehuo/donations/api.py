@@ -1,3 +1,279 @@
-from ninja import Router
+"""/api/v1/donation-drives, /donation-drives/{id}/donations, /donations/{id}/void, .../stats."""
+
+import datetime as dt
+
+from django.db.models import Q
+from ninja import Field, Query, Router, Schema, Status
+from ninja.pagination import PageNumberPagination, paginate
+
+from lehuo.core import scoping
+from lehuo.core.errors import ServiceError
+from lehuo.core.idempotency import run_idempotent
+from lehuo.core.models import Neighbourhood, Organisation, Person
+
+from . import services, stats
+from .models import Donation, Drive
 
 router = Router(tags=["donations"])
+
+
+class DriveIn(Schema):
+    slug: str
+    title: str
+    organiser_id: int
+    purpose: str = ""
+    starts_on: dt.date
+    ends_on: dt.date
+    accepts_online: bool = True
+    accepts_offline: bool = True
+    platform: str = ""
+    target: str | int | float | None = None
+    disclosure_public: bool = False
+
+
+class DriveOut(Schema):
+    id: int
+    slug: str
+    title: str
+    organiser: str
+    organiser_id: int
+    purpose: str
+    starts_on: dt.date
+    ends_on: dt.date
+    channels: list[str]
+    target: str | None
+
+    @staticmethod
+    def resolve_organiser(obj):
+        return obj.organiser.name
+
+    @staticmethod
+    def resolve_target(obj):
+        return services.money(obj.target) if obj.target is not None else None
+
+
+class DonationIn(Schema):
+    person_id: int | None = None
+    organisation_id: int | None = None
+    donor_name: str = ""
+    anonymous: bool = False
+    named_consent: bool = False
+    amount: str | int | float = Field(..., description='金额：字符串 "200.00" 或数字，最多两位小数')
+    channel: str
+    method: str = ""
+    received_on: dt.date
+    reference: str = ""
+    neighbourhood_id: int | None = None
+    notes: str = ""
+
+
+class DonationRecord(Schema):
+    """A donation as plain values (what an ``Idempotency-Key`` repeat gets back)."""
+
+    id: int
+    drive_id: int
+    person_id: int | None
+    organisation_id: int | None
+    donor: str
+    amount: str
+    channel: str
+    method: str
+    received_on: dt.date
+    reference: str
+    neighbourhood_id: int | None
+    named_consent: bool
+    receipt_number: str
+    voided: bool
+    void_reason: str
+
+
+def donation_dict(d: Donation) -> dict:
+    return {
+        "id": d.pk, "drive_id": d.drive_id, "person_id": d.person_id, "organisation_id": d.organisation_id,
+        "donor": d.donor_display, "amount": services.money(d.amount), "channel": d.channel, "method": d.method,
+        "received_on": d.received_on.isoformat(), "reference": d.reference, "neighbourhood_id": d.neighbourhood_id,
+        "named_consent": d.named_consent, "receipt_number": d.receipt_number, "voided": d.voided_at is not None,
+        "void_reason": d.void_reason,
+    }
+
+
+class DonationOut(Schema):
+    id: int
+    drive_id: int
+    person_id: int | None
+    organisation_id: int | None
+    donor: str
+    amount: str
+    channel: str
+    method: str
+    received_on: dt.date
+    reference: str
+    neighbourhood_id: int | None
+    named_consent: bool
+    receipt_number: str
+    voided: bool
+    void_reason: str
+
+    @staticmethod
+    def resolve_donor(obj):
+        return obj.donor_display
+
+    @staticmethod
+    def resolve_amount(obj):
+        return services.money(obj.amount)
+
+    @staticmethod
+    def resolve_voided(obj):
+        return obj.voided_at is not None
+
+
+class VoidIn(Schema):
+    reason: str
+
+
+class ReceiptIn(Schema):
+    receipt_number: str
+
+
+class HandoverIn(Schema):
+    channel: str
+    amount: str | int | float
+    handed_on: dt.date
+    voucher_number: str = ""
+    receipt_number: str = ""
+    neighbourhood_id: int | None = None
+    notes: str = ""
+
+
+class HandoverOut(Schema):
+    id: int
+    drive_id: int
+    channel: str
+    amount: str
+    handed_on: dt.date
+    voucher_number: str
+    receipt_number: str
+
+    @staticmethod
+    def resolve_amount(obj):
+        return services.money(obj.amount)
+
+
+def _require_staff(request):
+    if not scoping.is_staff_member(request.user):
+        raise ServiceError("无权访问", code="forbidden")
+
+
+def _in_town(model, request, pk, field):
+    if pk is None:
+        return None
+    obj = model.objects.filter(scoping.town_q(request.user), pk=pk).first()
+    if obj is None:
+        raise ServiceError("记录不存在", field)
+    return obj
+
+
+@router.get("/donation-drives", response=list[DriveOut])
+@paginate(PageNumberPagination, page_size=50)
+def list_drives(request, q: str = ""):
+    _require_staff(request)
+    qs = Drive.objects.for_user(request.user).select_related("organiser")
+    if q:
+        qs = qs.filter(Q(title__icontains=q) | Q(slug__icontains=q))
+    return qs
+
+
+@router.post("/donation-drives", response={201: DriveOut})
+def create_drive(request, payload: DriveIn):
+    _require_staff(request)
+    from lehuo.core.services import town_for
+
+    data = payload.dict()
+    organiser = _in_town(Organisation, request, data.pop("organiser_id"), "organiser_id")
+    drive = services.create_drive(request.user, town_for(request.user), organiser=organiser, **data)
+    return Status(201, drive)
+
+
+@router.get("/donation-drives/{int:drive_id}", response=DriveOut)
+def get_drive(request, drive_id: int):
+    return services.get_drive_for(request.user, drive_id)
+
+
+@router.get("/donation-drives/{int:drive_id}/donations", response=list[DonationOut])
+@paginate(PageNumberPagination, page_size=50)
+def list_donations(request, drive_id: int, channel: str = "", method: str = "", neighbourhood_id: int | None = None,
+                   include_voided: bool = False,
+                   sort: str = Query("-received_on", pattern="^-?(received_on|amount|id)$")):
+    drive = services.get_drive_for(request.user, drive_id)
+    qs = Donation.objects.for_user(request.user).filter(drive=drive).select_related("person", "organisation")
+    if not include_voided:
+        qs = qs.filter(voided_at__isnull=True)
+    if channel:
+        qs = qs.filter(channel=channel)
+    if method:
+        qs = qs.filter(method=method)
+    if neighbourhood_id:
+        qs = qs.filter(neighbourhood_id=neighbourhood_id)
+    return qs.order_by(sort, "-id" if sort.startswith("-") else "id")
+
+
+@router.post("/donation-drives/{int:drive_id}/donations", response={200: DonationRecord, 201: DonationRecord})
+def post_donation(request, drive_id: int, payload: DonationIn):
+    """Record a donation. A repeat with the same ``Idempotency-Key`` returns the first
+    answer; a repeat with the same ``reference`` returns the donation already recorded (200)."""
+    drive = services.get_drive_for(request.user, drive_id)
+    data = payload.dict()
+
+    def create():
+        person = None
+        if data["person_id"] is not None:
+            person = Person.objects.for_user(request.user).filter(pk=data["person_id"]).first()
+            if person is None:
+                raise ServiceError("居民不存在或不在您的范围内", "person_id")
+        organisation = _in_town(Organisation, request, data["organisation_id"], "organisation_id")
+        neighbourhood = _in_town(Neighbourhood, request, data["neighbourhood_id"], "neighbourhood_id") \
+            if data["neighbourhood_id"] is not None else None
+        donation, created = services.record_donation(
+            request.user, drive, person=person, organisation=organisation, neighbourhood=neighbourhood,
+            amount=data["amount"], channel=data["channel"], method=data["method"], received_on=data["received_on"],
+            reference=data["reference"], donor_name=data["donor_name"], anonymous=data["anonymous"],
+            named_consent=data["named_consent"], notes=data["notes"], source="api",
+        )
+        return (201 if created else 200), donation_dict(donation)
+
+    key = request.headers.get("Idempotency-Key")
+    status, body = run_idempotent(request.user, key, f"donations:drive:{drive.pk}", create)
+    return Status(status, body)
+
+
+@router.get("/donations/{int:donation_id}", response=DonationOut)
+def get_donation(request, donation_id: int):
+    return services.get_donation_for(request.user, donation_id)
+
+
+@router.post("/donations/{int:donation_id}/void", response=DonationOut)
+def void_donation(request, donation_id: int, payload: VoidIn):
+    donation = services.get_donation_for(request.user, donation_id)
+    return services.void_donation(request.user, donation, payload.reason)
+
+
+@router.post("/donations/{int:donation_id}/receipt", response=DonationOut)
+def record_receipt(request, donation_id: int, payload: ReceiptIn):
+    donation = services.get_donation_for(request.user, donation_id)
+    return services.record_receipt_number(request.user, donation, payload.receipt_number)
+
+
+@router.get("/donation-drives/{int:drive_id}/stats")
+def drive_stats(request, drive_id: int):
+    """people (distinct persons), organisations, donations, total, by_tag, by_channel,
+    by_method, by_neighbourhood, by_day; money as "56510.00" strings."""
+    drive = services.get_drive_for(request.user, drive_id)
+    return stats.as_json(stats.drive_stats(drive))
+
+
+@router.post("/donation-drives/{int:drive_id}/handovers", response={201: HandoverOut})
+def post_handover(request, drive_id: int, payload: HandoverIn):
+    drive = services.get_drive_for(request.user, drive_id)
+    data = payload.dict()
+    nbh = _in_town(Neighbourhood, request, data.pop("neighbourhood_id"), "neighbourhood_id")
+    return Status(201, services.record_handover(request.user, drive, neighbourhood=nbh, **data))

@@ -1,0 +1,306 @@
+"""Every write of the donations module and its rules.
+
+``record_donation()`` is the one way a donation comes in: the API, the entry form, the
+importers and the demo all call it. It is idempotent by platform reference (unique per
+drive: a repeat returns the donation already there) and audit-logged; the API adds the
+``Idempotency-Key`` on top (``lehuo.core.idempotency.run_idempotent``).
+"""
+
+import datetime as dt
+from decimal import Decimal, InvalidOperation
+
+from django.conf import settings
+from django.db import IntegrityError, transaction
+from django.utils import timezone
+
+from lehuo.core import scoping
+from lehuo.core.audit import log_action
+from lehuo.core.errors import NotFound, ServiceError
+from lehuo.core.models import Neighbourhood, Organisation, Person, Town
+
+from . import scoping as dscoping
+from .models import CASH, CHANNELS, METHODS, OFFLINE, ONLINE, OTHER, Donation, Drive, Handover
+
+CENT = Decimal("0.01")
+
+
+def max_amount() -> Decimal:
+    return Decimal(str(settings.LEHUO_RULES["donations"]["max_amount"]))
+
+
+def parse_amount(value, field: str = "amount", *, limit: Decimal | None = None) -> Decimal:
+    """A Decimal > 0 with at most two places and under the configured ceiling.
+
+    Accepts a Decimal, an int, a float (by its shortest repr, so 0.1 stays 0.1) or a
+    string such as "56510.00", "1,200.50" or "￥200"."""
+    if isinstance(value, bool) or value is None or value == "":
+        raise ServiceError("请填写金额", field)
+    if isinstance(value, float):
+        value = repr(value)
+    if isinstance(value, str):
+        value = value.strip().replace(",", "").replace("，", "").lstrip("¥￥").removesuffix("元").strip()
+    try:
+        amount = Decimal(value)
+    except (InvalidOperation, ValueError, TypeError):
+        raise ServiceError("金额格式不正确", field)
+    if not amount.is_finite():
+        raise ServiceError("金额格式不正确", field)
+    if amount <= 0:
+        raise ServiceError("金额必须大于0", field)
+    ceiling = limit if limit is not None else max_amount()
+    if amount > ceiling:
+        raise ServiceError(f"金额超过上限 {ceiling:,.2f} 元", field)
+    if amount.as_tuple().exponent < -2 and amount != amount.quantize(CENT):
+        raise ServiceError("金额最多保留两位小数", field)
+    return amount.quantize(CENT)
+
+
+def money(value) -> str:
+    """Decimal as the API writes money: "56510.00"."""
+    return f"{Decimal(value or 0).quantize(CENT):f}"
+
+
+def _require(actor, check, message="您的角色无权进行此操作"):
+    if not check(actor):
+        raise ServiceError(message, code="forbidden")
+
+
+def _parse_date(value, field: str) -> dt.date:
+    if isinstance(value, dt.datetime):
+        return value.date()
+    if isinstance(value, dt.date):
+        return value
+    if isinstance(value, str) and value.strip():
+        text = value.strip().replace("/", "-").replace(".", "-")
+        for fmt in ("%Y-%m-%d", "%Y-%m-%d %H:%M:%S", "%Y-%m-%d %H:%M", "%Y%m%d", "%Y年%m月%d日"):
+            try:
+                return dt.datetime.strptime(text, fmt).date()
+            except ValueError:
+                continue
+    raise ServiceError("日期格式不正确（应为 YYYY-MM-DD）", field)
+
+
+# --- drives ---------------------------------------------------------------------------------------
+
+
+@transaction.atomic
+def create_drive(actor, town: Town, *, slug: str, title: str, organiser: Organisation, starts_on, ends_on,
+                 purpose: str = "", accepts_online: bool = True, accepts_offline: bool = True,
+                 platform: str = "", target=None, disclosure_public: bool = False) -> Drive:
+    _require(actor, dscoping.may_manage, "只有镇管理员可以发起募捐活动")
+    from django.utils.text import slugify
+
+    slug = (slug or "").strip()
+    if not slug or slugify(slug) != slug:
+        raise ServiceError("标识只能包含小写字母、数字和连字符", "slug")
+    if Drive.objects.filter(slug=slug).exists():
+        raise ServiceError("该标识已被使用", "slug", code="duplicate")
+    title = (title or "").strip()
+    if not title:
+        raise ServiceError("请填写名称", "title")
+    if organiser is None or organiser.town_id != town.pk:
+        raise ServiceError("请选择本镇登记的慈善组织", "organiser_id")
+    starts_on, ends_on = _parse_date(starts_on, "starts_on"), _parse_date(ends_on, "ends_on")
+    if ends_on < starts_on:
+        raise ServiceError("结束日期不能早于开始日期", "ends_on")
+    if not (accepts_online or accepts_offline):
+        raise ServiceError("至少选择一个募捐渠道", "channels")
+    target_amount = parse_amount(target, "target", limit=Decimal("999999999999")) if target not in (None, "") else None
+    drive = Drive.objects.create(
+        town=town, slug=slug, title=title[:100], organiser=organiser, purpose=purpose or "", starts_on=starts_on,
+        ends_on=ends_on, accepts_online=accepts_online, accepts_offline=accepts_offline, platform=platform or "",
+        target=target_amount, disclosure_public=disclosure_public,
+        created_by=actor if getattr(actor, "is_authenticated", False) else None,
+    )
+    log_action(actor, "donation_drive.create", drive, {"slug": slug, "title": title})
+    return drive
+
+
+# --- donations ------------------------------------------------------------------------------------
+
+
+def _check_neighbourhood(actor, drive: Drive, neighbourhood: Neighbourhood | None) -> None:
+    """A social worker records only for a neighbourhood they work in (the collecting one)."""
+    if neighbourhood is not None and neighbourhood.town_id != drive.town_id:
+        raise ServiceError("居民区不属于本镇", "neighbourhood_id")
+    allowed = scoping.neighbourhood_ids(actor)
+    if allowed is not None and (neighbourhood is None or neighbourhood.pk not in allowed):
+        raise ServiceError("只能登记本居民区经办的捐款", "neighbourhood_id", code="scope")
+
+
+def record_donation(actor, drive: Drive, *, amount, channel: str, received_on, method: str = "",
+                    person: Person | None = None, organisation: Organisation | None = None,
+                    donor_name: str = "", anonymous: bool = False, named_consent: bool = False,
+                    reference: str = "", neighbourhood: Neighbourhood | None = None, notes: str = "",
+                    source: str = "form", today: dt.date | None = None) -> tuple[Donation, bool]:
+    """Record one donation; returns ``(donation, created)``.
+
+    A reference already recorded for this drive returns that donation and writes nothing
+    (a platform statement imported twice, a ledger line typed twice)."""
+    if not dscoping.may_record(actor):
+        raise ServiceError("您的角色无权登记捐款", code="forbidden")
+    reference = (reference or "").strip()
+    if len(reference) > 100:
+        raise ServiceError("流水号不能超过100个字符", "reference")
+    if any(ord(c) < 32 for c in reference):
+        raise ServiceError("流水号含有不可见字符", "reference")
+    if reference:
+        existing = Donation.objects.filter(drive=drive, reference=reference).first()
+        if existing is not None:
+            if not Donation.objects.for_user(actor).filter(pk=existing.pk).exists():
+                raise ServiceError("该流水号已由其他居民区登记", "reference", code="duplicate")
+            return existing, False
+    value = parse_amount(amount)
+    if channel not in dict(CHANNELS):
+        raise ServiceError("渠道只能是线上或线下", "channel")
+    if channel not in drive.channels:
+        raise ServiceError("本次募捐不接受该渠道", "channel")
+    method = method or (CASH if channel == OFFLINE else OTHER)
+    if method not in dict(METHODS):
+        raise ServiceError("捐赠方式不正确（微信、支付宝、银行转账、现金、其他）", "method")
+    if method == CASH and channel == ONLINE:
+        raise ServiceError("现金捐款只能是线下渠道", "method")
+    received = _parse_date(received_on, "received_on")
+    today = today or timezone.localdate()
+    if received > today:
+        raise ServiceError("捐赠日期不能晚于今天", "received_on")
+    if received < drive.starts_on:
+        raise ServiceError("捐赠日期早于募捐开始日期", "received_on")
+    donor_name = (donor_name or "").strip()
+    if len(donor_name) > 100 or any(ord(c) < 32 for c in donor_name):
+        raise ServiceError("捐赠人姓名不合法（最长100字，不含不可见字符）", "donor_name")
+    given = [x for x in (person, organisation) if x is not None]
+    if len(given) > 1:
+        raise ServiceError("捐赠人只能是个人或单位之一", "person_id")
+    if person is not None:
+        if person.town_id != drive.town_id:
+            raise ServiceError("捐赠人不属于本镇", "person_id")
+        donor_name = ""
+    elif organisation is not None:
+        if organisation.town_id != drive.town_id:
+            raise ServiceError("捐赠单位不属于本镇", "organisation_id")
+        donor_name = ""
+    elif not donor_name and not anonymous:
+        raise ServiceError("请填写捐赠人（居民、单位、姓名或匿名）", "donor_name")
+    if anonymous:
+        named_consent = False
+    _check_neighbourhood(actor, drive, neighbourhood)
+    donation = Donation(
+        drive=drive, person=person, organisation=organisation, donor_name=donor_name, anonymous=bool(anonymous),
+        named_consent=bool(named_consent), amount=value, channel=channel, method=method, received_on=received,
+        reference=reference, neighbourhood=neighbourhood, notes=(notes or "").strip()[:200], source=source,
+        recorded_by=actor if getattr(actor, "is_authenticated", False) else None,
+    )
+    try:
+        with transaction.atomic():
+            donation.save()
+            log_action(actor, "donation.record", donation, {
+                "drive": drive.pk, "amount": value, "channel": channel, "method": method, "reference": reference,
+                "donor": donation.donor_kind, "neighbourhood": neighbourhood.pk if neighbourhood else None,
+                "source": source,
+            })
+    except IntegrityError:
+        # The same reference was committed meanwhile by someone else: theirs is the one.
+        existing = Donation.objects.filter(drive=drive, reference=reference).first() if reference else None
+        if existing is None:
+            raise
+        return existing, False
+    return donation, True
+
+
+def get_donation_for(actor, pk) -> Donation:
+    try:
+        return (Donation.objects.for_user(actor)
+                .select_related("drive", "person", "organisation", "neighbourhood").get(pk=pk))
+    except (Donation.DoesNotExist, ValueError, TypeError):
+        raise NotFound()
+
+
+def get_drive_for(actor, pk=None, slug=None) -> Drive:
+    try:
+        qs = Drive.objects.for_user(actor).select_related("organiser", "town")
+        return qs.get(pk=pk) if pk is not None else qs.get(slug=slug)
+    except (Drive.DoesNotExist, ValueError, TypeError):
+        raise NotFound()
+
+
+@transaction.atomic
+def void_donation(actor, donation: Donation, reason: str) -> Donation:
+    """Void with a reason: the row stays as evidence, every figure drops it."""
+    if not dscoping.may_record(actor):
+        raise ServiceError("您的角色无权作废捐款", code="forbidden")
+    if not Donation.objects.for_user(actor).filter(pk=donation.pk).exists():
+        raise NotFound()
+    reason = (reason or "").strip()
+    if not reason:
+        raise ServiceError("请填写作废原因", "reason")
+    if len(reason) > 200:
+        raise ServiceError("作废原因不能超过200个字", "reason")
+    locked = Donation.objects.select_for_update().get(pk=donation.pk)
+    if locked.voided_at is not None:
+        raise ServiceError("该捐款已作废", "reason", code="already_void")
+    locked.voided_at = timezone.now()
+    locked.voided_by = actor if getattr(actor, "is_authenticated", False) else None
+    locked.void_reason = reason
+    locked.save(update_fields=["voided_at", "voided_by", "void_reason"])
+    log_action(actor, "donation.void", locked, {"reason": reason, "amount": locked.amount})
+    return locked
+
+
+@transaction.atomic
+def record_receipt_number(actor, donation: Donation, number: str) -> Donation:
+    """The charity's official 捐赠票据 number, recorded when it arrives (charity law art. 38)."""
+    if not dscoping.may_record(actor):
+        raise ServiceError("您的角色无权登记票据号", code="forbidden")
+    number = (number or "").strip()
+    if not number or len(number) > 60:
+        raise ServiceError("请填写票据号（最长60个字符）", "receipt_number")
+    before = donation.receipt_number
+    donation.receipt_number = number
+    donation.save(update_fields=["receipt_number"])
+    log_action(actor, "donation.receipt", donation, {"before": before, "after": number})
+    return donation
+
+
+@transaction.atomic
+def record_handover(actor, drive: Drive, *, channel: str, amount, handed_on, voucher_number: str = "",
+                    voucher=None, neighbourhood: Neighbourhood | None = None, receipt_number: str = "",
+                    notes: str = "") -> Handover:
+    """汇缴: money of one channel passed to the charity."""
+    _require(actor, dscoping.may_manage, "只有镇管理员可以登记汇缴")
+    if channel not in drive.channels:
+        raise ServiceError("本次募捐不接受该渠道", "channel")
+    value = parse_amount(amount, limit=Decimal("999999999999"))
+    handed = _parse_date(handed_on, "handed_on")
+    if handed > timezone.localdate():
+        raise ServiceError("汇缴日期不能晚于今天", "handed_on")
+    if neighbourhood is not None and neighbourhood.town_id != drive.town_id:
+        raise ServiceError("居民区不属于本镇", "neighbourhood_id")
+    handover = Handover(drive=drive, channel=channel, amount=value, handed_on=handed,
+                        voucher_number=(voucher_number or "").strip()[:60], neighbourhood=neighbourhood,
+                        receipt_number=(receipt_number or "").strip()[:60], notes=(notes or "").strip()[:200],
+                        recorded_by=actor if getattr(actor, "is_authenticated", False) else None)
+    if voucher is not None:
+        handover.voucher = voucher
+    handover.save()
+    log_action(actor, "donation_handover.record", handover, {"drive": drive.pk, "channel": channel, "amount": value})
+    return handover
+
+
+@transaction.atomic
+def void_handover(actor, handover: Handover, reason: str) -> Handover:
+    _require(actor, dscoping.may_manage, "只有镇管理员可以作废汇缴")
+    reason = (reason or "").strip()
+    if not reason:
+        raise ServiceError("请填写作废原因", "reason")
+    if handover.voided_at:
+        raise ServiceError("该汇缴已作废", "reason")
+    handover.voided_at, handover.void_reason = timezone.now(), reason[:200]
+    handover.save(update_fields=["voided_at", "void_reason"])
+    log_action(actor, "donation_handover.void", handover, {"reason": reason})
+    return handover
+
+
+def log_export(actor, drive: Drive, what: str, rows: int) -> None:
+    """Exports of lists that name donors are logged (PIPL art. 51)."""
+    log_action(actor, f"donation.export.{what}", drive, {"rows": rows})
