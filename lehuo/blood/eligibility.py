@@ -1,0 +1,255 @@
+"""The one eligibility engine for blood donation (GB 18467-2011, 献血法; DOMAIN.md).
+
+Pure functions, no database: ``evaluate(facts)`` returns every failing reason (not just
+the first) and the date the person becomes eligible. Every limit comes from
+``settings.LEHUO_RULES["blood"]`` so a revised law is a settings change.
+
+Input plausibility (a weight of 500 kg is a typing error, not a deferral) is checked
+separately by ``check_plausible``, which raises ``ServiceError`` naming the field.
+"""
+
+import calendar
+import datetime as dt
+from dataclasses import dataclass, field
+from decimal import Decimal, InvalidOperation
+
+from django.conf import settings
+
+from lehuo.core.errors import ServiceError
+from lehuo.core.identity import age_at
+
+WHOLE, PLATELETS = "whole", "platelets"
+
+# Temporary deferrals from the questionnaire (DOMAIN.md examples): kind -> (label, period).
+# A period is ("days"|"weeks"|"months", n); settings may override with "deferral_periods".
+DEFERRAL_KINDS = {
+    "cold": ("感冒", ("weeks", 1)),
+    "tooth_extraction": ("拔牙", ("days", 15)),
+    "major_surgery": ("大手术", ("months", 6)),
+    "tattoo": ("纹身", ("months", 12)),
+    "pregnancy": ("妊娠（终止后）", ("months", 6)),
+    "childbirth": ("分娩或哺乳期", ("months", 12)),
+}
+
+# Plausible ranges for typed measurements: outside them the value is an input error.
+PLAUSIBLE = {
+    "weight_kg": (Decimal("20"), Decimal("300"), "体重", "公斤"),
+    "systolic": (Decimal("50"), Decimal("260"), "收缩压", "mmHg"),
+    "diastolic": (Decimal("30"), Decimal("160"), "舒张压", "mmHg"),
+    "pulse": (Decimal("20"), Decimal("250"), "脉搏", "次/分"),
+    "temperature_c": (Decimal("34"), Decimal("42"), "体温", "℃"),
+    "haemoglobin_g_l": (Decimal("30"), Decimal("250"), "血红蛋白", "g/L"),
+}
+
+
+def rules() -> dict:
+    return settings.LEHUO_RULES["blood"]
+
+
+def add_months(day: dt.date, months: int) -> dt.date:
+    """Calendar-month arithmetic: 2021-08-31 + 6 months = 2022-02-28 (day clamped)."""
+    index = day.month - 1 + months
+    year, month = day.year + index // 12, index % 12 + 1
+    return dt.date(year, month, min(day.day, calendar.monthrange(year, month)[1]))
+
+
+def add_period(day: dt.date, unit: str, n: int) -> dt.date:
+    if unit == "months":
+        return add_months(day, n)
+    if unit == "weeks":
+        return day + dt.timedelta(weeks=n)
+    return day + dt.timedelta(days=n)
+
+
+def deferral_period(kind: str) -> tuple[str, int] | None:
+    overrides = rules().get("deferral_periods", {})
+    if kind in overrides:
+        return tuple(overrides[kind])
+    entry = DEFERRAL_KINDS.get(kind)
+    return entry[1] if entry else None
+
+
+def to_decimal(value, field_name: str, label: str) -> Decimal | None:
+    """A typed number (str, int, Decimal) or None for empty; ServiceError if not a number."""
+    if value is None or (isinstance(value, str) and not value.strip()):
+        return None
+    if isinstance(value, float):
+        value = repr(value)
+    try:
+        number = Decimal(str(value).strip())
+    except (InvalidOperation, ValueError):
+        raise ServiceError(f"{label}必须是数字", field_name)
+    if not number.is_finite():
+        raise ServiceError(f"{label}必须是数字", field_name)
+    return number
+
+
+def check_plausible(values: dict) -> dict:
+    """Convert and range-check measurements; required ones must be present."""
+    out = {}
+    for name, (low, high, label, unit) in PLAUSIBLE.items():
+        number = to_decimal(values.get(name), name, label)
+        if number is None:
+            if name != "haemoglobin_g_l":
+                raise ServiceError(f"请填写{label}", name)
+            out[name] = None
+            continue
+        if not low <= number <= high:
+            raise ServiceError(f"{label}{number}{unit}不在合理范围（{low}-{high}{unit}），请核对", name)
+        out[name] = number
+    return out
+
+
+@dataclass(frozen=True)
+class Reason:
+    code: str
+    message: str
+    until: dt.date | None  # first day this no longer applies; None: permanent
+
+    def as_dict(self) -> dict:
+        return {"code": self.code, "message": self.message, "until": self.until.isoformat() if self.until else None}
+
+
+@dataclass
+class Facts:
+    on: dt.date
+    birth_date: dt.date | None
+    sex: str  # "M" / "F"
+    weight_kg: Decimal | None = None
+    systolic: Decimal | None = None
+    diastolic: Decimal | None = None
+    pulse: Decimal | None = None
+    temperature_c: Decimal | None = None
+    haemoglobin_g_l: Decimal | None = None
+    endurance_athlete: bool = False
+    kind: str = WHOLE  # what the person is about to give
+    history: list[tuple[dt.date, str]] = field(default_factory=list)  # past (date, kind), not voided
+    adverse_reaction: bool = False  # any past donation with a recorded adverse reaction
+    deferrals: list[tuple[dt.date, str, str]] = field(default_factory=list)  # (until, code, message)
+    required_checks: dict[str, str] = field(default_factory=dict)  # code -> label
+    checks: dict[str, bool] = field(default_factory=dict)
+    measured: bool = True  # False: only history/age/deferrals (the recall list)
+
+
+@dataclass
+class Decision:
+    eligible: bool
+    reasons: list[Reason]
+    eligible_on: dt.date | None
+    permanent: bool = False
+
+    @property
+    def codes(self) -> list[str]:
+        return [r.code for r in self.reasons]
+
+
+def _fmt(n: Decimal | None) -> str:
+    if n is None:
+        return ""
+    return f"{n.normalize():f}" if n == n.to_integral() else f"{n:f}"
+
+
+def evaluate(facts: Facts) -> Decision:
+    r = rules()
+    on = facts.on
+    next_day = on + dt.timedelta(days=1)
+    reasons: list[Reason] = []
+    add = reasons.append
+    past = sorted(d for d in facts.history if d[0] <= on)
+    is_repeat = bool(past) and not facts.adverse_reaction
+
+    # Age at the drive date.
+    if facts.birth_date is None:
+        add(Reason("age_unknown", "无出生日期，无法确认年龄（请登记身份证号码）", next_day))
+    else:
+        age = age_at(facts.birth_date, on)
+        max_age = r["max_age_repeat"] if is_repeat else r["max_age_first_time"]
+        if age < r["min_age"]:
+            birthday = facts.birth_date
+            try:
+                adult = birthday.replace(year=birthday.year + r["min_age"])
+            except ValueError:  # born on 29 February
+                adult = dt.date(birthday.year + r["min_age"], 3, 1)
+            add(Reason("age_too_young", f"年龄{age}岁，未满{r['min_age']}周岁", adult))
+        elif age > max_age:
+            if is_repeat:
+                msg = f"年龄{age}岁，超过再次献血者上限{max_age}周岁"
+            elif past:
+                msg = f"年龄{age}岁，曾有献血不良反应，按首次献血者上限{max_age}周岁"
+            else:
+                msg = f"年龄{age}岁，超过首次献血者上限{max_age}周岁"
+            add(Reason("age_too_old", msg, None))
+
+    if facts.measured:
+        _measurements(facts, r, add, next_day)
+
+    # Intervals since past donations (calendar months / weeks).
+    last_whole = max((d for d, k in past if k == WHOLE), default=None)
+    platelet_dates = [d for d, k in past if k == PLATELETS]
+    last_platelets = max(platelet_dates, default=None)
+    if facts.kind == WHOLE:
+        if last_whole:
+            nxt = add_months(last_whole, r["whole_blood_interval_months"])
+            if on < nxt:
+                add(Reason("interval_whole", f"距上次献全血（{last_whole}）不足{r['whole_blood_interval_months']}个月", nxt))
+        if last_platelets:
+            nxt = last_platelets + dt.timedelta(weeks=r["platelet_to_whole_weeks"])
+            if on < nxt:
+                add(Reason("interval_platelets_to_whole",
+                           f"距上次捐献血小板（{last_platelets}）不足{r['platelet_to_whole_weeks']}周", nxt))
+    else:
+        if last_platelets:
+            nxt = last_platelets + dt.timedelta(weeks=r["platelet_interval_weeks"])
+            if on < nxt:
+                add(Reason("interval_platelets", f"距上次捐献血小板（{last_platelets}）不足{r['platelet_interval_weeks']}周", nxt))
+        if last_whole:
+            nxt = add_months(last_whole, r["whole_to_platelet_months"])
+            if on < nxt:
+                add(Reason("interval_whole_to_platelets",
+                           f"距上次献全血（{last_whole}）不足{r['whole_to_platelet_months']}个月", nxt))
+        in_year = sorted(d for d in platelet_dates if add_months(d, 12) > on)
+        cap = r["platelet_max_per_year"]
+        if len(in_year) >= cap:
+            add(Reason("platelets_per_year", f"近12个月已捐献血小板{len(in_year)}次，达到上限{cap}次",
+                       add_months(in_year[len(in_year) - cap], 12)))
+
+    # Active deferrals (recorded earlier or from today's questionnaire).
+    for until, code, message in facts.deferrals:
+        if until > on:
+            add(Reason(f"deferral_{code}" if code else "deferral", f"暂缓献血：{message}（至{until}）", until))
+
+    permanent = any(x.until is None for x in reasons)
+    if not reasons:
+        return Decision(True, [], on)
+    eligible_on = None if permanent else max(x.until for x in reasons)
+    return Decision(False, reasons, eligible_on, permanent)
+
+
+def _measurements(facts: Facts, r: dict, add, next_day: dt.date) -> None:
+    male = facts.sex == "M"
+    if facts.weight_kg is not None:
+        limit = r["min_weight_kg_male"] if male else r["min_weight_kg_female"]
+        if facts.weight_kg < limit:
+            add(Reason("weight_low", f"体重{_fmt(facts.weight_kg)}公斤，{'男' if male else '女'}性须≥{limit}公斤", next_day))
+    sys_, dia = facts.systolic, facts.diastolic
+    if sys_ is not None and not r["systolic_min"] <= sys_ < r["systolic_max_exclusive"]:
+        add(Reason("systolic", f"收缩压{_fmt(sys_)}mmHg，须≥{r['systolic_min']}且<{r['systolic_max_exclusive']}", next_day))
+    if dia is not None and not r["diastolic_min"] <= dia < r["diastolic_max_exclusive"]:
+        add(Reason("diastolic", f"舒张压{_fmt(dia)}mmHg，须≥{r['diastolic_min']}且<{r['diastolic_max_exclusive']}", next_day))
+    if sys_ is not None and dia is not None and sys_ - dia < r["pulse_pressure_min"]:
+        add(Reason("pulse_pressure", f"脉压差{_fmt(sys_ - dia)}mmHg，须≥{r['pulse_pressure_min']}", next_day))
+    if facts.pulse is not None:
+        low = r["pulse_min_athlete"] if facts.endurance_athlete else r["pulse_min"]
+        if not low <= facts.pulse <= r["pulse_max"]:
+            add(Reason("pulse", f"脉搏{_fmt(facts.pulse)}次/分，须在{low}-{r['pulse_max']}之间", next_day))
+    if facts.temperature_c is not None:
+        limit = Decimal(str(r["temperature_max_c"]))
+        if facts.temperature_c > limit:
+            add(Reason("temperature", f"体温{_fmt(facts.temperature_c)}℃，须≤{_fmt(limit)}℃", next_day))
+    if facts.haemoglobin_g_l is not None:
+        limit = r["haemoglobin_min_male"] if male else r["haemoglobin_min_female"]
+        if facts.haemoglobin_g_l < limit:
+            add(Reason("haemoglobin", f"血红蛋白{_fmt(facts.haemoglobin_g_l)}g/L，{'男' if male else '女'}性须≥{limit}g/L", next_day))
+    for code, label in facts.required_checks.items():
+        if not facts.checks.get(code):
+            add(Reason(f"check_{code}", f"现场检查未通过：{label}", next_day))

@@ -1,0 +1,162 @@
+"""Aggregates of blood drives: drive stats (API, report, live figures), dashboard summary,
+donor recall and award progress. Voided records leave every figure."""
+
+import datetime as dt
+from collections import Counter, defaultdict
+from decimal import Decimal
+
+from django.db.models import Count, Q, Sum
+
+from lehuo.core import figures
+from lehuo.core.models import Person
+
+from .eligibility import WHOLE, Facts, evaluate, rules
+from .models import Deferral, Donation, Drive, Screening, SignUp, StemCellSignup
+
+
+def drive_stats(drive: Drive) -> dict:
+    signups = SignUp.objects.filter(drive=drive).exclude(status=SignUp.CANCELLED)
+    donations = Donation.objects.valid().filter(drive=drive)
+    donor_ids = set(donations.values_list("person_id", flat=True))
+    screenings = list(Screening.objects.valid().filter(drive=drive).order_by("screened_at", "id"))
+    latest: dict[int, Screening] = {}
+    for s in screenings:
+        latest[s.person_id] = s
+    # Deferred: screened, their last screening failed, and they did not give blood.
+    deferred = [s for pid, s in latest.items() if not s.eligible and pid not in donor_ids]
+    by_reason: Counter = Counter()
+    for s in deferred:
+        for reason in s.reason_list():
+            by_reason[reason["code"]] += 1
+    totals = donations.aggregate(units=Sum("units"), volume=Sum("volume_ml"))
+    by_nbh: dict[str, dict] = defaultdict(lambda: {"volunteers": 0, "donors": 0, "units": Decimal("0.00")})
+    for name, n in signups.values_list("person__neighbourhood__name").annotate(n=Count("id")):
+        by_nbh[name or "其他"]["volunteers"] = n
+    for name, n, units in (donations.values_list("person__neighbourhood__name")
+                           .annotate(n=Count("person", distinct=True), u=Sum("units"))):
+        by_nbh[name or "其他"]["donors"] = n
+        by_nbh[name or "其他"]["units"] = units or Decimal("0.00")
+    by_tag: dict[str, dict] = {}
+    for tag, n, units in (donations.filter(person__tags__isnull=False).values_list("person__tags__name")
+                          .annotate(n=Count("person", distinct=True), u=Sum("units"))):
+        by_tag[tag] = {"donors": n, "units": units or Decimal("0.00")}
+    by_volume = {str(v): n for v, n in donations.filter(kind=WHOLE).values_list("volume_ml").annotate(n=Count("id"))}
+    return {
+        "volunteers": signups.count(),
+        "screened": len(latest),
+        "deferred": len(deferred),
+        "donors": len(donor_ids),
+        "donations": donations.count(),
+        "units": (totals["units"] or Decimal("0")).quantize(Decimal("0.01")),
+        "volume_ml": totals["volume"] or 0,
+        "stem_cell_signups": StemCellSignup.objects.valid().filter(drive=drive).count(),
+        "by_reason": dict(sorted(by_reason.items(), key=lambda kv: (-kv[1], kv[0]))),
+        "by_neighbourhood": dict(sorted(by_nbh.items(), key=lambda kv: (-kv[1]["donors"], kv[0]))),
+        "by_tag": by_tag,
+        "by_volume": by_volume,
+    }
+
+
+def resolve(slug: str, measure: str):
+    """Live figures ``[[blood:<drive slug>:<measure>]]``: aggregates only."""
+    drive = Drive.objects.filter(slug=slug).order_by("pk").first()
+    if drive is None:
+        raise figures.FigureError(f"献血活动“{slug}”不存在")
+    return figures.dig(drive_stats(drive), measure)
+
+
+def dashboard_summary(town) -> dict:
+    from django.urls import reverse
+
+    drives = Drive.objects.filter(town=town)
+    donations = Donation.objects.valid().filter(drive__town=town)
+    latest = drives.order_by("-date").first()
+    totals = donations.aggregate(u=Sum("units"), d=Count("person", distinct=True))
+    figs = [("献血活动", drives.count()), ("献血人数", totals["d"] or 0),
+            ("献血量(U)", (totals["u"] or Decimal("0")).quantize(Decimal("0.01"))),
+            ("造血干细胞登记", StemCellSignup.objects.valid().filter(drive__town=town).count())]
+    by_nbh = []
+    if latest:
+        s = drive_stats(latest)
+        figs.insert(0, (f"{latest.title}献血人数", s["donors"]))
+        by_nbh = [(name, row["donors"]) for name, row in s["by_neighbourhood"].items()]
+    over_time = [(d.date.isoformat(), (d.u or Decimal("0"))) for d in drives.order_by("date").annotate(
+        u=Sum("donations__units", filter=Q(donations__voided_at__isnull=True)))]
+    return {"title": "无偿献血", "url": reverse("blood:index"), "figures": figs, "by_neighbourhood": by_nbh,
+            "over_time": over_time}
+
+
+def award_level(count: Decimal) -> str:
+    r = rules()
+    if count >= r["award_gold"]:
+        return "金奖"
+    if count >= r["award_silver"]:
+        return "银奖"
+    if count >= r["award_bronze"]:
+        return "铜奖"
+    return ""
+
+
+def award_progress(people_qs) -> list[dict]:
+    """Each 200 ml of whole blood counts one (献血法 awards): bronze / silver / gold."""
+    r = rules()
+    per = Decimal(r["ml_per_unit"])
+    rows = (Donation.objects.valid().filter(kind=WHOLE, person__in=people_qs).values("person_id")
+            .annotate(ml=Sum("volume_ml"), n=Count("id")).order_by("-ml", "person_id"))
+    people = {p.pk: p for p in Person.objects.filter(pk__in=[row["person_id"] for row in rows])
+              .select_related("neighbourhood")}
+    out = []
+    steps = [(r["award_bronze"], "铜奖"), (r["award_silver"], "银奖"), (r["award_gold"], "金奖")]
+    for row in rows:
+        count = Decimal(row["ml"]) / per
+        nxt = next(((n, label) for n, label in steps if count < n), None)
+        out.append({"person": people[row["person_id"]], "donations": row["n"], "ml": row["ml"],
+                    "count": count.quantize(Decimal("0.1")) if count != count.to_integral() else count.quantize(Decimal(1)),
+                    "award": award_level(count), "next_award": nxt[1] if nxt else "",
+                    "to_next": (Decimal(nxt[0]) - count) if nxt else Decimal(0),
+                    "percent": min(100, int(count * 100 / r["award_gold"]))})
+    return out
+
+
+def recall_list(people_qs, by: dt.date) -> list[dict]:
+    """Past donors who may give whole blood again by ``by`` (interval over, age and
+    deferrals allowing): the invitation list for the next drive."""
+    donations = (Donation.objects.valid().filter(person__in=people_qs)
+                 .values_list("person_id", "donated_on", "kind", "adverse_reaction"))
+    history: dict[int, list] = defaultdict(list)
+    adverse: set[int] = set()
+    for pid, day, kind, bad in donations:
+        history[pid].append((day, kind))
+        if bad:
+            adverse.add(pid)
+    deferrals = defaultdict(list)
+    for d in Deferral.objects.valid().filter(person_id__in=list(history), until__gt=by):
+        deferrals[d.person_id].append((d.until, d.kind, d.reason))
+    people = {p.pk: p for p in Person.objects.active().filter(pk__in=list(history)).select_related("neighbourhood")}
+    out = []
+    for pid, hist in history.items():
+        person = people.get(pid)
+        if person is None:
+            continue
+        past = [h for h in hist if h[0] <= by]
+        facts = Facts(on=by, birth_date=person.birth_date, sex=person.sex, history=past,
+                      adverse_reaction=pid in adverse, deferrals=deferrals[pid], measured=False)
+        decision = evaluate(facts)
+        if not decision.eligible:
+            continue
+        last = max(past)[0]
+        eligible_since = _eligible_since(person, hist, adverse, by)
+        out.append({"person": person, "last_donation": last, "donations": len(past), "eligible_on": eligible_since})
+    out.sort(key=lambda row: (row["eligible_on"], row["person"].name_pinyin))
+    return out
+
+
+def _eligible_since(person, hist, adverse, by: dt.date) -> dt.date:
+    """The first date the interval after the last donation is over (for sorting the list)."""
+    from .eligibility import add_months
+
+    r = rules()
+    last_whole = max((d for d, k in hist if k == WHOLE and d <= by), default=None)
+    if last_whole is None:
+        return by
+    return add_months(last_whole, r["whole_blood_interval_months"])
