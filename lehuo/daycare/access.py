@@ -1,0 +1,60 @@
+"""Who a request acts as: a resident guardian (``Person.account``) or the staff of a site."""
+
+from django.db.models import Q
+
+from lehuo.core import scoping as core_scoping
+from lehuo.core.crypto import keyed_hash
+from lehuo.core.errors import NotFound, ServiceError
+from lehuo.core.identity import IdentityError, normalise_phone
+from lehuo.core.models import Person
+from lehuo.core.text import pinyin_key
+
+from . import scoping
+from .models import Offering
+
+
+def guardian_for(user) -> Person:
+    """The resident's own Person record (the parent persona); 404 for anyone without one."""
+    person = Person.objects.filter(account=user, erased_at__isnull=True).select_related("town", "neighbourhood").first() \
+        if getattr(user, "is_authenticated", False) else None
+    if person is None:
+        raise NotFound("您的账号尚未关联居民信息，请联系居委会")
+    return person
+
+
+def offerings_for(user):
+    """Offerings a user may see: staff those of their sites, residents those of their town."""
+    qs = Offering.objects.select_related("site__neighbourhood", "term", "site__year")
+    if core_scoping.is_staff_member(user):
+        q = Q(site__in=scoping.sites_for(user).values("pk"))
+    else:
+        q = Q(pk__in=[])
+    person = Person.objects.filter(account=user).values_list("town_id", flat=True).first() \
+        if getattr(user, "is_authenticated", False) else None
+    if person is not None:
+        q |= Q(site__year__town_id=person)
+    return qs.filter(q).order_by("-site__year__year", "term__number", "site__name", "pk")
+
+
+def resolve_guardian_for_staff(actor, site, name: str, phone: str) -> Person:
+    """Staff entering an enrolment on a guardian's behalf: find the guardian by phone, or
+    register them in the site's neighbourhood."""
+    try:
+        phone = normalise_phone(phone)
+    except IdentityError as exc:
+        raise ServiceError(str(exc), "guardian_phone")
+    town = site.year.town
+    found = Person.objects.filter(town=town, phone_hash=keyed_hash(phone), erased_at__isnull=True).first()
+    if found is not None:
+        return found
+    name = (name or "").strip()
+    if not name:
+        raise ServiceError("请填写监护人姓名", "guardian_name")
+    person = Person(town=town, neighbourhood=site.neighbourhood, name=name[:50], phone=phone,
+                    phone_hash=keyed_hash(phone), phone_tail=phone[-4:])
+    person.name_pinyin, person.name_initials = pinyin_key(person.name)
+    person.save()
+    from lehuo.core.audit import log_action
+
+    log_action(actor, "daycare.guardian.create", person, {"name": person.name, "phone": phone})
+    return person
