@@ -1,0 +1,284 @@
+"""Import of an online-platform statement or an offline ledger (xlsx / csv).
+
+Steps: read the header and map columns (``guess_mapping``; the wizard lets staff change
+it), check every row (dry run: one error per bad field naming the row), detect duplicates
+(a reference seen earlier in the file or already recorded; for ledger lines without a
+reference, the same donor, amount and date already recorded), match donors to people by
+ID number or by name + phone, then write all or nothing: every new row goes through
+``services.record_donation()`` inside one transaction, so a bad row 5000 writes nothing.
+"""
+
+import datetime as dt
+from collections import Counter
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from decimal import Decimal
+
+from django.db import transaction
+
+from lehuo.core import scoping
+from lehuo.core.crypto import keyed_hash
+from lehuo.core.errors import ServiceError
+from lehuo.core.excel import Table, read_rows, read_table
+from lehuo.core.identity import IdentityError, normalise_phone, parse_id_number
+from lehuo.core.models import Neighbourhood, Organisation, Person
+from lehuo.core.services import find_person_by_id_number
+
+from . import services
+from .models import ALIPAY, BANK, CASH, OFFLINE, ONLINE, OTHER, WECHAT, Donation, Drive
+
+KINDS = {ONLINE: "线上平台流水", OFFLINE: "线下登记台账"}
+COLUMNS: dict[str, list[str]] = {
+    "reference": ["流水号", "交易单号", "订单号", "商户单号", "凭证号", "收据号", "reference"],
+    "donor_name": ["捐赠人", "姓名", "捐款人", "昵称", "付款人", "donor", "name"],
+    "id_number": ["证件号码", "身份证号码", "身份证号", "id_number"],
+    "phone": ["手机号码", "手机号", "电话", "联系电话", "phone"],
+    "organisation": ["捐赠单位", "单位", "organisation"],
+    "amount": ["金额", "捐款金额", "金额（元）", "金额(元)", "amount"],
+    "method": ["支付方式", "捐赠方式", "方式", "method"],
+    "received_on": ["日期", "捐赠日期", "捐款日期", "交易时间", "时间", "date"],
+    "neighbourhood": ["居民区", "经办居民区", "neighbourhood"],
+    "named_consent": ["同意公示姓名", "公示姓名", "named"],
+    "anonymous": ["匿名", "anonymous"],
+    "notes": ["备注", "留言", "notes"],
+}
+FIELD_LABELS = {f: names[0] for f, names in COLUMNS.items()} | {"file": "文件"}
+REQUIRED = {ONLINE: ["reference", "amount", "received_on"], OFFLINE: ["amount", "received_on"]}
+METHOD_WORDS = {
+    "微信": WECHAT, "微信支付": WECHAT, "wechat": WECHAT, "支付宝": ALIPAY, "alipay": ALIPAY,
+    "银行": BANK, "银行转账": BANK, "转账": BANK, "bank": BANK, "现金": CASH, "cash": CASH, "其他": OTHER,
+    "other": OTHER,
+}
+YES = {"是", "同意", "y", "yes", "1", "true", "√"}
+MAX_REPORTED = 500
+PROGRESS_EVERY = 1000
+
+
+@dataclass
+class ImportReport:
+    kind: str
+    rows: int = 0
+    ready: list[tuple[int, dict]] = field(default_factory=list)  # (row number, record_donation kwargs)
+    errors: list[dict] = field(default_factory=list)
+    duplicates: list[dict] = field(default_factory=list)
+    matched_by_id: int = 0
+    matched_by_phone: int = 0
+    unmatched: int = 0
+    total: Decimal = Decimal("0.00")
+    unmapped: list[str] = field(default_factory=list)
+
+    @property
+    def ok(self) -> bool:
+        return self.rows > 0 and not self.errors
+
+    def error(self, row: int, fname: str, message: str) -> None:
+        self.errors.append({"row": row, "field": fname, "label": FIELD_LABELS.get(fname, fname), "message": message})
+
+    def as_dict(self) -> dict:
+        """JSON-safe summary for the job and the report page (row numbers, no personal data)."""
+        return {
+            "kind": self.kind, "rows": self.rows, "new": len(self.ready), "duplicates_total": len(self.duplicates),
+            "duplicates": self.duplicates[:MAX_REPORTED], "errors_total": len(self.errors),
+            "errors": self.errors[:MAX_REPORTED], "bad_rows": len({e["row"] for e in self.errors}),
+            "matched_by_id": self.matched_by_id, "matched_by_phone": self.matched_by_phone,
+            "unmatched": self.unmatched, "total": services.money(self.total), "unmapped": self.unmapped,
+        }
+
+
+def headers_of(data: bytes, filename: str = "") -> list[str]:
+    """The first non-empty row of the file: what the mapping step shows."""
+    for row in read_rows(data, filename):
+        if any(v not in (None, "") for v in row):
+            return [str(v or "").strip() for v in row]
+    raise ServiceError("表格中没有内容", "file")
+
+
+def guess_mapping(headers: list[str]) -> dict[str, str]:
+    """header -> field for headers we recognise."""
+    lookup = {n.lower(): f for f, names in COLUMNS.items() for n in [f, *names]}
+    out, taken = {}, set()
+    for h in headers:
+        f = lookup.get(h.strip().lower())
+        if f and f not in taken:
+            out[h], taken = f, taken | {f}
+    return out
+
+
+def read_statement(data: bytes, kind: str, filename: str = "", mapping: dict[str, str] | None = None) -> Table:
+    if kind not in KINDS:
+        raise ServiceError("导入类型不正确", "kind")
+    return read_table(data, COLUMNS, REQUIRED[kind], filename=filename, mapping=mapping)
+
+
+def _text(value) -> str:
+    if value is None:
+        return ""
+    if isinstance(value, float) and value.is_integer():
+        value = int(value)
+    return str(value).strip()
+
+
+def _date(value) -> dt.date:
+    if isinstance(value, dt.datetime):
+        return value.date()
+    if isinstance(value, dt.date):
+        return value
+    return services._parse_date(_text(value)[:19], "received_on")
+
+
+def check_statement(actor, drive: Drive, table: Table, kind: str, neighbourhood: Neighbourhood | None = None,
+                    progress: Callable[[int, int], None] | None = None) -> ImportReport:
+    """Dry run: what would be written, every error by row and field, duplicates, matches."""
+    report = ImportReport(kind=kind, rows=len(table.rows), unmapped=table.unmapped)
+    town = drive.town
+    if kind not in drive.channels:
+        report.error(0, "file", "本次募捐不接受该渠道")
+        return report
+    allowed = scoping.neighbourhood_ids(actor)
+    nbhs = {}
+    for n in Neighbourhood.objects.filter(town=town):
+        nbhs[n.name] = nbhs[n.code.lower()] = n
+    orgs = {o.name: o for o in Organisation.objects.filter(town=town)}
+    # Duplicates against what is recorded: references, and (for lines without one) donor+amount+date.
+    refs = {r for _, rec in table.rows if (r := _text(rec.get("reference")))}
+    existing_refs: set[str] = set()
+    ref_list = sorted(refs)
+    for i in range(0, len(ref_list), 5000):
+        existing_refs.update(Donation.objects.filter(drive=drive, reference__in=ref_list[i:i + 5000])
+                             .values_list("reference", flat=True))
+    existing_lines = Counter(
+        Donation.objects.filter(drive=drive, reference="", channel=kind)
+        .values_list("received_on", "amount", "person_id", "organisation_id", "donor_name")
+    )
+    # Name + phone matching in one query: phone hash -> [(name, person)].
+    by_phone: dict[str, list[Person]] = {}
+    hashes = set()
+    for _, rec in table.rows:
+        phone = _text(rec.get("phone"))
+        if phone and not _text(rec.get("id_number")):
+            try:
+                hashes.add(keyed_hash(normalise_phone(phone)))
+            except IdentityError:
+                pass
+    hash_list = sorted(hashes)
+    for i in range(0, len(hash_list), 5000):
+        for p in Person.objects.filter(town=town, phone_hash__in=hash_list[i:i + 5000]):
+            by_phone.setdefault(p.phone_hash, []).append(p)
+
+    seen_refs: dict[str, int] = {}
+    limit = services.max_amount()
+    for done, (number, rec) in enumerate(table.rows, start=1):
+        if progress and done % PROGRESS_EVERY == 0:
+            progress(done, report.rows)
+        before = len(report.errors)
+        values: dict = {"channel": kind}
+        reference = _text(rec.get("reference"))
+        if len(reference) > 100:
+            report.error(number, "reference", "流水号不能超过100个字符")
+        if kind == ONLINE and not reference:
+            report.error(number, "reference", "线上流水必须有流水号")
+        values["reference"] = reference
+        try:
+            values["amount"] = services.parse_amount(rec.get("amount"), limit=limit)
+        except ServiceError as exc:
+            report.error(number, "amount", exc.message)
+        try:
+            day = _date(rec.get("received_on"))
+            if day < drive.starts_on:
+                report.error(number, "received_on", "捐赠日期早于募捐开始日期")
+            elif day > dt.date.today():
+                report.error(number, "received_on", "捐赠日期不能晚于今天")
+            values["received_on"] = day
+        except ServiceError as exc:
+            report.error(number, "received_on", exc.message)
+        method_text = _text(rec.get("method")).lower()
+        method = METHOD_WORDS.get(method_text) if method_text else (CASH if kind == OFFLINE else OTHER)
+        if method is None:
+            report.error(number, "method", f"无法识别的捐赠方式“{method_text}”")
+        elif method == CASH and kind == ONLINE:
+            report.error(number, "method", "现金捐款只能是线下渠道")
+        values["method"] = method
+        # The collecting neighbourhood: a column, or the one chosen in the wizard.
+        nbh_text = _text(rec.get("neighbourhood"))
+        nbh = nbhs.get(nbh_text) or nbhs.get(nbh_text.lower()) if nbh_text else neighbourhood
+        if nbh_text and nbh is None:
+            report.error(number, "neighbourhood", f"居民区“{nbh_text}”不存在")
+        # Donor: organisation, person (by ID number, or name + phone), or outsider.
+        name = _text(rec.get("donor_name"))
+        org_name = _text(rec.get("organisation"))
+        person = None
+        if org_name:
+            values["organisation"] = orgs.get(org_name)
+            if values["organisation"] is None:
+                report.error(number, "organisation", f"单位“{org_name}”未登记，请先在单位中添加")
+        else:
+            id_number = _text(rec.get("id_number"))
+            if id_number:
+                try:
+                    parse_id_number(id_number)
+                    person = find_person_by_id_number(town, id_number)
+                except IdentityError as exc:
+                    report.error(number, "id_number", str(exc))
+                if person is not None:
+                    report.matched_by_id += 1
+            elif name and _text(rec.get("phone")):
+                try:
+                    h = keyed_hash(normalise_phone(_text(rec.get("phone"))))
+                    person = next((p for p in by_phone.get(h, []) if p.name == name), None)
+                except IdentityError:
+                    person = None  # platforms often mask phones: no match, not an error
+                if person is not None:
+                    report.matched_by_phone += 1
+            if person is None:
+                report.unmatched += 1
+            values["person"] = person
+            values["donor_name"] = "" if person else name[:100]
+            values["anonymous"] = (_text(rec.get("anonymous")).lower() in YES) or not (person or name)
+        if nbh is None and person is not None and allowed is None:
+            nbh = person.neighbourhood
+        if allowed is not None and (nbh is None or nbh.pk not in allowed):
+            report.error(number, "neighbourhood", "只能导入本居民区经办的捐款")
+        values["neighbourhood"] = nbh
+        values["named_consent"] = _text(rec.get("named_consent")).lower() in YES
+        values["notes"] = _text(rec.get("notes"))[:200]
+        if len(report.errors) > before:
+            continue
+        # Duplicates are reported and skipped, never written twice.
+        if reference:
+            if reference in existing_refs:
+                report.duplicates.append({"row": number, "reference": reference, "reason": "已登记"})
+                continue
+            if reference in seen_refs:
+                report.duplicates.append({"row": number, "reference": reference,
+                                          "reason": f"与第{seen_refs[reference]}行重复"})
+                continue
+            seen_refs[reference] = number
+        else:
+            line = (values["received_on"], values["amount"], person.pk if person else None,
+                    values.get("organisation").pk if values.get("organisation") else None, values.get("donor_name", ""))
+            if existing_lines[line] > 0:
+                existing_lines[line] -= 1
+                report.duplicates.append({"row": number, "reference": "", "reason": "同一捐赠人、金额、日期已登记"})
+                continue
+        report.ready.append((number, values))
+        report.total += values["amount"]
+    if progress:
+        progress(report.rows, report.rows)
+    return report
+
+
+def import_statement(actor, drive: Drive, data: bytes, kind: str, *, commit: bool, filename: str = "",
+                     mapping: dict[str, str] | None = None, neighbourhood: Neighbourhood | None = None,
+                     progress: Callable[[int, int, str], None] | None = None) -> ImportReport:
+    """Check the file; with ``commit`` and no error, write every new row in one transaction."""
+    table = read_statement(data, kind, filename, mapping)
+    report = check_statement(actor, drive, table, kind, neighbourhood,
+                             progress=(lambda d, t: progress(d, t, "check")) if progress else None)
+    if not commit or not report.ok:
+        return report
+    with transaction.atomic():
+        for done, (_number, values) in enumerate(report.ready, start=1):
+            services.record_donation(actor, drive, source="import", **values)
+            if progress and done % PROGRESS_EVERY == 0:
+                progress(done, len(report.ready), "write")
+    return report

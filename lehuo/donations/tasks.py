@@ -1,0 +1,74 @@
+"""Background import of statements and ledgers (django-tasks), with progress on the Job.
+
+The upload is stored with its Job encrypted (it may hold ID numbers and phones), as the
+core people import does, and deleted once written or given up.
+"""
+
+import logging
+
+from django.contrib.auth.models import AnonymousUser
+from django.urls import reverse
+from django_tasks import task
+
+from lehuo.core import jobs
+from lehuo.core.errors import ServiceError
+from lehuo.core.models import Job, Neighbourhood
+from lehuo.core.tasks import unseal
+
+from .importers import import_statement
+from .models import Drive
+
+logger = logging.getLogger("lehuo.donations.tasks")
+CHECK, COMMIT = "donations.import.check", "donations.import.commit"
+
+
+def run_import(job_id: int) -> None:
+    job = Job.objects.select_related("created_by").get(pk=job_id)
+    if job.status in (Job.DONE, Job.FAILED):
+        return  # a task delivered twice must not import twice
+    commit = job.kind == COMMIT
+    source = Job.objects.get(pk=job.params["source_job"]) if commit else job
+    params = source.params
+    drive = Drive.objects.select_related("town").get(pk=params["drive"])
+    nbh = Neighbourhood.objects.filter(pk=params.get("neighbourhood")).first() if params.get("neighbourhood") else None
+    actor = job.created_by or AnonymousUser()
+    report_url = reverse("donations:import_report", args=[job.pk])
+
+    def progress(done: int, total: int, phase: str) -> None:
+        # Rows written inside the import's transaction become visible when it commits;
+        # the check phase reports as it goes.
+        jobs.report(job, done, total, "写入中" if phase == "write" else "校验中")
+
+    jobs.report(job, 0, 0, "读取文件")
+    try:
+        report = import_statement(actor, drive, unseal(source), params["kind"], commit=commit,
+                                  filename=params.get("filename", ""), mapping=params.get("mapping") or None,
+                                  neighbourhood=nbh, progress=progress)
+    except ServiceError as exc:
+        jobs.finish(job, {"errors": [{"row": 0, "field": exc.field or "file", "label": "文件", "message": exc.message}],
+                          "rows": 0, "next_url": report_url}, message=exc.message, failed=True)
+        if commit:
+            source.file.delete(save=True)
+        return
+    except Exception:
+        logger.exception("donation import %s failed", job_id)
+        jobs.finish(job, {"next_url": report_url}, message="导入出错，未写入任何数据", failed=True)
+        raise
+    result = report.as_dict()
+    result["next_url"] = report_url
+    if commit:
+        source.file.delete(save=True)
+        if report.ok:
+            result["next_url"] = reverse("donations:drive", args=[drive.pk])
+            jobs.finish(job, result, message=f"已导入 {len(report.ready)} 笔，跳过重复 {len(report.duplicates)} 笔")
+        else:
+            jobs.finish(job, result, message="数据已变化，有错误行，未导入任何数据", failed=True)
+    else:
+        if not report.ok:
+            job.file.delete(save=True)
+        jobs.finish(job, result, message="校验完成" if report.ok else f"{result['bad_rows']} 行有错误")
+
+
+@task()
+def donation_import_task(job_id: int) -> None:
+    run_import(job_id)

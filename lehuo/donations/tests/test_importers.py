@@ -1,0 +1,120 @@
+import pytest
+
+from lehuo.core.errors import ServiceError
+from lehuo.core.excel import write_xlsx
+from lehuo.donations import importers, services
+from lehuo.donations.models import Donation
+
+pytestmark = pytest.mark.django_db
+
+HEAD = "交易单号,昵称,手机号,金额,支付方式,交易时间\n"
+
+
+def statement(n: int, bad_row: int | None = None, start: int = 0) -> bytes:
+    lines = [HEAD]
+    for i in range(start, start + n):
+        amount = "abc" if bad_row is not None and i + 2 == bad_row else f"{10 + i % 90}.50"
+        lines.append(f"WX{i:07d},微信用户{i},138****{i % 10000:04d},{amount},微信,2021-07-2{i % 9 + 1} 10:00:00\n")
+    return "".join(lines).encode()
+
+
+def run(actor, drive, data, kind="online", commit=True, **kw):
+    return importers.import_statement(actor, drive, data, kind, commit=commit, filename="s.csv", **kw)
+
+
+def test_statement_imported_twice_writes_each_donation_once(drive, town_admin):
+    first = run(town_admin, drive, statement(50))
+    assert first.ok and len(first.ready) == 50
+    second = run(town_admin, drive, statement(50))
+    assert second.ok and second.ready == [] and len(second.duplicates) == 50
+    assert Donation.objects.count() == 50
+
+
+def test_bad_amount_in_row_5000_writes_nothing(drive, town_admin):
+    report = run(town_admin, drive, statement(6000, bad_row=5000))
+    assert not report.ok
+    assert report.errors == [{"row": 5000, "field": "amount", "label": "金额",
+                              "message": "金额格式不正确"}]
+    assert Donation.objects.count() == 0
+
+
+def test_failure_while_writing_rolls_everything_back(drive, town_admin, monkeypatch):
+    real, calls = services.record_donation, []
+
+    def flaky(*args, **kwargs):
+        calls.append(1)
+        if len(calls) == 30:
+            raise RuntimeError("disk full")
+        return real(*args, **kwargs)
+
+    monkeypatch.setattr(services, "record_donation", flaky)
+    with pytest.raises(RuntimeError):
+        run(town_admin, drive, statement(40))
+    assert Donation.objects.count() == 0
+
+
+def test_dry_run_reports_without_writing(drive, town_admin):
+    report = run(town_admin, drive, statement(10), commit=False)
+    assert report.ok and report.as_dict()["new"] == 10 and report.as_dict()["total"] == "150.00"
+    assert not Donation.objects.exists()
+
+
+def test_reference_repeated_in_file_is_reported_and_written_once(drive, town_admin):
+    data = (HEAD + "WX1,甲,,10,微信,2021-07-22\nWX1,甲,,10,微信,2021-07-22\n").encode()
+    report = run(town_admin, drive, data)
+    assert report.duplicates == [{"row": 3, "reference": "WX1", "reason": "与第2行重复"}]
+    assert Donation.objects.count() == 1
+
+
+def test_donors_matched_by_id_number_or_name_and_phone(drive, town_admin, make_person, lv11):
+    by_id = make_person(tags=["党员"])
+    by_phone = make_person(name="陈小红", phone="13900001111")
+    data = ("姓名,身份证号,电话,金额,日期\n"
+            f"{by_id.name},{by_id.id_number},,100,2021-07-25\n"
+            "陈小红,,139 0000 1111,50,2021-07-25\n"
+            "陈小红,,13900002222,20,2021-07-25\n"
+            ",,,5,2021-07-25\n").encode()
+    report = run(town_admin, drive, data, kind="offline", neighbourhood=lv11)
+    assert (report.matched_by_id, report.matched_by_phone, report.unmatched) == (1, 1, 2)
+    rows = list(Donation.objects.order_by("amount").values_list("person_id", "donor_name", "anonymous"))
+    assert rows == [(None, "", True), (None, "陈小红", False), (by_phone.pk, "", False), (by_id.pk, "", False)]
+
+
+def test_bad_id_number_is_an_error_naming_row_and_field(drive, town_admin, lv11):
+    data = "姓名,身份证号,金额,日期\n张三,110105194912310021,100,2021-07-25\n".encode()
+    report = run(town_admin, drive, data, kind="offline", neighbourhood=lv11)
+    assert [(e["row"], e["field"]) for e in report.errors] == [(2, "id_number")]
+    assert not Donation.objects.exists()
+
+
+def test_ledger_without_references_imported_twice_is_not_duplicated(drive, town_admin, lv11):
+    data = "姓名,金额,日期\n王五,100,2021-07-25\n王五,100,2021-07-25\n李四,20,2021-07-26\n".encode()
+    assert len(run(town_admin, drive, data, kind="offline", neighbourhood=lv11).ready) == 3
+    again = run(town_admin, drive, data, kind="offline", neighbourhood=lv11)
+    assert again.ready == [] and len(again.duplicates) == 3
+    assert Donation.objects.count() == 3
+
+
+def test_social_worker_imports_only_for_own_neighbourhood(drive, sw_lv11, lv11, hj9):
+    data = "姓名,金额,日期,居民区\n王五,100,2021-07-25,虹九\n".encode()
+    report = run(sw_lv11, drive, data, kind="offline", neighbourhood=lv11)
+    assert [(e["row"], e["field"]) for e in report.errors] == [(2, "neighbourhood")]
+    ok = run(sw_lv11, drive, "姓名,金额,日期\n王五,100,2021-07-25\n".encode(), kind="offline", neighbourhood=lv11)
+    assert ok.ok and Donation.objects.get().neighbourhood == lv11
+
+
+def test_xlsx_statement_with_column_mapping(drive, town_admin):
+    data = write_xlsx(["单号", "金额", "时间", "付款方"], [["A-1", 12.5, "2021-07-22", "某某"]])
+    with pytest.raises(ServiceError, match="流水号"):
+        importers.read_statement(data, "online", "s.xlsx")
+    mapping = {"单号": "reference", "付款方": "donor_name"}
+    report = importers.import_statement(town_admin, drive, data, "online", commit=True, filename="s.xlsx",
+                                        mapping=mapping)
+    assert report.ok
+    d = Donation.objects.get()
+    assert (d.reference, d.amount, d.donor_name, d.method) == ("A-1", 12.5, "某某", "other")
+
+
+def test_guess_mapping_recognises_headers():
+    assert importers.guess_mapping(["交易单号", "昵称", "金额", "随便"]) == {
+        "交易单号": "reference", "昵称": "donor_name", "金额": "amount"}
