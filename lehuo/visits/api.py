@@ -1,3 +1,130 @@
-from ninja import Router
+"""/api/v1/visits and /api/v1/honours (scoped to the people the caller may see)."""
+
+import datetime as dt
+
+from ninja import Router, Schema, Status
+from ninja.pagination import PageNumberPagination, paginate
+
+from lehuo.core import scoping
+from lehuo.core.errors import ServiceError
+from lehuo.core.models import Person
+
+from . import services
+from .models import Honour, Visit
 
 router = Router(tags=["visits"])
+
+
+class VisitorIn(Schema):
+    name: str
+    title: str = ""
+
+
+class VisitIn(Schema):
+    person_id: int
+    date: dt.date
+    purpose: str
+    visitors: list[VisitorIn]
+    household: str = ""
+    notes: str = ""
+    honour_id: int | None = None
+    slug: str = ""
+
+
+class VisitOut(Schema):
+    id: int
+    slug: str
+    date: dt.date
+    person_id: int
+    neighbourhood_id: int | None
+    household: str
+    purpose: str
+    notes: str
+    visitors: list[str]
+
+    @staticmethod
+    def resolve_visitors(obj) -> list[str]:
+        return [str(v) for v in obj.visitors.all()]
+
+
+class HonourIn(Schema):
+    person_id: int
+    title: str
+    achieved_on: dt.date
+    level: str = "national"
+    event: str = ""
+    rank: str = ""
+    result: str = ""
+
+
+class HonourOut(Schema):
+    id: int
+    person_id: int
+    title: str
+    event: str
+    level: str
+    rank: str
+    result: str
+    achieved_on: dt.date
+
+
+def _staff(request):
+    if not scoping.is_staff_member(request.user):
+        raise ServiceError("无权访问", code="forbidden")
+
+
+def _person(request, pk: int) -> Person:
+    person = Person.objects.for_user(request.user).filter(pk=pk).first()
+    if person is None:
+        raise ServiceError("人员不存在或不在您的负责范围内", "person_id")
+    return person
+
+
+@router.get("/visits", response=list[VisitOut])
+@paginate(PageNumberPagination, page_size=50)
+def list_visits(request, neighbourhood_id: int | None = None, purpose: str = ""):
+    _staff(request)
+    qs = Visit.objects.for_user(request.user).prefetch_related("visitors")
+    if neighbourhood_id:
+        qs = qs.filter(neighbourhood_id=neighbourhood_id)
+    if purpose:
+        qs = qs.filter(purpose=purpose)
+    return qs
+
+
+@router.post("/visits", response={201: VisitOut})
+def create_visit(request, payload: VisitIn):
+    _staff(request)
+    person = _person(request, payload.person_id)
+    honour = None
+    if payload.honour_id:
+        honour = Honour.objects.for_user(request.user).filter(pk=payload.honour_id).first()
+        if honour is None:
+            raise ServiceError("荣誉不存在", "honour_id")
+    visit = services.record_visit(
+        request.user, person, date=payload.date, purpose=payload.purpose,
+        visitors=[(v.title, v.name) for v in payload.visitors], household=payload.household,
+        notes=payload.notes, honour=honour, slug=payload.slug,
+    )
+    return Status(201, visit)
+
+
+@router.get("/visits/{slug}", response=VisitOut)
+def get_visit(request, slug: str):
+    _staff(request)
+    return services.get_visit_for(request.user, slug)
+
+
+@router.get("/honours", response=list[HonourOut])
+@paginate(PageNumberPagination, page_size=50)
+def list_honours(request):
+    _staff(request)
+    return Honour.objects.for_user(request.user)
+
+
+@router.post("/honours", response={201: HonourOut})
+def create_honour(request, payload: HonourIn):
+    _staff(request)
+    data = payload.dict()
+    person = _person(request, data.pop("person_id"))
+    return Status(201, services.record_honour(request.user, person, **data))

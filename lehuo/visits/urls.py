@@ -1,7 +1,13 @@
 from django.urls import path
 
-from lehuo.core.views import home
+from . import views
 
 app_name = "visits"
-# Placeholder until the module's pages exist: the module's index shows the workbench.
-urlpatterns = [path("", home, name="index")]
+urlpatterns = [
+    path("", views.index, name="index"),
+    path("new/", views.new_visit, name="new"),
+    path("honours/", views.honours, name="honours"),
+    path("honours/new/", views.new_honour, name="new_honour"),
+    path("<slug:slug>/", views.detail, name="detail"),
+    path("<slug:slug>/photos/", views.add_photo, name="add_photo"),
+]

@@ -1,0 +1,119 @@
+"""Every write of honours and visits, with its rules."""
+
+import datetime as dt
+
+from django.db import transaction
+from django.utils import timezone
+from django.utils.text import slugify
+
+from lehuo.core import scoping
+from lehuo.core.audit import log_action
+from lehuo.core.errors import NotFound, ServiceError
+from lehuo.core.models import EDITOR, SOCIAL_WORKER, TOWN_ADMIN, Person
+from lehuo.newsletter.images import checked_image
+
+from .models import Honour, Visit, Visitor, VisitPhoto
+
+WRITE_ROLES = (TOWN_ADMIN, SOCIAL_WORKER, EDITOR)
+
+
+def _check_writer(actor) -> None:
+    if not scoping.has_role(actor, TOWN_ADMIN, SOCIAL_WORKER):
+        raise ServiceError("只有镇管理员和社工可以登记荣誉和走访", code="forbidden")
+
+
+def _person_in_scope(actor, person: Person) -> Person:
+    if not Person.objects.for_user(actor).filter(pk=person.pk).exists():
+        raise ServiceError("人员不存在或不在您的负责范围内", "person_id")
+    return person
+
+
+def _text(value: str | None, field: str, label: str, max_len: int, required: bool = True) -> str:
+    value = (value or "").strip()
+    if required and not value:
+        raise ServiceError(f"{label}不能为空", field)
+    if len(value) > max_len:
+        raise ServiceError(f"{label}不能超过{max_len}个字", field)
+    return value
+
+
+@transaction.atomic
+def record_honour(actor, person: Person, *, title: str, achieved_on: dt.date, level: str = "national",
+                  event: str = "", rank: str = "", result: str = "", notes: str = "") -> Honour:
+    _check_writer(actor)
+    _person_in_scope(actor, person)
+    if level not in dict(Honour.LEVELS):
+        raise ServiceError("级别不正确", "level")
+    if achieved_on > timezone.localdate():
+        raise ServiceError("日期不能晚于今天", "achieved_on")
+    honour = Honour.objects.create(
+        town=person.town, person=person, title=_text(title, "title", "荣誉", 200), achieved_on=achieved_on,
+        level=level, event=_text(event, "event", "赛事", 200, False), rank=_text(rank, "rank", "名次", 50, False),
+        result=_text(result, "result", "成绩", 50, False), notes=notes or "",
+    )
+    log_action(actor, "honour.create", honour, {"person": person.pk, "title": honour.title})
+    return honour
+
+
+def parse_visitors(text: str) -> list[tuple[str, str]]:
+    """'副镇长 李双珑, 社区书记 王芳' -> [(title, name), ...]; a lone word is a name."""
+    out = []
+    for chunk in (text or "").replace("，", ",").replace("、", ",").replace("\n", ",").split(","):
+        chunk = chunk.strip()
+        if not chunk:
+            continue
+        parts = chunk.split()
+        title, name = (" ".join(parts[:-1]), parts[-1]) if len(parts) > 1 else ("", parts[0])
+        out.append((title[:50], name[:50]))
+    return out
+
+
+@transaction.atomic
+def record_visit(actor, person: Person, *, date: dt.date, visitors: list[tuple[str, str]], purpose: str,
+                 household: str = "", notes: str = "", honour: Honour | None = None, slug: str = "") -> Visit:
+    _check_writer(actor)
+    _person_in_scope(actor, person)
+    if purpose not in dict(Visit.PURPOSES):
+        raise ServiceError("走访目的只能是祝贺、慰问或关爱", "purpose")
+    if date > timezone.localdate():
+        raise ServiceError("走访日期不能晚于今天", "date")
+    if not visitors:
+        raise ServiceError("请填写走访人员", "visitors")
+    if honour is not None and honour.person_id != person.pk:
+        raise ServiceError("荣誉不属于该人员", "honour_id")
+    slug = slugify(slug or "") or f"{date:%Y-%m-%d}-{person.pk}"
+    if Visit.objects.filter(town=person.town, slug=slug).exists():
+        raise ServiceError("该标识已被使用", "slug", code="duplicate")
+    visit = Visit.objects.create(
+        town=person.town, slug=slug, date=date, person=person, neighbourhood=person.neighbourhood,
+        household=_text(household, "household", "家庭", 100, False), purpose=purpose, honour=honour,
+        notes=notes or "", created_by=actor if getattr(actor, "is_authenticated", False) else None,
+    )
+    Visitor.objects.bulk_create(
+        [Visitor(visit=visit, title=t, name=_text(n, "visitors", "走访人员姓名", 50), order=i)
+         for i, (t, n) in enumerate(visitors)]
+    )
+    log_action(actor, "visit.create", visit, {"person": person.pk, "purpose": purpose, "date": date})
+    return visit
+
+
+@transaction.atomic
+def add_visit_photo(actor, visit: Visit, data: bytes, caption: str = "", order: int | None = None) -> VisitPhoto:
+    _check_writer(actor)
+    if not Visit.objects.for_user(actor).filter(pk=visit.pk).exists():
+        raise NotFound()
+    image = checked_image(data, "image", f"visit-{visit.pk}")
+    if order is None:
+        order = visit.photos.count()
+    photo = VisitPhoto(visit=visit, caption=_text(caption, "caption", "说明", 200, False), order=order)
+    photo.image.save(image.name, image, save=True)
+    log_action(actor, "visit.photo", visit, {"photo": photo.pk})
+    return photo
+
+
+def get_visit_for(actor, slug: str) -> Visit:
+    visit = (Visit.objects.for_user(actor).select_related("person", "neighbourhood", "honour")
+             .prefetch_related("visitors", "photos").filter(slug=slug).first())
+    if visit is None:
+        raise NotFound()
+    return visit
