@@ -1,3 +1,164 @@
-from ninja import Router
+"""/api/v1/newsletter/...: issues, articles, figures, workflow."""
+
+import datetime as dt
+
+from ninja import Router, Schema, Status
+from ninja.pagination import PageNumberPagination, paginate
+
+from lehuo.core.errors import NotFound, ServiceError
+from lehuo.core.services import town_for
+
+from . import services
+from .models import Article
 
 router = Router(tags=["newsletter"])
+
+
+class IssueIn(Schema):
+    slug: str = ""
+    number: int
+    published_on: dt.date
+    title: str = ""
+
+
+class IssueOut(Schema):
+    id: int
+    slug: str
+    title: str
+    number: int
+    published_on: dt.date
+    status: str
+
+    @staticmethod
+    def resolve_published_on(obj) -> dt.date:
+        return obj.date
+
+
+class ArticleIn(Schema):
+    issue_id: int
+    column: str
+    title: str
+    kicker: str = ""
+    subtitle: str = ""
+    body: str = ""
+    author: str = ""
+    order: int = 0
+
+
+class ArticlePatch(Schema):
+    column: str | None = None
+    title: str | None = None
+    kicker: str | None = None
+    subtitle: str | None = None
+    body: str | None = None
+    author: str | None = None
+    order: int | None = None
+
+
+class ArticleOut(Schema):
+    id: int
+    issue_id: int
+    column: str
+    title: str
+    kicker: str
+    subtitle: str
+    body: str
+    author: str
+    order: int
+
+    @staticmethod
+    def resolve_column(obj) -> str:
+        return obj.column.name
+
+
+class FigureOut(Schema):
+    token: str
+    value: str | None
+    frozen: str | None
+    error: str | None
+    changed: bool
+
+
+def _reader(request):
+    if not request.user.is_authenticated:
+        raise ServiceError("未登录", code="forbidden")
+
+
+def _issue(request, pk: int):
+    issue = services.issues_for(request.user).filter(pk=pk).first()
+    if issue is None:
+        raise NotFound()
+    return issue
+
+
+def _column(issue, name: str):
+    column = issue.publication.columns.filter(name=name).first()
+    if column is None:
+        raise ServiceError(f"栏目“{name}”不存在（可用：{'、'.join(c.name for c in issue.publication.columns.all())}）",
+                           "column")
+    return column
+
+
+@router.get("/newsletter/issues", response=list[IssueOut])
+@paginate(PageNumberPagination, page_size=50)
+def list_issues(request, status: str = ""):
+    _reader(request)
+    qs = services.issues_for(request.user)
+    return qs.filter(status=status) if status else qs
+
+
+@router.post("/newsletter/issues", response={201: IssueOut})
+def create_issue(request, payload: IssueIn):
+    services._check_editor(request.user)
+    pub = services.ensure_publication(town_for(request.user))
+    issue = services.create_issue(request.user, pub, number=payload.number, date=payload.published_on,
+                                  slug=payload.slug, title=payload.title)
+    return Status(201, issue)
+
+
+@router.get("/newsletter/issues/{issue_id}/figures", response=list[FigureOut])
+def issue_figures(request, issue_id: int):
+    _reader(request)
+    issue = _issue(request, issue_id)
+    figs = services.issue_figures(issue)
+    if not services.may_read_drafts(request.user):  # readers get what the issue states
+        return [FigureOut(token=f.token, value=f.shown, frozen=f.frozen, error=None, changed=False) for f in figs.values()]
+    return [FigureOut(token=f.token, value=f.value, frozen=f.frozen, error=f.error, changed=f.changed)
+            for f in figs.values()]
+
+
+@router.post("/newsletter/issues/{issue_id}/submit", response=IssueOut)
+def submit_issue(request, issue_id: int):
+    return services.submit_issue(request.user, _issue(request, issue_id))
+
+
+@router.post("/newsletter/issues/{issue_id}/publish", response=IssueOut)
+def publish_issue(request, issue_id: int):
+    return services.publish_issue(request.user, _issue(request, issue_id))
+
+
+@router.get("/newsletter/articles", response=list[ArticleOut])
+@paginate(PageNumberPagination, page_size=50)
+def list_articles(request, issue_id: int | None = None):
+    _reader(request)
+    qs = Article.objects.select_related("column").filter(issue__in=services.issues_for(request.user))
+    return qs.filter(issue_id=issue_id) if issue_id else qs
+
+
+@router.post("/newsletter/articles", response={201: ArticleOut})
+def create_article(request, payload: ArticleIn):
+    services._check_editor(request.user)
+    issue = _issue(request, payload.issue_id)
+    data = payload.dict(exclude={"issue_id"})
+    data["column"] = _column(issue, data["column"])
+    return Status(201, services.save_article(request.user, issue, None, **data))
+
+
+@router.patch("/newsletter/articles/{article_id}", response=ArticleOut)
+def update_article(request, article_id: int, payload: ArticlePatch):
+    services._check_editor(request.user)
+    article = services.get_article_for(request.user, article_id)
+    data = payload.dict(exclude_unset=True)
+    if "column" in data:
+        data["column"] = _column(article.issue, data["column"] or "")
+    return services.save_article(request.user, article.issue, article, **data)

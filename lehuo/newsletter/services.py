@@ -1,0 +1,253 @@
+"""Every write of the newsletter, with its rules: editing, review, publication, photos."""
+
+import datetime as dt
+
+from django.db import transaction
+from django.db.models import Q
+from django.utils import timezone
+from django.utils.text import slugify
+
+from lehuo.core import scoping
+from lehuo.core.audit import log_action
+from lehuo.core.errors import NotFound, ServiceError
+from lehuo.core.models import EDITOR, TOWN_ADMIN, VIEWER, Town
+
+from . import figures_render
+from .images import checked_image
+from .models import Article, Column, FrozenFigure, Issue, Photo, Publication
+
+EDIT_ROLES = (EDITOR, TOWN_ADMIN)
+READ_ROLES = (EDITOR, TOWN_ADMIN, VIEWER)
+ARTICLE_FIELDS = ("column", "kicker", "title", "subtitle", "body", "author", "order")
+
+
+def may_edit(user) -> bool:
+    return scoping.has_role(user, *EDIT_ROLES)
+
+
+def may_read_drafts(user) -> bool:
+    return scoping.has_role(user, *READ_ROLES)
+
+
+def issues_for(user):
+    """Issues a user may read: every issue of their towns for editors, admins and viewers;
+    published issues for everyone else (residents)."""
+    qs = Issue.objects.select_related("publication")
+    if may_read_drafts(user):
+        return qs.filter(scoping.town_q(user, "publication__town"))
+    return qs.filter(status=Issue.PUBLISHED)
+
+
+def get_issue_for(user, slug: str) -> Issue:
+    issue = issues_for(user).filter(slug=slug).first()
+    if issue is None:
+        raise NotFound()
+    return issue
+
+
+def get_article_for(user, pk) -> Article:
+    try:
+        article = Article.objects.select_related("issue__publication", "column").get(
+            Q(issue__in=issues_for(user)), pk=pk)
+    except (Article.DoesNotExist, ValueError, TypeError):
+        raise NotFound()
+    return article
+
+
+def _check_editor(actor) -> None:
+    if not may_edit(actor):
+        raise ServiceError("只有编辑和镇管理员可以修改新闻稿", code="forbidden")
+
+
+def _check_editable(issue: Issue) -> None:
+    if issue.status == Issue.PUBLISHED:
+        raise ServiceError("本期已发布，请先撤回为草稿再修改", "status")
+
+
+def _text(value, field: str, label: str, max_len: int, required: bool = False) -> str:
+    value = (value or "").strip()
+    if required and not value:
+        raise ServiceError(f"{label}不能为空", field)
+    if len(value) > max_len:
+        raise ServiceError(f"{label}不能超过{max_len}个字", field)
+    return value
+
+
+# --- publications and columns -------------------------------------------------------------
+
+def ensure_publication(town: Town, *, slug: str = "lehuo-xinjing", name: str = "乐活新泾", sponsor: str = "",
+                       columns: tuple[str, ...] = ("乐活·家园", "乐活·温情", "乐活·青春", "乐活·体育")) -> Publication:
+    pub, _ = Publication.objects.get_or_create(town=town, slug=slug, defaults={"name": name, "sponsor": sponsor})
+    for order, col in enumerate(columns):
+        Column.objects.get_or_create(publication=pub, name=col, defaults={"order": order})
+    return pub
+
+
+# --- issues -------------------------------------------------------------------------------
+
+@transaction.atomic
+def create_issue(actor, publication: Publication, *, number: int, date: dt.date, slug: str = "",
+                 title: str = "") -> Issue:
+    _check_editor(actor)
+    if number is None or int(number) < 1:
+        raise ServiceError("期号须为正整数", "number")
+    slug = slugify(slug or f"{date:%Y-%m}")
+    if not slug:
+        raise ServiceError("标识不能为空", "slug")
+    if Issue.objects.filter(slug=slug).exists():
+        raise ServiceError("该标识已被使用", "slug", code="duplicate")
+    issue = Issue.objects.create(publication=publication, slug=slug, number=int(number), date=date,
+                                 title=_text(title, "title", "标题", 100))
+    log_action(actor, "newsletter.issue.create", issue, {"slug": slug})
+    return issue
+
+
+@transaction.atomic
+def update_issue(actor, issue: Issue, **changes) -> Issue:
+    _check_editor(actor)
+    _check_editable(issue)
+    if "title" in changes:
+        issue.title = _text(changes["title"], "title", "标题", 100)
+    if "number" in changes:
+        if int(changes["number"]) < 1:
+            raise ServiceError("期号须为正整数", "number")
+        issue.number = int(changes["number"])
+    if "date" in changes:
+        issue.date = changes["date"]
+    issue.save()
+    return issue
+
+
+@transaction.atomic
+def save_article(actor, issue: Issue, article: Article | None = None, **fields) -> Article:
+    """Create (``article`` None) or change an article; only the given fields are touched."""
+    _check_editor(actor)
+    _check_editable(issue)
+    article = article or Article(issue=issue)
+    if article.issue_id != issue.pk:
+        raise NotFound()
+    if "column" in fields or article.pk is None:
+        column = fields.get("column")
+        if not isinstance(column, Column):
+            column = Column.objects.filter(publication=issue.publication, pk=column).first() if column else None
+        if column is None or column.publication_id != issue.publication_id:
+            raise ServiceError("请选择本刊的栏目", "column")
+        article.column = column
+    if "title" in fields or article.pk is None:
+        article.title = _text(fields.get("title"), "title", "标题", 100, required=True)
+    for name, label, size in (("kicker", "引题", 100), ("subtitle", "副题", 100), ("author", "作者", 50)):
+        if name in fields:
+            setattr(article, name, _text(fields[name], name, label, size))
+    if "body" in fields:
+        body = fields["body"] or ""
+        if len(body) > 50000:
+            raise ServiceError("正文不能超过50000个字", "body")
+        article.body = body
+    if "order" in fields and fields["order"] is not None:
+        article.order = int(fields["order"])
+    created = article.pk is None
+    article.save()
+    issue.save(update_fields=["updated_at"])
+    log_action(actor, "newsletter.article.create" if created else "newsletter.article.update", article,
+               {"issue": issue.pk, "fields": sorted(k for k in fields if k in ARTICLE_FIELDS)})
+    return article
+
+
+@transaction.atomic
+def add_photo(actor, article: Article, data: bytes, caption: str = "", order: int | None = None) -> Photo:
+    _check_editor(actor)
+    _check_editable(article.issue)
+    image = checked_image(data, "image", f"article-{article.pk}")
+    photo = Photo(article=article, caption=_text(caption, "caption", "图片说明", 200),
+                  order=article.photos.count() if order is None else order)
+    photo.image.save(image.name, image, save=True)
+    article.issue.save(update_fields=["updated_at"])
+    log_action(actor, "newsletter.photo.add", article, {"photo": photo.pk})
+    return photo
+
+
+@transaction.atomic
+def remove_photo(actor, photo: Photo) -> None:
+    _check_editor(actor)
+    _check_editable(photo.article.issue)
+    log_action(actor, "newsletter.photo.remove", photo.article, {"photo": photo.pk})
+    photo.image.delete(save=False)
+    photo.delete()
+
+
+# --- figures, review and publication -------------------------------------------------------
+
+def issue_tokens(issue: Issue) -> list[str]:
+    tokens: list[str] = []
+    for body in issue.articles.values_list("body", flat=True):
+        tokens.extend(figures_render.tokens_in(body))
+    return list(dict.fromkeys(tokens))
+
+
+def issue_figures(issue: Issue) -> dict[str, figures_render.Figure]:
+    """Every token of the issue with its live value; a published issue also carries the
+    frozen values (what it states) so differences can be shown."""
+    frozen = dict(issue.frozen_figures.values_list("token", "value")) if issue.is_published else None
+    return figures_render.resolve_tokens(issue_tokens(issue), frozen)
+
+
+def figure_errors(figs: dict[str, figures_render.Figure]) -> list[figures_render.Figure]:
+    return [f for f in figs.values() if f.error]
+
+
+def _refuse_errors(issue: Issue, action: str) -> dict[str, figures_render.Figure]:
+    figs = figures_render.resolve_tokens(issue_tokens(issue))
+    errors = figure_errors(figs)
+    if errors:
+        raise ServiceError(
+            f"有{len(errors)}个数据标记无法计算，不能{action}：" + "；".join(f"[[{f.token}]] {f.error}" for f in errors),
+            "body", errors=[{"field": "body", "message": f"[[{f.token}]] {f.error}"} for f in errors],
+        )
+    if not issue.articles.exists():
+        raise ServiceError(f"本期还没有文章，不能{action}", "articles")
+    return figs
+
+
+@transaction.atomic
+def submit_issue(actor, issue: Issue) -> Issue:
+    """The editor hands the issue to review (draft -> in review)."""
+    _check_editor(actor)
+    if issue.status != Issue.DRAFT:
+        raise ServiceError("只有草稿可以提交审核", "status")
+    _refuse_errors(issue, "提交审核")
+    issue.status, issue.submitted_by = Issue.IN_REVIEW, actor
+    issue.save(update_fields=["status", "submitted_by", "updated_at"])
+    log_action(actor, "newsletter.issue.submit", issue, {})
+    return issue
+
+
+@transaction.atomic
+def publish_issue(actor, issue: Issue) -> Issue:
+    """A reviewer (editor or town admin) publishes: every figure's value is frozen."""
+    _check_editor(actor)
+    locked = Issue.objects.select_for_update().get(pk=issue.pk)
+    if locked.status != Issue.IN_REVIEW:
+        raise ServiceError("只有待审核的期刊可以发布", "status")
+    figs = _refuse_errors(issue, "发布")
+    FrozenFigure.objects.filter(issue=issue).delete()
+    FrozenFigure.objects.bulk_create([FrozenFigure(issue=issue, token=t, value=f.value) for t, f in figs.items()])
+    issue.status, issue.published_by, issue.published_at = Issue.PUBLISHED, actor, timezone.now()
+    issue.save(update_fields=["status", "published_by", "published_at", "updated_at"])
+    log_action(actor, "newsletter.issue.publish", issue, {"figures": {t: f.value for t, f in figs.items()}})
+    return issue
+
+
+@transaction.atomic
+def return_to_draft(actor, issue: Issue, reason: str = "") -> Issue:
+    """Send back from review, or withdraw a published issue (its frozen figures are dropped)."""
+    _check_editor(actor)
+    if issue.status == Issue.DRAFT:
+        raise ServiceError("本期已是草稿", "status")
+    if issue.status == Issue.PUBLISHED and not scoping.is_town_wide(actor):
+        raise ServiceError("只有镇管理员可以撤回已发布的期刊", code="forbidden")
+    was = issue.status
+    FrozenFigure.objects.filter(issue=issue).delete()
+    issue.status, issue.published_at, issue.published_by = Issue.DRAFT, None, None
+    issue.save(update_fields=["status", "published_at", "published_by", "updated_at"])
+    log_action(actor, "newsletter.issue.return", issue, {"from": was, "reason": reason})
+    return issue
