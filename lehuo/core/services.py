@@ -267,8 +267,30 @@ def erase_person(actor, person: Person, reason: str) -> Person:
     person.account = None
     person.save()
     person.consents.update(withdrawn_on=timezone.localdate())
-    log_action(actor, "person.erase", person, {"before": before, "reason": reason})
+    _scrub_person_logs(person)
+    log_action(actor, "person.erase", person, {"reason": reason, "fields": sorted(k for k, v in before.items() if v)})
     return person
+
+
+IDENTIFYING_KEYS = {"name", "address", "notes", "id_number", "phone"}
+
+
+def _scrub_person_logs(person: Person) -> None:
+    """Earlier log entries of an erased person keep what was done and when, but no longer who it was."""
+    from django.contrib.contenttypes.models import ContentType
+
+    from .models import AuditLog
+
+    def clean(value):
+        if isinstance(value, dict):
+            return {k: ("" if k in IDENTIFYING_KEYS and v else clean(v)) for k, v in value.items()}
+        if isinstance(value, list):
+            return [clean(v) for v in value]
+        return value
+
+    entries = AuditLog.objects.filter(content_type=ContentType.objects.get_for_model(Person), object_id=str(person.pk))
+    for entry in entries.only("pk", "data"):
+        AuditLog.objects.filter(pk=entry.pk).update(data=clean(entry.data), object_repr=person.name)
 
 
 def create_neighbourhood(actor, town: Town, *, code: str, name: str, households: int | None = None) -> Neighbourhood:
@@ -326,3 +348,94 @@ def town_for(actor) -> Town:
         if town:
             return town
     raise NotFound("您尚未被分配到任何镇/街道")
+
+
+def _organisation_phone(contact_phone: str | None) -> str:
+    if not contact_phone or not contact_phone.strip():
+        return ""
+    try:
+        return normalise_phone(contact_phone)
+    except IdentityError as exc:
+        raise ServiceError(str(exc), "contact_phone")
+
+
+@transaction.atomic
+def update_organisation(actor, org: Organisation, **changes) -> Organisation:
+    """Change some fields of ``org``; only the keys given are touched."""
+    before = snapshot(org, ["name", "kind", "neighbourhood", "contact_name", "contact_phone", "address"])
+    if "name" in changes:
+        name = (changes["name"] or "").strip()
+        if not name:
+            raise ServiceError("名称不能为空", "name")
+        if len(name) > 100:
+            raise ServiceError("名称不能超过100个字", "name")
+        if Organisation.objects.filter(town=org.town_id, name=name).exclude(pk=org.pk).exists():
+            raise ServiceError("同名单位已存在", "name", code="duplicate")
+        org.name = name
+    if "kind" in changes:
+        if changes["kind"] not in dict(Organisation.KINDS):
+            raise ServiceError("单位类型不正确", "kind")
+        org.kind = changes["kind"]
+    if "neighbourhood" in changes:
+        nbh = changes["neighbourhood"]
+        if nbh is not None and nbh.town_id != org.town_id:
+            raise ServiceError("居民区不属于本镇", "neighbourhood_id")
+        org.neighbourhood = nbh
+    if "contact_phone" in changes:
+        org.contact_phone = _organisation_phone(changes["contact_phone"])
+    for field in ("contact_name", "address"):
+        if field in changes:
+            setattr(org, field, (changes[field] or "").strip())
+    org.save()
+    log_action(actor, "organisation.update", org, {
+        "before": before,
+        "after": snapshot(org, ["name", "kind", "neighbourhood", "contact_name", "contact_phone", "address"]),
+    })
+    return org
+
+
+def _tag_fields(town: Town, name: str, applies_to: str, exclude_pk=None) -> str:
+    name = (name or "").strip()
+    if not name:
+        raise ServiceError("标签名称不能为空", "name")
+    if len(name) > 20 or any(c in name for c in "、,，;；/ "):
+        raise ServiceError("标签名称不超过20个字，且不能含有顿号、逗号、分号、斜杠或空格", "name")
+    if applies_to not in (Tag.PERSON, Tag.ORGANISATION):
+        raise ServiceError("适用对象不正确", "applies_to")
+    if Tag.objects.filter(town=town, name=name).exclude(pk=exclude_pk).exists():
+        raise ServiceError("该标签已存在", "name", code="duplicate")
+    return name
+
+
+@transaction.atomic
+def create_tag(actor, town: Town, *, name: str, applies_to: str = Tag.PERSON, description: str = "",
+               order: int = 0) -> Tag:
+    if not scoping.is_town_wide(actor):
+        raise ServiceError("只有镇管理员可以修改标签字典", code="forbidden")
+    tag = Tag.objects.create(town=town, name=_tag_fields(town, name, applies_to), applies_to=applies_to,
+                             description=(description or "").strip()[:200], order=order or 0)
+    log_action(actor, "tag.create", tag, {"name": tag.name})
+    return tag
+
+
+@transaction.atomic
+def update_tag(actor, tag: Tag, *, name: str, applies_to: str, description: str = "", order: int = 0) -> Tag:
+    if not scoping.is_town_wide(actor):
+        raise ServiceError("只有镇管理员可以修改标签字典", code="forbidden")
+    before = {"name": tag.name, "applies_to": tag.applies_to}
+    tag.name = _tag_fields(tag.town, name, applies_to, exclude_pk=tag.pk)
+    tag.applies_to, tag.description, tag.order = applies_to, (description or "").strip()[:200], order or 0
+    tag.save()
+    log_action(actor, "tag.update", tag, {"before": before, "after": {"name": tag.name, "applies_to": applies_to}})
+    return tag
+
+
+@transaction.atomic
+def delete_tag(actor, tag: Tag) -> None:
+    """A tag still carried by someone is kept: removing it would silently change every figure by tag."""
+    if not scoping.is_town_wide(actor):
+        raise ServiceError("只有镇管理员可以修改标签字典", code="forbidden")
+    if tag.people.exists() or tag.organisations.exists():
+        raise ServiceError("该标签仍在使用中，不能删除", "name")
+    log_action(actor, "tag.delete", tag, {"name": tag.name})
+    tag.delete()

@@ -1,6 +1,7 @@
-from django.urls import path
+from django.urls import path, re_path
 
 from . import views
+from .views import admin_pages, exports, imports, organisations, people
 
 app_name = "core"
 urlpatterns = [
@@ -8,4 +9,27 @@ urlpatterns = [
     path("workbench/", views.home, name="home"),
     path("health/", views.health, name="health"),
     path("jobs/<int:pk>/", views.job_status, name="job"),
+    path("people/", people.people_list, name="people"),
+    path("people/new/", people.person_create, name="person_create"),
+    path("people/export.xlsx", exports.people_export, name="people_export"),
+    path("people/import/", imports.people_import, name="people_import"),
+    path("people/import/template.xlsx", imports.people_import_template, name="people_import_template"),
+    path("people/import/<int:pk>/", imports.people_import_report, name="people_import_report"),
+    path("people/import/<int:pk>/commit/", imports.people_import_commit, name="people_import_commit"),
+    path("people/<int:pk>/", people.person_detail, name="person"),
+    path("people/<int:pk>/edit/", people.person_edit, name="person_edit"),
+    path("people/<int:pk>/reveal/", people.person_reveal, name="person_reveal"),
+    path("people/<int:pk>/guardians/", people.guardian_add, name="guardian_add"),
+    path("people/<int:pk>/consents/", people.consent_add, name="consent_add"),
+    path("people/<int:pk>/consents/<int:consent_pk>/withdraw/", people.consent_withdraw, name="consent_withdraw"),
+    re_path(r"^people/(?P<pk>\d+)/data\.(?P<fmt>json|xlsx)$", exports.person_data_export, name="person_data"),
+    path("people/<int:pk>/erase/", exports.person_erase, name="person_erase"),
+    path("organisations/", organisations.organisation_list, name="organisations"),
+    path("organisations/new/", organisations.organisation_create, name="organisation_create"),
+    path("organisations/<int:pk>/", organisations.organisation_detail, name="organisation"),
+    path("organisations/<int:pk>/edit/", organisations.organisation_edit, name="organisation_edit"),
+    path("tags/", admin_pages.tag_list, name="tags"),
+    path("tags/<int:pk>/edit/", admin_pages.tag_edit, name="tag_edit"),
+    path("tags/<int:pk>/delete/", admin_pages.tag_delete, name="tag_delete"),
+    path("audit/", admin_pages.audit_log, name="audit"),
 ]

@@ -5,8 +5,8 @@ from django.http import JsonResponse
 from django.shortcuts import redirect, render
 from django.views.decorators.http import require_POST
 
-from . import scoping
-from .decorators import staff_required
+from .. import scoping
+from ..decorators import staff_required
 
 
 class LoginView(auth_views.LoginView):
@@ -92,7 +92,7 @@ def job_status(request, pk: int):
     """A background job's progress; htmx polls the partial until it is done."""
     from django.shortcuts import get_object_or_404
 
-    from .models import Job
+    from ..models import Job
 
     job = get_object_or_404(Job, pk=pk, created_by=request.user)
     template = "core/_job_progress.html" if request.headers.get("HX-Request") else "core/job.html"

@@ -1,0 +1,81 @@
+"""Background tasks of the core app (django-tasks): the people import.
+
+The upload is kept with its Job encrypted with the field keys (it holds ID numbers and
+phones in clear) and deleted once the import is written or given up.
+"""
+
+import logging
+
+from django.contrib.auth.models import AnonymousUser
+from django.urls import reverse
+from django_tasks import task
+
+from . import jobs
+from .crypto import fernet
+from .errors import ServiceError
+from .importers import import_people
+from .models import Job, Town
+
+logger = logging.getLogger("lehuo.core.tasks")
+CHECK, COMMIT = "people.import.check", "people.import.commit"
+
+
+def seal(data: bytes) -> bytes:
+    return fernet().encrypt(data)
+
+
+def unseal(job: Job) -> bytes:
+    job.file.open("rb")
+    try:
+        return fernet().decrypt(job.file.read())
+    finally:
+        job.file.close()
+
+
+def run_people_import(job_id: int) -> None:
+    """Check (``people.import.check``) or check-and-write (``people.import.commit``) a file."""
+    job = Job.objects.select_related("created_by").get(pk=job_id)
+    if job.status in (Job.DONE, Job.FAILED):
+        return  # already run (a task delivered twice must not import twice)
+    commit = job.kind == COMMIT
+    source = Job.objects.get(pk=job.params["source_job"]) if commit else job
+    town = Town.objects.get(pk=job.params["town"])
+    actor = job.created_by or AnonymousUser()
+
+    def progress(done: int, total: int, phase: str) -> None:
+        # Rows written inside the import's transaction show once it commits (other connections
+        # cannot see them earlier); the check phase, the long one, shows as it goes.
+        jobs.report(job, done, total, "写入中" if phase == "write" else "校验中")
+
+    jobs.report(job, 0, 0, "读取文件")
+    try:
+        result = import_people(actor, town, unseal(source), commit=commit,
+                               filename=source.params.get("filename", ""), progress=progress)
+    except ServiceError as exc:
+        jobs.finish(job, {"errors": [{"row": 0, "field": "file", "label": "文件", "message": exc.message}],
+                          "rows": 0, "next_url": reverse("core:people_import_report", args=[source.pk])},
+                    message=exc.message, failed=True)
+        return
+    except Exception:
+        logger.exception("people import %s failed", job_id)
+        jobs.finish(job, {"next_url": reverse("core:people_import")}, message="导入出错，未写入任何数据", failed=True)
+        raise
+    report = result.report()
+    if commit and result.ok:
+        source.file.delete(save=True)
+        report["next_url"] = reverse("core:people") + "?sort=-created"
+        jobs.finish(job, report, message=f"已导入 {result.rows} 人")
+    elif commit:
+        source.file.delete(save=True)
+        report["next_url"] = reverse("core:people_import_report", args=[job.pk])
+        jobs.finish(job, report, message="数据已变化，有错误行，未导入任何数据", failed=True)
+    else:
+        if not result.ok:
+            job.file.delete(save=True)  # nothing can be committed from it
+        report["next_url"] = reverse("core:people_import_report", args=[job.pk])
+        jobs.finish(job, report, message="校验完成" if result.ok else f"{report['bad_rows']} 行有错误")
+
+
+@task()
+def people_import_task(job_id: int) -> None:
+    run_people_import(job_id)

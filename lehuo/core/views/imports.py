@@ -1,0 +1,96 @@
+"""Excel import of people: upload, dry-run report, then an all-or-nothing commit."""
+
+from django.conf import settings
+from django.contrib import messages
+from django.core.files.base import ContentFile
+from django.http import Http404
+from django.shortcuts import get_object_or_404, redirect, render
+from django.views.decorators.http import require_POST
+
+from .. import jobs
+from ..decorators import staff_required
+from ..errors import ServiceError
+from ..excel import sniff_kind, xlsx_response
+from ..forms import ImportForm, apply_service_error
+from ..importers import PEOPLE_COLUMNS, REQUIRED, template_xlsx
+from ..models import Job
+from ..tasks import CHECK, COMMIT, people_import_task, run_people_import, seal
+from .common import WRITE_ROLES, town_of
+
+# Files up to this size are checked during the request; bigger ones go to the task worker.
+INLINE_BYTES = 256 * 1024
+
+
+def _start(request, kind: str, params: dict, upload: bytes | None = None, size: int = 0):
+    sealed = seal(upload) if upload is not None else None
+    if size and size <= INLINE_BYTES:
+        # Small file: done during the request, no worker needed.
+        job = Job.objects.create(kind=kind, params=params, created_by=request.user, status=Job.RUNNING)
+        if sealed is not None:
+            job.file.save(f"{job.pk}-people.enc", ContentFile(sealed), save=True)
+        run_people_import(job.pk)
+        job.refresh_from_db()
+        return redirect(job.result.get("next_url") or "core:people_import")
+    job = jobs.start_job(kind, request.user, people_import_task, params=params, upload=sealed, filename="people.enc")
+    return redirect("core:job", job.pk)
+
+
+@staff_required(*WRITE_ROLES)
+def people_import(request):
+    town = town_of(request)
+    form = ImportForm(request.POST or None, request.FILES or None)
+    if request.method == "POST" and form.is_valid():
+        upload = form.cleaned_data["file"]
+        if upload.size > settings.LEHUO_MAX_UPLOAD_BYTES:
+            form.add_error("file", f"文件过大（上限 {settings.LEHUO_MAX_UPLOAD_BYTES // 1024 // 1024} MB）")
+        else:
+            data = upload.read()
+            try:
+                kind = sniff_kind(data, upload.name)  # by content, never by the name
+            except ServiceError as exc:
+                apply_service_error(form, exc)
+            else:
+                if kind == "xls":
+                    form.add_error("file", "不支持旧版 .xls 文件，请另存为 .xlsx 或 CSV")
+                else:
+                    params = {"town": town.pk, "filename": upload.name[:100], "bytes": len(data)}
+                    return _start(request, CHECK, params, upload=data, size=len(data))
+    columns = [(names[0], f in REQUIRED, "、".join(names[1:-1])) for f, names in PEOPLE_COLUMNS.items()]
+    return render(request, "core/people_import.html", {"form": form, "columns": columns})
+
+
+def _own_job(request, pk) -> Job:
+    job = get_object_or_404(Job, pk=pk, created_by=request.user, kind__in=[CHECK, COMMIT])
+    return job
+
+
+@staff_required(*WRITE_ROLES)
+def people_import_report(request, pk):
+    job = _own_job(request, pk)
+    if job.status not in (Job.DONE, Job.FAILED):
+        return redirect("core:job", job.pk)
+    source = job if job.kind == CHECK else get_object_or_404(Job, pk=job.params["source_job"])
+    result = job.result or {}
+    can_commit = (job.kind == CHECK and job.status == Job.DONE and not result.get("errors")
+                  and result.get("rows") and bool(source.file))
+    return render(request, "core/people_import_report.html", {
+        "job": job, "result": result, "can_commit": can_commit, "filename": source.params.get("filename", ""),
+    })
+
+
+@require_POST
+@staff_required(*WRITE_ROLES)
+def people_import_commit(request, pk):
+    source = _own_job(request, pk)
+    if source.kind != CHECK or source.status != Job.DONE or source.result.get("errors") or not source.file:
+        raise Http404("nothing to commit")
+    if Job.objects.filter(kind=COMMIT, params__source_job=source.pk).exclude(status=Job.FAILED).exists():
+        messages.warning(request, "此文件已提交导入")
+        return redirect("core:people")
+    params = {"town": source.params["town"], "source_job": source.pk}
+    return _start(request, COMMIT, params, size=source.params.get("bytes", 0))
+
+
+@staff_required(*WRITE_ROLES)
+def people_import_template(request):
+    return xlsx_response("人员导入模板.xlsx", template_xlsx())

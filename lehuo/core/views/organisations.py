@@ -1,0 +1,87 @@
+"""Organisations (共建单位, 辖区单位, schools...): list, detail, create, edit."""
+
+from django.contrib import messages
+from django.db.models import Q
+from django.http import Http404
+from django.shortcuts import redirect, render
+
+from .. import scoping, services
+from ..decorators import staff_required
+from ..errors import ServiceError
+from ..forms import OrganisationForm, apply_service_error
+from ..identity import mask_phone
+from ..models import Organisation
+from ..paging import paginate, sort_param
+from .common import WRITE_ROLES, query_without, town_of
+
+SORTS = {"name": ("name_pinyin", "id"), "-name": ("-name_pinyin", "-id"), "kind": ("kind", "name_pinyin", "id")}
+
+
+def _orgs(request):
+    return Organisation.objects.filter(scoping.town_q(request.user))
+
+
+def _org_or_404(request, pk) -> Organisation:
+    org = _orgs(request).select_related("neighbourhood", "town").filter(pk=pk).first()
+    if org is None:
+        raise Http404("organisation")
+    return org
+
+
+@staff_required()
+def organisation_list(request):
+    qs = _orgs(request).select_related("neighbourhood")
+    q = request.GET.get("q", "").strip()[:50]
+    kind = request.GET.get("kind", "")
+    if q:
+        qs = qs.filter(Q(name__icontains=q) | Q(name_pinyin__icontains=q.lower()))
+    if kind in dict(Organisation.KINDS):
+        qs = qs.filter(kind=kind)
+    sort, order = sort_param(request, SORTS, "name")
+    page = paginate(request, qs.order_by(*order), per_page=50)
+    return render(request, "core/organisation_list.html", {
+        "page": page, "q": q, "kind": kind, "kinds": Organisation.KINDS, "sort": sort,
+        "filters": query_without(request, "page"), "filters_no_sort": query_without(request, "page", "sort"),
+        "may_write": scoping.has_role(request.user, *WRITE_ROLES),
+    })
+
+
+@staff_required()
+def organisation_detail(request, pk):
+    org = _org_or_404(request, pk)
+    return render(request, "core/organisation_detail.html", {
+        "org": org, "may_write": scoping.has_role(request.user, *WRITE_ROLES),
+        "contact_phone_masked": mask_phone(org.contact_phone),
+    })
+
+
+@staff_required(*WRITE_ROLES)
+def organisation_create(request):
+    town = town_of(request)
+    form = OrganisationForm(request.POST or None, town=town)
+    if request.method == "POST" and form.is_valid():
+        try:
+            org = services.create_organisation(request.user, town, **form.service_kwargs())
+        except ServiceError as exc:
+            apply_service_error(form, exc)
+        else:
+            messages.success(request, f"已添加单位：{org.name}")
+            return redirect("core:organisation", org.pk)
+    return render(request, "core/organisation_form.html", {"form": form, "org": None})
+
+
+@staff_required(*WRITE_ROLES)
+def organisation_edit(request, pk):
+    org = _org_or_404(request, pk)
+    initial = {"name": org.name, "kind": org.kind, "neighbourhood": org.neighbourhood_id,
+               "contact_name": org.contact_name, "address": org.address}
+    form = OrganisationForm(request.POST or None, initial=initial, town=org.town, org=org)
+    if request.method == "POST" and form.is_valid():
+        try:
+            services.update_organisation(request.user, org, **form.service_kwargs())
+        except ServiceError as exc:
+            apply_service_error(form, exc)
+        else:
+            messages.success(request, "已保存")
+            return redirect("core:organisation", org.pk)
+    return render(request, "core/organisation_form.html", {"form": form, "org": org})

@@ -1,0 +1,176 @@
+"""People: list with search and filters, detail, create, edit, reveal, guardians, consents."""
+
+from django.contrib import messages
+from django.core.exceptions import PermissionDenied
+from django.http import Http404
+from django.shortcuts import redirect, render
+from django.urls import reverse
+from django.views.decorators.http import require_POST
+
+from .. import scoping, services
+from ..decorators import staff_required
+from ..errors import ServiceError
+from ..forms import ConsentForm, GuardianForm, PersonForm, apply_service_error
+from ..models import Consent, Neighbourhood, Person, Tag
+from ..paging import paginate
+from ..search import SORTS, search_people
+from .common import PEOPLE_ROLES, WRITE_ROLES, person_or_404, query_without, town_of
+
+SORT_LABELS = {"name": "姓名拼音", "-name": "姓名拼音（倒序）", "age": "年龄（小到大）", "-age": "年龄（大到小）",
+               "-created": "最近登记", "created": "最早登记"}
+
+
+def filtered_people(request):
+    """The people the user may see, narrowed by the list's query string."""
+    g = request.GET
+    nbh = g.get("neighbourhood") or None
+    if nbh is not None and not str(nbh).isdigit():
+        nbh = None
+    sort = g.get("sort", "name")
+    if sort not in SORTS:
+        sort = "name"
+    qs = Person.objects.for_user(request.user).active()
+    return search_people(qs, q=g.get("q", ""), neighbourhood_id=nbh, tag=g.get("tag", "")[:20], sort=sort), sort
+
+
+@staff_required(*PEOPLE_ROLES)
+def people_list(request):
+    town = town_of(request)
+    qs, sort = filtered_people(request)
+    page = paginate(request, qs, per_page=50)
+    allowed = scoping.neighbourhood_ids(request.user)
+    nbhs = Neighbourhood.objects.filter(town=town)
+    if allowed is not None:
+        nbhs = nbhs.filter(pk__in=allowed)
+    return render(request, "core/people_list.html", {
+        "page": page, "sort": sort, "sorts": SORT_LABELS,
+        "neighbourhoods": list(nbhs), "tags": list(Tag.objects.filter(town=town, applies_to=Tag.PERSON)),
+        "q": request.GET.get("q", ""), "current_nbh": request.GET.get("neighbourhood", ""),
+        "current_tag": request.GET.get("tag", ""),
+        "filters": query_without(request, "page"), "filters_no_sort": query_without(request, "page", "sort"),
+        "may_write": scoping.has_role(request.user, *WRITE_ROLES),
+    })
+
+
+@staff_required(*PEOPLE_ROLES)
+def person_detail(request, pk):
+    person = person_or_404(request, pk)
+    return render(request, "core/person_detail.html", _detail_context(request, person))
+
+
+def _detail_context(request, person, **extra):
+    ctx = {
+        "person": person,
+        "tags": list(person.tags.all()),
+        "guardians": list(person.guardian_links.select_related("guardian")),
+        "wards": list(person.ward_links.select_related("child")),
+        "consents": list(person.consents.select_related("guardian").order_by("-given_on", "-id")),
+        "may_reveal": scoping.may_reveal(request.user),
+        "may_write": scoping.has_role(request.user, *WRITE_ROLES) and not person.erased_at,
+        "may_erase": scoping.is_town_wide(request.user) and not person.erased_at,
+        "guardian_form": GuardianForm(),
+        "consent_form": ConsentForm(person=person),
+    }
+    ctx.update(extra)
+    return ctx
+
+
+@staff_required(*WRITE_ROLES)
+def person_create(request):
+    town = town_of(request)
+    form = PersonForm(request.POST or None, user=request.user, town=town)
+    if request.method == "POST" and form.is_valid():
+        try:
+            person = services.create_person(request.user, town, **form.service_kwargs())
+        except ServiceError as exc:
+            apply_service_error(form, exc)
+        else:
+            messages.success(request, f"已登记：{person.name}")
+            return redirect("core:person", person.pk)
+    return render(request, "core/person_form.html", {"form": form, "person": None})
+
+
+@staff_required(*WRITE_ROLES)
+def person_edit(request, pk):
+    town = town_of(request)
+    person = person_or_404(request, pk)
+    if person.erased_at:
+        raise Http404("erased")
+    initial = {
+        "name": person.name, "neighbourhood": person.neighbourhood_id, "id_type": person.id_type,
+        "sex": person.sex, "birth_date": person.birth_date, "address": person.address,
+        "tags": list(person.tags.all()), "notes": person.notes,
+    }
+    form = PersonForm(request.POST or None, initial=initial, user=request.user, town=town, person=person)
+    if request.method == "POST" and form.is_valid():
+        try:
+            services.update_person(request.user, person, **form.service_kwargs())
+        except ServiceError as exc:
+            apply_service_error(form, exc)
+        else:
+            messages.success(request, "已保存")
+            return redirect("core:person", person.pk)
+    return render(request, "core/person_form.html", {"form": form, "person": person})
+
+
+@require_POST
+@staff_required(*PEOPLE_ROLES)
+def person_reveal(request, pk):
+    person = person_or_404(request, pk)
+    try:
+        revealed = services.reveal_person(request.user, person)
+    except ServiceError:
+        raise PermissionDenied
+    if request.headers.get("HX-Request"):
+        return render(request, "core/_person_identity.html", {"person": person, "revealed": revealed})
+    return render(request, "core/person_detail.html", _detail_context(request, person, revealed=revealed))
+
+
+@require_POST
+@staff_required(*WRITE_ROLES)
+def guardian_add(request, pk):
+    child = person_or_404(request, pk)
+    form = GuardianForm(request.POST)
+    if form.is_valid():
+        guardian = services.find_person_by_id_number(child.town, form.cleaned_data["guardian_id_number"])
+        # A guardian outside the user's scope is "not found": no hint that the number exists.
+        if guardian is None or not Person.objects.for_user(request.user).filter(pk=guardian.pk).exists():
+            form.add_error("guardian_id_number", "未找到该证件号码的人员（须先登记，且在您的负责范围内）")
+        else:
+            try:
+                services.link_guardian(request.user, child, guardian, form.cleaned_data["relation"])
+            except ServiceError as exc:
+                form.add_error("guardian_id_number" if exc.field == "guardian_id" else None, exc.message)
+            else:
+                messages.success(request, f"已添加监护人：{guardian.name}")
+                return redirect("core:person", child.pk)
+    return render(request, "core/person_detail.html", _detail_context(request, child, guardian_form=form), status=400)
+
+
+@require_POST
+@staff_required(*WRITE_ROLES)
+def consent_add(request, pk):
+    person = person_or_404(request, pk)
+    form = ConsentForm(request.POST, person=person)
+    if form.is_valid():
+        try:
+            services.record_consent(request.user, person, form.cleaned_data["purpose"].strip(),
+                                    given_on=form.cleaned_data["given_on"], guardian=form.cleaned_data["guardian"])
+        except ServiceError as exc:
+            apply_service_error(form, exc)
+        else:
+            messages.success(request, "已记录同意")
+            return redirect("core:person", person.pk)
+    return render(request, "core/person_detail.html", _detail_context(request, person, consent_form=form), status=400)
+
+
+@require_POST
+@staff_required(*WRITE_ROLES)
+def consent_withdraw(request, pk, consent_pk):
+    person = person_or_404(request, pk)
+    consent = Consent.objects.filter(person=person, pk=consent_pk, withdrawn_on__isnull=True).first()
+    if consent is None:
+        raise Http404("consent")
+    services.withdraw_consent(request.user, consent)
+    messages.success(request, f"已撤回同意：{consent.purpose}")
+    return redirect(reverse("core:person", args=[person.pk]))
