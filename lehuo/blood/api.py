@@ -114,10 +114,6 @@ class DonationOut(Schema):
     certificate_number: str
     voided: bool
 
-    @staticmethod
-    def resolve_voided(obj) -> bool:
-        return obj.voided_at is not None
-
 
 class RelativeIn(Schema):
     name: str = Field("", max_length=50)

@@ -36,6 +36,12 @@ class VoidableQuerySet(models.QuerySet):
         return self.filter(voided_at__isnull=True)
 
 
+class VoidableMixin:
+    @property
+    def voided(self) -> bool:
+        return self.voided_at is not None
+
+
 class Drive(models.Model):
     town = models.ForeignKey(Town, on_delete=models.PROTECT, related_name="blood_drives")
     slug = models.SlugField(_("标识"), max_length=50)
@@ -142,7 +148,7 @@ class SignUp(models.Model):
         ]
 
 
-class Screening(models.Model):
+class Screening(VoidableMixin, models.Model):
     """One health check (GB 18467) at a drive; measurements and reasons are encrypted."""
 
     drive = models.ForeignKey(Drive, on_delete=models.PROTECT, related_name="screenings")
@@ -174,7 +180,7 @@ class Screening(models.Model):
         return json.loads(self.measurements) if self.measurements else {}
 
 
-class Deferral(models.Model):
+class Deferral(VoidableMixin, models.Model):
     """A temporary deferral (cold 1 week, tattoo 1 year...); the reason is encrypted."""
 
     person = models.ForeignKey(Person, on_delete=models.PROTECT, related_name="blood_deferrals")
@@ -197,7 +203,7 @@ class Deferral(models.Model):
         ordering = ["-until", "-id"]
 
 
-class Donation(models.Model):
+class Donation(VoidableMixin, models.Model):
     drive = models.ForeignKey(Drive, on_delete=models.PROTECT, null=True, blank=True, related_name="donations")
     place = models.CharField(_("献血地点"), max_length=100, blank=True, help_text=_("不在本镇活动献血时填写"))
     person = models.ForeignKey(Person, on_delete=models.PROTECT, related_name="blood_donations")
@@ -224,7 +230,7 @@ class Donation(models.Model):
         indexes = [models.Index(fields=["person", "donated_on"], name="blood_donation_person_idx")]
 
 
-class StemCellSignup(models.Model):
+class StemCellSignup(VoidableMixin, models.Model):
     """A new volunteer for the marrow registry (中华骨髓库); relatives' contacts encrypted."""
 
     drive = models.ForeignKey(Drive, on_delete=models.PROTECT, related_name="stem_cell_signups")
