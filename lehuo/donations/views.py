@@ -1,0 +1,282 @@
+"""Worker pages: drives, the overview with figures, donation lists, the ledger entry form,
+one donation (void, receipt number), reconciliation. Thin: parse, call a service, render."""
+
+from decimal import Decimal
+
+from django.contrib import messages
+from django.core.exceptions import PermissionDenied
+from django.db.models import Count, Q, Sum
+from django.http import Http404
+from django.shortcuts import redirect, render
+from django.utils.safestring import mark_safe
+from django.views.decorators.http import require_POST
+
+from lehuo.core import charts, scoping
+from lehuo.core.crypto import keyed_hash
+from lehuo.core.decorators import staff_required
+from lehuo.core.errors import NotFound, ServiceError
+from lehuo.core.excel import write_xlsx, xlsx_response
+from lehuo.core.identity import IdentityError, normalise_phone
+from lehuo.core.models import Person
+from lehuo.core.paging import paginate, sort_param
+from lehuo.core.services import find_person_by_id_number, town_for
+
+from . import forms, services, stats
+from . import scoping as dscoping
+from .models import CHANNELS, METHODS, Donation, Handover
+
+
+def _drive(request, pk):
+    try:
+        return services.get_drive_for(request.user, pk=pk)
+    except NotFound:
+        raise Http404
+
+
+def _form_error(form, exc: ServiceError, field_map: dict | None = None) -> None:
+    field = (field_map or {}).get(exc.field, exc.field)
+    form.add_error(field if field in form.fields else None, exc.message)
+
+
+@staff_required()
+def index(request):
+    drives = (services.Drive.objects.for_user(request.user).select_related("organiser")
+              .annotate(total=Sum("donations__amount", filter=Q(donations__voided_at__isnull=True)),
+                        gifts=Count("donations", filter=Q(donations__voided_at__isnull=True))))
+    return render(request, "donations/index.html", {"drives": drives, "may_manage": dscoping.may_manage(request.user)})
+
+
+@staff_required()
+def drive_create(request):
+    if not dscoping.may_manage(request.user):
+        raise PermissionDenied
+    town = town_for(request.user)
+    form = forms.DriveForm(request.POST or None, town=town)
+    if request.method == "POST" and form.is_valid():
+        try:
+            drive = services.create_drive(request.user, town, **form.cleaned_data)
+        except ServiceError as exc:
+            _form_error(form, exc, {"organiser_id": "organiser"})
+        else:
+            messages.success(request, "募捐活动已创建")
+            return redirect("donations:drive", drive.pk)
+    return render(request, "donations/drive_form.html", {"form": form})
+
+
+@staff_required()
+def drive_detail(request, pk):
+    """Overview: figures, chart by neighbourhood, by channel / method / tag."""
+    drive = _drive(request, pk)
+    s = stats.drive_stats(drive)
+    by_nbh = sorted(((name, b["total"]) for name, b in s["by_neighbourhood"].items()), key=lambda x: -x[1])
+    chart = charts.bar_chart(by_nbh, unit="元", title="各居民区捐款金额")
+    channels = [(str(label), s["by_channel"].get(code)) for code, label in CHANNELS]
+    methods = [(str(dict(METHODS)[code]), block) for code, block in s["by_method"].items()]
+    progress = None
+    if drive.target:
+        progress = min(100, int(s["total"] * 100 / drive.target))
+    return render(request, "donations/drive_detail.html", {
+        "drive": drive, "s": s, "chart": mark_safe(chart), "channels": channels, "methods": methods,  # noqa: S308
+        "progress": progress, "may_record": dscoping.may_record(request.user),
+        "may_manage": dscoping.may_manage(request.user),
+    })
+
+
+SORTS = {"date": ("-received_on", "-id"), "amount": ("-amount", "-id"), "-amount": ("amount", "id"),
+         "donor": ("person__name_pinyin", "donor_name", "id")}
+
+
+def _filtered(request, drive):
+    qs = (Donation.objects.for_user(request.user).filter(drive=drive)
+          .select_related("person", "organisation", "neighbourhood"))
+    g = request.GET
+    status = g.get("status", "valid")
+    if status == "valid":
+        qs = qs.filter(voided_at__isnull=True)
+    elif status == "void":
+        qs = qs.filter(voided_at__isnull=False)
+    if g.get("channel") in dict(CHANNELS):
+        qs = qs.filter(channel=g["channel"])
+    if g.get("method") in dict(METHODS):
+        qs = qs.filter(method=g["method"])
+    if g.get("neighbourhood", "").isdigit():
+        qs = qs.filter(neighbourhood_id=int(g["neighbourhood"]))
+    if q := g.get("q", "").strip():
+        qs = qs.filter(Q(person__name__icontains=q) | Q(donor_name__icontains=q) | Q(organisation__name__icontains=q)
+                       | Q(reference__icontains=q) | Q(person__name_initials__startswith=q.lower()))
+    key, order = sort_param(request, SORTS, "date")
+    return qs.order_by(*order), key
+
+
+@staff_required()
+def donation_list(request, pk):
+    drive = _drive(request, pk)
+    qs, sort = _filtered(request, drive)
+    if request.GET.get("format") == "xlsx":
+        return _export(request, drive, qs)
+    page = paginate(request, qs, 50)
+    filters = request.GET.copy()
+    filters.pop("page", None)
+    totals = qs.filter(voided_at__isnull=True).aggregate(total=Sum("amount"), n=Count("id"))
+    return render(request, "donations/donation_list.html", {
+        "drive": drive, "page": page, "filters": filters.urlencode(), "sort": sort, "totals": totals,
+        "channels": CHANNELS, "methods": METHODS, "neighbourhoods": forms.neighbourhoods_for(request.user, drive.town),
+        "may_record": dscoping.may_record(request.user),
+    })
+
+
+DONOR_KINDS = {"person": "居民", "organisation": "单位", "outsider": "其他捐赠人", "anonymous": "匿名"}
+
+
+def _export(request, drive, qs):
+    """Staff export (names in full, as the user may see them); formula injection neutralised."""
+    rows = [[d.received_on, d.donor_display, DONOR_KINDS.get(d.donor_kind, ""), d.amount, d.get_channel_display(), d.get_method_display(), d.reference,
+             d.neighbourhood.name if d.neighbourhood else "", d.receipt_number, "是" if d.named_consent else "否",
+             "已作废：" + d.void_reason if d.voided_at else ""] for d in qs.iterator(chunk_size=2000)]
+    content = write_xlsx(["日期", "捐赠人", "类型", "金额", "渠道", "方式", "流水号", "经办居民区", "票据号",
+                          "同意公示姓名", "状态"], rows, title="捐款明细")
+    services.log_export(request.user, drive, "list", len(rows))
+    return xlsx_response(f"{drive.slug}-捐款明细.xlsx", content)
+
+
+def _find_person(town, data) -> Person | None:
+    if data.get("id_number"):
+        return find_person_by_id_number(town, data["id_number"])
+    if data.get("donor_name") and data.get("phone"):
+        try:
+            h = keyed_hash(normalise_phone(data["phone"]))
+        except IdentityError:
+            return None
+        return Person.objects.filter(town=town, phone_hash=h, name=data["donor_name"].strip()).first()
+    return None
+
+
+@staff_required()
+def donation_new(request, pk):
+    """A line of the neighbourhood's cash ledger."""
+    drive = _drive(request, pk)
+    if not dscoping.may_record(request.user):
+        raise PermissionDenied
+    form = forms.DonationEntryForm(request.POST or None, user=request.user, town=drive.town,
+                                   initial={"received_on": drive.starts_on})
+    if request.method == "POST" and form.is_valid():
+        data = form.cleaned_data
+        kind = data["donor_kind"]
+        kwargs = {}
+        if kind == "person":
+            person = _find_person(drive.town, data)
+            if person is None:
+                form.add_error("id_number", "未找到该居民：请核对身份证号，或姓名与手机号")
+            kwargs["person"] = person
+        elif kind == "organisation":
+            if data["organisation"] is None:
+                form.add_error("organisation", "请选择单位")
+            kwargs["organisation"] = data["organisation"]
+        elif kind == "outsider":
+            kwargs["donor_name"] = data["donor_name"]
+        else:
+            kwargs["anonymous"] = True
+        if not form.errors:
+            try:
+                donation, created = services.record_donation(
+                    request.user, drive, amount=data["amount"], channel="offline", method=data["method"],
+                    received_on=data["received_on"], reference=data["reference"], neighbourhood=data["neighbourhood"],
+                    named_consent=data["named_consent"], notes=data["notes"], source="form", **kwargs)
+            except ServiceError as exc:
+                _form_error(form, exc, {"neighbourhood_id": "neighbourhood", "person_id": "id_number",
+                                        "organisation_id": "organisation"})
+            else:
+                if created:
+                    messages.success(request, f"已登记 {donation.donor_display} {donation.amount} 元")
+                else:
+                    messages.warning(request, "该凭证号已登记过，未重复登记")
+                if "again" in request.POST:
+                    return redirect("donations:donation_new", drive.pk)
+                return redirect("donations:donation", donation.pk)
+    return render(request, "donations/donation_form.html", {"drive": drive, "form": form})
+
+
+def _donation(request, pk):
+    try:
+        return services.get_donation_for(request.user, pk)
+    except NotFound:
+        raise Http404
+
+
+@staff_required()
+def donation_detail(request, pk):
+    donation = _donation(request, pk)
+    return render(request, "donations/donation_detail.html", {
+        "d": donation, "drive": donation.drive, "void_form": forms.VoidForm(), "receipt_form": forms.ReceiptForm(
+            initial={"receipt_number": donation.receipt_number}), "may_record": dscoping.may_record(request.user)})
+
+
+@require_POST
+@staff_required()
+def donation_void(request, pk):
+    donation = _donation(request, pk)
+    try:
+        services.void_donation(request.user, donation, request.POST.get("reason", ""))
+        messages.success(request, "已作废")
+    except ServiceError as exc:
+        if exc.code == "forbidden":
+            raise PermissionDenied
+        messages.error(request, exc.message)
+    return redirect("donations:donation", donation.pk)
+
+
+@require_POST
+@staff_required()
+def donation_receipt(request, pk):
+    donation = _donation(request, pk)
+    try:
+        services.record_receipt_number(request.user, donation, request.POST.get("receipt_number", ""))
+        messages.success(request, "票据号已登记")
+    except ServiceError as exc:
+        if exc.code == "forbidden":
+            raise PermissionDenied
+        messages.error(request, exc.message)
+    return redirect("donations:donation", donation.pk)
+
+
+def reconciliation_rows(drive) -> list[dict]:
+    """Per channel: donations (not voided) against handovers (not voided), with the difference."""
+    given = dict(Donation.objects.filter(drive=drive, voided_at__isnull=True).values("channel")
+                 .annotate(t=Sum("amount")).values_list("channel", "t"))
+    handed = dict(Handover.objects.filter(drive=drive, voided_at__isnull=True).values("channel")
+                  .annotate(t=Sum("amount")).values_list("channel", "t"))
+    rows = []
+    for code, label in CHANNELS:
+        if code not in drive.channels:
+            continue
+        d, h = given.get(code) or Decimal(0), handed.get(code) or Decimal(0)
+        rows.append({"channel": code, "label": str(label), "donations": d, "handovers": h, "difference": d - h})
+    return rows
+
+
+@staff_required()
+def reconciliation(request, pk):
+    drive = _drive(request, pk)
+    if not dscoping.may_manage(request.user):
+        raise PermissionDenied
+    form = forms.HandoverForm(request.POST or None, request.FILES or None)
+    if request.method == "POST" and form.is_valid():
+        try:
+            services.record_handover(request.user, drive, **form.cleaned_data)
+        except ServiceError as exc:
+            _form_error(form, exc)
+        else:
+            messages.success(request, "汇缴已登记")
+            return redirect("donations:reconciliation", drive.pk)
+    rows = reconciliation_rows(drive)
+    by_nbh = (Donation.objects.filter(drive=drive, voided_at__isnull=True, channel="offline")
+              .values("neighbourhood__name").annotate(total=Sum("amount"), n=Count("id")).order_by("neighbourhood__name"))
+    return render(request, "donations/reconciliation.html", {
+        "drive": drive, "rows": rows, "handovers": Handover.objects.filter(drive=drive).select_related("neighbourhood"),
+        "form": form, "by_nbh": by_nbh,
+        "balanced": all(r["difference"] == 0 for r in rows),
+    })
+
+
+def scope_label(user) -> str:
+    return "全镇" if scoping.is_town_wide(user) else "本居民区"

@@ -1,0 +1,105 @@
+"""Import wizard: upload -> column mapping -> dry-run report (background job) -> commit."""
+
+from django.contrib import messages
+from django.core.exceptions import PermissionDenied
+from django.core.files.base import ContentFile
+from django.db import transaction
+from django.http import Http404
+from django.shortcuts import get_object_or_404, redirect, render
+
+from lehuo.core.decorators import staff_required
+from lehuo.core.errors import ServiceError
+from lehuo.core.models import Job
+from lehuo.core.tasks import seal, unseal
+
+from . import forms
+from . import scoping as dscoping
+from .importers import KINDS, guess_mapping, headers_of
+from .models import Drive
+from .tasks import CHECK, COMMIT, donation_import_task
+from .views import _drive
+
+
+@staff_required()
+def import_upload(request, pk):
+    drive = _drive(request, pk)
+    if not dscoping.may_record(request.user):
+        raise PermissionDenied
+    form = forms.ImportUploadForm(request.POST or None, request.FILES or None, user=request.user, town=drive.town)
+    if request.method == "POST" and form.is_valid():
+        upload = form.cleaned_data["file"]
+        data = upload.read()
+        kind, nbh = form.cleaned_data["kind"], form.cleaned_data["neighbourhood"]
+        try:
+            headers = headers_of(data, upload.name)
+            if kind == "offline" and nbh is None and not dscoping.may_manage(request.user):
+                raise ServiceError("请选择经办居民区", "neighbourhood")
+        except ServiceError as exc:
+            form.add_error(exc.field if exc.field in form.fields else None, exc.message)
+        else:
+            job = Job.objects.create(kind=CHECK, created_by=request.user, params={
+                "drive": drive.pk, "kind": kind, "neighbourhood": nbh.pk if nbh else None,
+                "filename": upload.name[:100], "headers": headers, "mapping": guess_mapping(headers)})
+            job.file.save(f"{job.pk}-donations.bin", ContentFile(seal(data)), save=True)
+            return redirect("donations:import_mapping", job.pk)
+    return render(request, "donations/import_upload.html", {"drive": drive, "form": form, "kinds": KINDS})
+
+
+def _own_job(request, pk, kind=None) -> Job:
+    job = get_object_or_404(Job, pk=pk, created_by=request.user, kind__in=[CHECK, COMMIT])
+    if kind and job.kind != kind:
+        raise Http404
+    return job
+
+
+@staff_required()
+def import_mapping(request, pk):
+    job = _own_job(request, pk, CHECK)
+    drive = get_object_or_404(Drive.objects.for_user(request.user), pk=job.params["drive"])
+    if job.status != Job.PENDING:
+        return redirect("donations:import_report", job.pk)
+    headers = job.params.get("headers", [])
+    form = forms.MappingForm(request.POST or None, headers=headers, initial_mapping=job.params.get("mapping"))
+    if request.method == "POST" and form.is_valid():
+        try:
+            mapping = form.mapping()
+        except Exception as exc:  # ValidationError from mapping()
+            form.add_error(None, exc.messages[0] if hasattr(exc, "messages") else str(exc))
+        else:
+            job.params = {**job.params, "mapping": mapping}
+            job.save(update_fields=["params"])
+            transaction.on_commit(lambda: donation_import_task.enqueue(job.pk))
+            return redirect("core:job", job.pk)
+    return render(request, "donations/import_mapping.html", {"drive": drive, "job": job, "form": form})
+
+
+@staff_required()
+def import_report(request, pk):
+    job = _own_job(request, pk)
+    source = Job.objects.get(pk=job.params["source_job"]) if job.kind == COMMIT else job
+    drive = get_object_or_404(Drive.objects.for_user(request.user), pk=source.params["drive"])
+    if job.status in (Job.PENDING, Job.RUNNING) and job.kind == COMMIT:
+        return redirect("core:job", job.pk)
+    can_commit = (job.kind == CHECK and job.status == Job.DONE and not job.result.get("errors")
+                  and job.result.get("new", 0) > 0 and bool(job.file)
+                  and not Job.objects.filter(kind=COMMIT, params__source_job=job.pk).exists())
+    return render(request, "donations/import_report.html", {
+        "drive": drive, "job": job, "result": job.result, "can_commit": can_commit,
+        "kind_label": KINDS.get(source.params.get("kind"), ""), "filename": source.params.get("filename", "")})
+
+
+@staff_required()
+def import_commit(request, pk):
+    if request.method != "POST":
+        return redirect("donations:import_report", pk)
+    source = _own_job(request, pk, CHECK)
+    if not source.file or source.status != Job.DONE:
+        messages.error(request, "该文件不能导入（有错误或已导入）")
+        return redirect("donations:import_report", source.pk)
+    if Job.objects.filter(kind=COMMIT, params__source_job=source.pk).exists():
+        messages.warning(request, "该文件已提交导入")
+        return redirect("donations:import_report", source.pk)
+    unseal(source)  # the file must still be readable before a commit job is queued
+    job = Job.objects.create(kind=COMMIT, created_by=request.user, params={"source_job": source.pk})
+    transaction.on_commit(lambda: donation_import_task.enqueue(job.pk))
+    return redirect("core:job", job.pk)
