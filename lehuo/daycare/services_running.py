@@ -29,6 +29,11 @@ from .models import (
 from .models_running import CARE_ROLES, CATEGORIES, CHECK_AREAS, STAFF_ROLES
 
 
+def _snapshot(obj) -> dict:
+    """core ``snapshot`` with times as text (the audit log stores JSON)."""
+    return {k: (v.isoformat() if isinstance(v, dt.time) else v) for k, v in snapshot(obj).items()}
+
+
 def _text(value, field: str, label: str, max_length: int, required: bool = True) -> str:
     value = (value or "").strip()
     if required and not value:
@@ -177,12 +182,12 @@ def record_arrival(actor, enrolment: Enrolment, *, date: dt.date, present: bool 
     if present and temperature is None:
         raise ServiceError("请填写入园体温", "temperature")
     arrival, created = Arrival.objects.select_for_update().get_or_create(enrolment=enrolment, date=date)
-    before = snapshot(arrival)
+    before = _snapshot(arrival)
     arrival.present, arrival.temperature, arrival.note = present, temperature, (note or "")[:200]
     arrival.arrived_at = arrived_at or (timezone.localtime().time().replace(microsecond=0) if present else None)
     arrival.recorded_by = actor if getattr(actor, "is_authenticated", False) else None
     arrival.save()
-    log_action(actor, "daycare.arrival", arrival, {"before": None if created else before, "after": snapshot(arrival),
+    log_action(actor, "daycare.arrival", arrival, {"before": None if created else before, "after": _snapshot(arrival),
                                                    "fever": bool(temperature and temperature > fever_limit())})
     return arrival
 
@@ -198,7 +203,7 @@ def record_pickup(actor, enrolment: Enrolment, *, date: dt.date, picked_up_by: s
     arrival.picked_up_by = name
     arrival.picked_up_at = picked_up_at or timezone.localtime().time().replace(microsecond=0)
     arrival.save(update_fields=["picked_up_by", "picked_up_at"])
-    log_action(actor, "daycare.pickup", arrival, {"picked_up_by": name, "at": arrival.picked_up_at})
+    log_action(actor, "daycare.pickup", arrival, {"picked_up_by": name, "at": arrival.picked_up_at.isoformat()})
     return arrival
 
 

@@ -1,0 +1,264 @@
+"""Staff pages: the programme, sites, offerings with their waiting lists, the day's
+arrival check, checklists, roster, timetable, course catalogue, ceremonies and stats."""
+
+import datetime as dt
+from itertools import groupby
+
+from django.contrib import messages
+from django.core.exceptions import PermissionDenied
+from django.http import Http404
+from django.shortcuts import get_object_or_404, redirect, render
+from django.utils import timezone
+from django.views.decorators.http import require_POST
+
+from lehuo.core.charts import bar_chart
+from lehuo.core.decorators import staff_required
+from lehuo.core.errors import ServiceError
+from lehuo.core.excel import write_xlsx, xlsx_response
+
+from . import scoping, services, services_running
+from .forms import ArrivalForm, CeremonyForm, CheckForm, CourseForm, LessonForm, StaffForm
+from .models import Arrival, Course, Enrolment, Offering, Site, Year
+from .models_running import CATEGORIES
+from .stats import offering_counts, year_stats
+
+
+def _year(request, sites):
+    years = list(Year.objects.filter(sites__in=sites).distinct().order_by("-year"))
+    wanted = request.GET.get("year")
+    chosen = next((y for y in years if str(y.year) == wanted), years[0] if years else None)
+    return years, chosen
+
+
+def _site(request, pk) -> Site:
+    site = scoping.sites_for(request.user).filter(pk=pk).first()
+    if site is None:
+        raise Http404
+    return site
+
+
+def _offering(request, pk) -> Offering:
+    offering = (Offering.objects.select_related("site__year", "site__neighbourhood", "term")
+                .filter(pk=pk, site__in=scoping.sites_for(request.user).values("pk")).first())
+    if offering is None:
+        raise Http404
+    return offering
+
+
+def _require_run(request, site) -> None:
+    if not scoping.may_run_site(request.user, site):
+        raise PermissionDenied
+
+
+@staff_required()
+def programme(request):
+    sites = scoping.sites_for(request.user)
+    years, year = _year(request, sites)
+    offerings = []
+    if year:
+        offerings = list(offering_counts(Offering.objects.filter(site__in=sites.filter(year=year))
+                                         .select_related("site__neighbourhood", "term")).order_by("site__name", "term__number"))
+    by_site = [(site, list(rows)) for site, rows in groupby(offerings, key=lambda o: o.site)]
+    return render(request, "daycare/programme.html", {"years": years, "year": year, "by_site": by_site,
+                                                      "may_manage": scoping.may_manage_programme(request.user)})
+
+
+@staff_required()
+def site_detail(request, pk: int):
+    site = _site(request, pk)
+    offerings = list(offering_counts(site.offerings.select_related("term")).order_by("term__number"))
+    staff = list(site.staff.select_related("term"))
+    warnings = {o.pk: services_running.roster_warnings(o, o.n_confirmed) for o in offerings}
+    checks = list(site.checks.all()[:100])
+    return render(request, "daycare/site.html", {
+        "site": site, "offerings": [(o, warnings[o.pk]) for o in offerings], "staff": staff, "checks": checks,
+        "check_form": CheckForm(), "staff_form": StaffForm(), "may_run": scoping.may_run_site(request.user, site)})
+
+
+@staff_required()
+@require_POST
+def site_check(request, pk: int):
+    site = _site(request, pk)
+    _require_run(request, site)
+    form = CheckForm(request.POST)
+    if form.is_valid():
+        try:
+            services_running.record_check(request.user, site, **form.cleaned_data)
+            messages.success(request, "检查记录已保存")
+        except ServiceError as exc:
+            messages.error(request, exc.message)
+    else:
+        messages.error(request, "请填写检查类别和项目")
+    return redirect("daycare:site", pk=site.pk)
+
+
+@staff_required()
+@require_POST
+def site_staff(request, pk: int):
+    site = _site(request, pk)
+    _require_run(request, site)
+    form = StaffForm(request.POST)
+    if form.is_valid():
+        try:
+            services_running.add_staff(request.user, site, **form.cleaned_data)
+            messages.success(request, "已加入值班表")
+        except ServiceError as exc:
+            messages.error(request, exc.message)
+    else:
+        messages.error(request, "请填写姓名和岗位")
+    return redirect("daycare:site", pk=site.pk)
+
+
+@staff_required()
+def offering_detail(request, pk: int):
+    offering = _offering(request, pk)
+    rows = list(offering.enrolments.select_related("child__person", "guardian").order_by("position", "created_at", "pk"))
+    confirmed = [e for e in rows if e.status == Enrolment.CONFIRMED]
+    waiting = sorted((e for e in rows if e.status == Enrolment.WAITLISTED), key=lambda e: e.position)
+    cancelled = [e for e in rows if e.status == Enrolment.CANCELLED]
+    if request.GET.get("export") == "xlsx":
+        data = write_xlsx(["状态", "候补序号", "姓名", "学校", "年级", "监护人", "监护人电话", "报名时间"], [
+            [e.get_status_display(), e.position or "", e.child.person.name, e.child.school, e.child.grade,
+             e.guardian.name, e.guardian.phone_masked, timezone.localtime(e.created_at).strftime("%Y-%m-%d %H:%M:%S")]
+            for e in confirmed + waiting], title="报名名单")
+        return xlsx_response(f"daycare-{offering.pk}.xlsx", data)
+    lessons = list(offering.lessons.select_related("course"))
+    timetable = [(day, list(items)) for day, items in groupby(lessons, key=lambda lesson: lesson.date)]
+    courses = Course.objects.filter(year=offering.site.year)
+    return render(request, "daycare/offering.html", {
+        "offering": offering, "confirmed": confirmed, "waiting": waiting, "cancelled": cancelled,
+        "timetable": timetable, "ceremonies": list(offering.ceremonies.all()),
+        "warnings": services_running.roster_warnings(offering, len(confirmed)),
+        "lesson_form": LessonForm(courses=courses), "ceremony_form": CeremonyForm(),
+        "may_run": scoping.may_run_site(request.user, offering.site)})
+
+
+@staff_required()
+@require_POST
+def enrolment_cancel(request, pk: int):
+    e = get_object_or_404(Enrolment.objects.select_related("offering__site"), pk=pk,
+                          offering__site__in=scoping.sites_for(request.user).values("pk"))
+    _require_run(request, e.offering.site)
+    try:
+        promoted = services.cancel_enrolment(request.user, e, request.POST.get("reason", ""))
+    except ServiceError as exc:
+        messages.error(request, exc.message)
+    else:
+        messages.success(request, f"已取消；候补第{promoted.position}位已转为录取并短信通知监护人" if promoted else "已取消")
+    return redirect("daycare:offering", pk=e.offering_id)
+
+
+@staff_required()
+@require_POST
+def offering_lesson(request, pk: int):
+    offering = _offering(request, pk)
+    _require_run(request, offering.site)
+    courses = Course.objects.filter(year=offering.site.year)
+    form = LessonForm(request.POST, courses=courses)
+    if form.is_valid():
+        d = form.cleaned_data
+        try:
+            services_running.add_lesson(request.user, offering, courses.get(pk=d["course"]), date=d["date"],
+                                        starts_at=d["starts_at"], ends_at=d["ends_at"], teacher=d["teacher"])
+            messages.success(request, "课程已排入课表")
+        except ServiceError as exc:
+            messages.error(request, exc.message)
+    else:
+        messages.error(request, "请填写课程、日期和时间")
+    return redirect("daycare:offering", pk=offering.pk)
+
+
+@staff_required()
+@require_POST
+def offering_ceremony(request, pk: int):
+    offering = _offering(request, pk)
+    _require_run(request, offering.site)
+    form = CeremonyForm(request.POST)
+    if form.is_valid():
+        try:
+            services_running.record_ceremony(request.user, offering, **form.cleaned_data)
+            messages.success(request, "仪式记录已保存")
+        except ServiceError as exc:
+            messages.error(request, exc.message)
+    else:
+        messages.error(request, "请填写仪式类型、日期和人数")
+    return redirect("daycare:offering", pk=offering.pk)
+
+
+def _day(request, offering) -> dt.date:
+    try:
+        day = dt.date.fromisoformat(request.GET.get("date") or request.POST.get("date") or "")
+    except ValueError:
+        day = timezone.localdate()
+    return min(max(day, offering.term.starts_on), offering.term.ends_on)
+
+
+@staff_required()
+def attendance(request, pk: int):
+    """The day's arrival check: temperature and attendance on arrival, pick-up by a named adult."""
+    offering = _offering(request, pk)
+    day = _day(request, offering)
+    may_run = scoping.may_run_site(request.user, offering.site)
+    if request.method == "POST":
+        _require_run(request, offering.site)
+        form = ArrivalForm(request.POST)
+        if form.is_valid():
+            d = form.cleaned_data
+            e = get_object_or_404(offering.enrolments.select_related("offering__term"), pk=d["enrolment"])
+            try:
+                services_running.record_arrival(request.user, e, date=day, present=d["present"],
+                                                temperature=d["temperature"])
+                if d["picked_up_by"]:
+                    services_running.record_pickup(request.user, e, date=day, picked_up_by=d["picked_up_by"])
+                messages.success(request, f"{e.child.person.name}：已保存")
+            except ServiceError as exc:
+                messages.error(request, f"{e.child.person.name}：{exc.message}")
+        return redirect(f"{request.path}?date={day.isoformat()}")
+    confirmed = list(offering.enrolments.filter(status=Enrolment.CONFIRMED).select_related("child__person")
+                     .order_by("child__person__name_pinyin"))
+    arrivals = {a.enrolment_id: a for a in Arrival.objects.filter(enrolment__offering=offering, date=day)}
+    limit = services_running.fever_limit()
+    rows = [{"e": e, "a": arrivals.get(e.pk),
+             "fever": bool(arrivals.get(e.pk) and arrivals[e.pk].temperature and arrivals[e.pk].temperature > limit)}
+            for e in confirmed]
+    present = sum(1 for r in rows if r["a"] and r["a"].present)
+    return render(request, "daycare/attendance.html", {
+        "offering": offering, "day": day, "rows": rows, "present": present, "may_run": may_run,
+        "prev": day - dt.timedelta(days=1), "next": day + dt.timedelta(days=1), "limit": limit})
+
+
+@staff_required()
+def courses(request):
+    sites = scoping.sites_for(request.user)
+    years, year = _year(request, sites)
+    form = CourseForm(request.POST or None)
+    may_manage = scoping.may_manage_programme(request.user)
+    if request.method == "POST":
+        if not may_manage or year is None:
+            raise PermissionDenied
+        if form.is_valid():
+            try:
+                services_running.create_course(request.user, year, **form.cleaned_data)
+                messages.success(request, "课程已加入课程库")
+                return redirect(f"{request.path}?year={year.year}")
+            except ServiceError as exc:
+                form.add_service_error(exc)
+    catalogue = []
+    if year:
+        items = list(Course.objects.filter(year=year))
+        catalogue = [(label, [c for c in items if c.category == code]) for code, label in CATEGORIES]
+    return render(request, "daycare/courses.html", {"years": years, "year": year, "catalogue": catalogue,
+                                                    "form": form, "may_manage": may_manage})
+
+
+@staff_required()
+def stats(request):
+    sites = scoping.sites_for(request.user)
+    years, year = _year(request, sites)
+    data = None
+    chart = ""
+    if year:
+        site_ids = None if scoping.may_manage_programme(request.user) else list(sites.values_list("pk", flat=True))
+        data = year_stats(year, site_ids)
+        chart = bar_chart(list(data["by_category"].items()))
+    return render(request, "daycare/stats.html", {"years": years, "year": year, "s": data, "chart": chart})
