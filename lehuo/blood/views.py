@@ -86,6 +86,8 @@ def index(request):
     rows = [(d, stats.drive_stats(d)) for d in drives[:20]]
     error = None
     if request.method == "POST":
+        if not core_scoping.is_town_wide(request.user):
+            raise PermissionDenied
         try:
             drive = services.create_drive(
                 request.user, town_for(request.user), slug=request.POST.get("slug", ""),

@@ -1,0 +1,160 @@
+"""Every blood page for a persona that may and one that may not."""
+
+import datetime as dt
+
+import pytest
+
+from lehuo.blood import services
+from lehuo.blood.models import Donation, Drive, Screening, SignUp
+from lehuo.core.models import AuditLog
+
+from .conftest import GOOD
+
+pytestmark = pytest.mark.django_db
+
+
+def test_index_lists_drives_for_staff_not_outsider(login, drive, blood_staff, sw_lv11, outsider, instructor):
+    assert drive.title in login(blood_staff).get("/blood/").content.decode()
+    assert drive.title in login(sw_lv11).get("/blood/").content.decode()
+    assert drive.title not in login(instructor).get("/blood/").content.decode()
+    assert login(outsider).get("/blood/").status_code == 403
+
+
+def test_town_admin_creates_drive_on_page(login, town_admin):
+    r = login(town_admin).post("/blood/", {"slug": "new-drive", "title": "新活动", "date": "2021-12-01",
+                                           "extra_checks": ["health_code"], "time_slots": "上午, 下午"})
+    assert r.status_code == 302
+    assert Drive.objects.get(slug="new-drive").time_slots == ["上午", "下午"]
+
+
+def test_social_worker_cannot_create_drive_on_page(login, sw_lv11):
+    r = login(sw_lv11).post("/blood/", {"slug": "x", "title": "x", "date": "2021-12-01"})
+    assert r.status_code == 403
+    assert not Drive.objects.exists()
+
+
+def test_drive_detail_and_report(login, drive, blood_staff, sw_lv11, instructor):
+    for url in (f"/blood/{drive.slug}/", f"/blood/{drive.slug}/report/"):
+        assert login(blood_staff).get(url).status_code == 200
+        assert login(sw_lv11).get(url).status_code == 200
+        assert login(instructor).get(url).status_code == 404
+
+
+def test_report_pdf(login, drive, blood_staff, instructor):
+    r = login(blood_staff).get(f"/blood/{drive.slug}/report.pdf")
+    assert r.status_code == 200 and r.content.startswith(b"%PDF")
+    assert login(instructor).get(f"/blood/{drive.slug}/report.pdf").status_code == 404
+
+
+def test_invitation_letter_and_delivery(login, drive, blood_staff, sw_lv11, lv11):
+    client = login(blood_staff)
+    r = client.post(f"/blood/{drive.slug}/invitations/", {"action": "letter", "title": "倡议书", "letter_text": "踊跃献血",
+                                                          "sent_on": (drive.date - dt.timedelta(days=60)).isoformat()})
+    assert r.status_code == 302
+    inv = drive.invitations.get()
+    r = client.post(f"/blood/{drive.slug}/invitations/", {"action": "delivery", "invitation": inv.pk,
+                                                          "neighbourhood": lv11.pk, "copies": "600", "delivered": "590"})
+    assert r.status_code == 302
+    assert inv.deliveries.get().delivered == 590
+    bad = client.post(f"/blood/{drive.slug}/invitations/", {"action": "delivery", "invitation": inv.pk,
+                                                            "neighbourhood": lv11.pk, "copies": "5", "delivered": "9"})
+    assert "已送达份数不能多于发放份数" in bad.content.decode()
+    pdf = client.get(f"/blood/{drive.slug}/invitations/{inv.pk}.pdf")
+    assert pdf.content.startswith(b"%PDF")
+    assert login(sw_lv11).post(f"/blood/{drive.slug}/invitations/", {"action": "letter"}).status_code == 403
+
+
+def test_signups_page_scoped(login, drive, blood_staff, sw_hj9, make_person, lv11):
+    person = make_person(lv11)
+    services.sign_up(blood_staff, drive, person)
+    assert person.name in login(blood_staff).get(f"/blood/{drive.slug}/signups/").content.decode()
+    assert person.name not in login(sw_hj9).get(f"/blood/{drive.slug}/signups/").content.decode()
+    xlsx = login(blood_staff).get(f"/blood/{drive.slug}/signups/?format=xlsx")
+    assert xlsx.content.startswith(b"PK")
+
+
+def test_onsite_pages_for_drive_staff_only(login, drive, donor, blood_staff, sw_lv11):
+    for url in (f"/blood/{drive.slug}/onsite/", f"/blood/{drive.slug}/onsite/{donor.pk}/", f"/blood/{drive.slug}/queue/"):
+        assert login(blood_staff).get(url).status_code == 200
+        assert login(sw_lv11).get(url).status_code == 403
+
+
+def test_onsite_find_checks_in(login, drive, donor, blood_staff):
+    r = login(blood_staff).post(f"/blood/{drive.slug}/onsite/", {"id_number": donor.id_number})
+    assert r.status_code == 302
+    assert SignUp.objects.get(drive=drive, person=donor).queue_number == 1
+
+
+def test_onsite_unknown_id_offers_registration(login, drive, blood_staff):
+    r = login(blood_staff).post(f"/blood/{drive.slug}/onsite/", {"id_number": "11010519491231002X"})
+    assert "register-form" in r.content.decode()
+
+
+def test_onsite_screen_shows_reasons_at_once(login, drive, donor, blood_staff):
+    client = login(blood_staff)
+    r = client.post(f"/blood/{drive.slug}/onsite/{donor.pk}/screen/", {**GOOD, "systolic": "150"}, follow=True)
+    html = r.content.decode()
+    assert "暂不宜献血" in html and "收缩压150mmHg" in html and "健康码绿码" in html
+
+
+def test_onsite_bad_input_shows_error_and_saves_nothing(login, drive, donor, blood_staff):
+    r = login(blood_staff).post(f"/blood/{drive.slug}/onsite/{donor.pk}/screen/", {**GOOD, "weight_kg": "500"})
+    assert r.status_code == 400 and 'data-field="weight_kg"' in r.content.decode()
+    assert not Screening.objects.exists()
+
+
+def test_onsite_donation_posted_twice_is_recorded_once(login, drive, donor, blood_staff, passed):
+    client = login(blood_staff)
+    data = {"volume_ml": "400", "token": "tok-1"}
+    assert client.post(f"/blood/{drive.slug}/onsite/{donor.pk}/donate/", data).status_code == 302
+    assert client.post(f"/blood/{drive.slug}/onsite/{donor.pk}/donate/", data).status_code == 302
+    assert Donation.objects.count() == 1
+
+
+def test_onsite_stem_cell_form(login, drive, donor, blood_staff):
+    r = login(blood_staff).post(f"/blood/{drive.slug}/onsite/{donor.pk}/stem-cell/", {
+        "rel1_name": "张三", "rel1_phone": "13812345678", "rel2_name": "李四", "rel2_phone": "13912345678",
+        "consent": "on", "sample_taken": "on"})
+    assert r.status_code == 302
+    assert donor.stem_cell_signups.get().sample_taken
+
+
+def test_social_worker_cannot_read_screening_page(login, blood_staff, sw_lv11, instructor, passed):
+    assert login(sw_lv11).get(f"/blood/screenings/{passed.pk}/").status_code == 403
+    assert login(instructor).get(f"/blood/screenings/{passed.pk}/").status_code == 404
+    assert not AuditLog.objects.filter(action="blood.screening.view").exists()
+    assert login(blood_staff).get(f"/blood/screenings/{passed.pk}/").status_code == 200
+    assert AuditLog.objects.filter(action="blood.screening.view", actor=blood_staff).count() == 1
+
+
+def test_recall_page_scoped(login, town_admin, sw_lv11, sw_hj9, outsider, make_person, lv11):
+    person = make_person(lv11)
+    services.record_past_donation(town_admin, person, donated_on=dt.date.today() - dt.timedelta(days=365),
+                                  volume_ml=400)
+    assert person.name in login(sw_lv11).get("/blood/recall/").content.decode()
+    assert person.name not in login(sw_hj9).get("/blood/recall/").content.decode()
+    assert login(outsider).get("/blood/recall/").status_code == 403
+    assert login(town_admin).get("/blood/recall/?format=xlsx").content.startswith(b"PK")
+
+
+def test_figures_and_dashboard(drive, donor, blood_staff, passed):
+    from lehuo.blood.stats import dashboard_summary
+    from lehuo.core import figures
+
+    services.record_donation(blood_staff, drive, donor, volume_ml=300)
+    assert figures.resolve(f"blood:{drive.slug}:units") == __import__("decimal").Decimal("1.50")
+    assert figures.resolve(f"blood:{drive.slug}:donors") == 1
+    with pytest.raises(figures.FigureError):
+        figures.resolve("blood:nope:donors")
+    with pytest.raises(figures.FigureError):
+        figures.resolve(f"blood:{drive.slug}:names")
+    summary = dashboard_summary(drive.town)
+    assert set(summary) == {"title", "url", "figures", "by_neighbourhood", "over_time"}
+
+
+def test_personal_data_export_includes_blood_records(town_admin, drive, donor, blood_staff, passed):
+    from lehuo.core.services import export_person_data
+
+    services.record_donation(blood_staff, drive, donor, volume_ml=400)
+    data = export_person_data(town_admin, donor)
+    assert data["blood"]["donations"][0]["volume_ml"] == 400
