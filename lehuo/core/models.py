@@ -344,3 +344,7 @@ class HolidayOverride(models.Model):
         verbose_name = _("节假日调整")
         verbose_name_plural = _("节假日调整")
         ordering = ["date"]
+
+
+# Two-factor devices live in their own module (core/otp.py uses them); imported here so Django sees the model.
+from .otp_models import TotpDevice  # noqa: E402,F401
