@@ -13,6 +13,7 @@ from decimal import Decimal
 
 from django.contrib.auth import get_user_model
 from django.db import transaction
+from django.db.models import Sum
 
 from lehuo.core.models import Organisation, Person
 
@@ -114,7 +115,10 @@ def _handovers(admin, drive: Drive) -> None:
                              handed_on=dt.date(2021, 8, 10), voucher_number="HJ-2021-0810-01",
                              receipt_number="沪慈捐（2021）第0810号")
     offline = s["by_channel"]["offline"]["total"]
-    pending = min((b["total"] for b in s["by_neighbourhood"].values() if b["total"] > 0), default=Decimal(0))
+    # The neighbourhood with the smallest cash total has not handed it over yet.
+    pending = (Donation.objects.filter(drive=drive, voided_at__isnull=True, channel="offline")
+               .exclude(neighbourhood=None).values("neighbourhood").annotate(t=Sum("amount"))
+               .order_by("t").values_list("t", flat=True).first()) or Decimal(0)
     services.record_handover(admin, drive, channel="offline", amount=offline - pending,
                              handed_on=dt.date(2021, 8, 12), voucher_number="HJ-2021-0812-01",
                              notes="各居民区现金汇缴（尚有一个居民区未交）")

@@ -136,7 +136,8 @@ def record_donation(actor, drive: Drive, *, amount, channel: str, received_on, m
     """Record one donation; returns ``(donation, created)``.
 
     A reference already recorded for this drive returns that donation and writes nothing
-    (a platform statement imported twice, a ledger line typed twice)."""
+    (a platform statement imported twice, a ledger line typed twice). The input is checked
+    first, so a repeat must itself be valid."""
     if not dscoping.may_record(actor):
         raise ServiceError("您的角色无权登记捐款", code="forbidden")
     reference = (reference or "").strip()
@@ -144,12 +145,6 @@ def record_donation(actor, drive: Drive, *, amount, channel: str, received_on, m
         raise ServiceError("流水号不能超过100个字符", "reference")
     if any(ord(c) < 32 for c in reference):
         raise ServiceError("流水号含有不可见字符", "reference")
-    if reference:
-        existing = Donation.objects.filter(drive=drive, reference=reference).first()
-        if existing is not None:
-            if not Donation.objects.for_user(actor).filter(pk=existing.pk).exists():
-                raise ServiceError("该流水号已由其他居民区登记", "reference", code="duplicate")
-            return existing, False
     value = parse_amount(amount)
     if channel not in dict(CHANNELS):
         raise ServiceError("渠道只能是线上或线下", "channel")
@@ -200,10 +195,13 @@ def record_donation(actor, drive: Drive, *, amount, channel: str, received_on, m
                 "source": source,
             })
     except IntegrityError:
-        # The same reference was committed meanwhile by someone else: theirs is the one.
-        existing = Donation.objects.filter(drive=drive, reference=reference).first() if reference else None
+        # The reference is already recorded (a repeat, or a concurrent post that committed
+        # first): the unique index decides, so there is no read-then-write race.
+        existing = Donation.objects.filter(drive=drive, reference=reference).order_by().first() if reference else None
         if existing is None:
             raise
+        if not Donation.objects.for_user(actor).filter(pk=existing.pk).exists():
+            raise ServiceError("该流水号已由其他居民区登记", "reference", code="duplicate")
         return existing, False
     return donation, True
 

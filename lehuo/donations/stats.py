@@ -60,7 +60,7 @@ def drive_stats(drive: Drive) -> dict:
     for row in (qs.values("neighbourhood__name", "neighbourhood__code")
                 .annotate(donations=Count("id"), people=Count("person", distinct=True), total=Sum("amount"))
                 .order_by("neighbourhood__name")):
-        name = row["neighbourhood__name"] or "未指定"
+        name = row["neighbourhood__name"] or "未指定居民区"
         by_nbh[name] = {**_block(row), "code": row["neighbourhood__code"] or ""}
     by_day = {day.isoformat(): block for day, block in _grouped(qs, "received_on").items()}
     return {
