@@ -29,10 +29,8 @@ def offerings_for(user):
         q = Q(site__in=scoping.sites_for(user).values("pk"))
     else:
         q = Q(pk__in=[])
-    person = Person.objects.filter(account=user).values_list("town_id", flat=True).first() \
-        if getattr(user, "is_authenticated", False) else None
-    if person is not None:
-        q |= Q(site__year__town_id=person)
+    if getattr(user, "is_authenticated", False):
+        q |= Q(site__year__town_id__in=Person.objects.filter(account=user).values("town_id"))
     return qs.filter(q).order_by("-site__year__year", "term__number", "site__name", "pk")
 
 

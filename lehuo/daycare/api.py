@@ -157,7 +157,7 @@ def enrol(request, offering_id: int, payload: EnrolIn):
     offering = _offering(request, offering_id)
 
     def create():
-        if scoping.may_run_site(request.user, offering.site) and payload.guardian and payload.guardian.phone:
+        if payload.guardian and payload.guardian.phone and scoping.may_run_site(request.user, offering.site):
             guardian = resolve_guardian_for_staff(request.user, offering.site, payload.guardian.name,
                                                   payload.guardian.phone)
         else:

@@ -142,6 +142,10 @@ def _load(town, stdout) -> None:
     for enrolment in list(Enrolment.objects.filter(offering=xj1, status=Enrolment.CONFIRMED)
                           .exclude(child__person=parent_child).order_by("-pk")[:2]):
         services.cancel_enrolment(admin, enrolment, "家长另有安排")
+    withdrawn = _aware(dt.datetime(2021, 6, 25, 10, 0))  # the demo happens in 2021, not today
+    Enrolment.objects.filter(offering=xj1, status=Enrolment.CANCELLED).update(cancelled_at=withdrawn)
+    Enrolment.objects.filter(offering=xj1, status=Enrolment.CONFIRMED, position__isnull=False).update(
+        confirmed_at=withdrawn)
 
     _running(rng, admin, site_head, sites, terms, offerings, courses)
     stdout.write(f"daycare: 2021, {len(sites)} sites, {len(offerings)} offerings, {len(registered)} children, "

@@ -188,9 +188,12 @@ def _claim_place(offering: Offering, seen: tuple[int, int] | None) -> bool:
 
 
 def _next_position(offering: Offering) -> int:
-    Offering.objects.filter(pk=offering.pk).update(waitlist_seq=F("waitlist_seq") + 1)
-    # The UPDATE holds the row lock to commit: this read sees our own increment.
-    return Offering.objects.values_list("waitlist_seq", flat=True).get(pk=offering.pk)
+    """The next waiting-list number, taken atomically: one UPDATE ... RETURNING (PostgreSQL,
+    SQLite >= 3.35). The row lock it takes is held to commit."""
+    with connection.cursor() as cursor:
+        cursor.execute("UPDATE daycare_offering SET waitlist_seq = waitlist_seq + 1 WHERE id = %s RETURNING waitlist_seq",
+                       [offering.pk])
+        return cursor.fetchone()[0]
 
 
 def enrol_child(actor, offering: Offering, child: Child, guardian: Person, *, now: dt.datetime | None = None) -> Enrolment:
@@ -213,7 +216,9 @@ def enrol_child(actor, offering: Offering, child: Child, guardian: Person, *, no
         seen = Offering.objects.values_list("taken", "capacity").get(pk=offering.pk)
         time.sleep(0.002)
     try:
-        with busy_on_lock_failure(), transaction.atomic():
+        # No savepoint of its own: any failure below aborts the caller's transaction too,
+        # which is what we want (the error propagates), and it saves two round trips.
+        with busy_on_lock_failure(), transaction.atomic(savepoint=False):
             _set_lock_timeout()
             if _claim_place(offering, seen):
                 status, position, confirmed_at = Enrolment.CONFIRMED, None, now

@@ -1,0 +1,325 @@
+"""Day-care opening-time burst against a real server (gunicorn + PostgreSQL, loopback only).
+
+    .venv/bin/python bench/enrol_burst.py            # both scenarios
+    .venv/bin/python bench/enrol_burst.py --quick    # a small smoke run
+
+(a) 100 offerings of 35 places, 200 concurrent clients, 5,000 enrolment requests;
+(b) 500 concurrent clients on one offering of 35.
+Each scenario also times a bare Django view on the same server (same concurrency, same
+request count, same run) and prints the ratio enrolments/s : bare requests/s.
+
+Every request is a real ``POST /api/v1/daycare/offerings/{id}/enrolments`` by a parent
+(Bearer token) for a linked child, with an ``Idempotency-Key``. The database is
+``lehuo_bench_daycare`` on 127.0.0.1 (created if missing, reset each run). Bounded: fixed
+request counts, a 30 s timeout per request and a deadline per phase; the server is stopped
+at the end.
+"""
+
+import argparse
+import http.client
+import json
+import os
+import signal
+import statistics
+import subprocess
+import sys
+import threading
+import time
+import uuid
+import zlib
+from concurrent.futures import ThreadPoolExecutor
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parent.parent
+HOST = "127.0.0.1"  # loopback only
+PG = "postgres://postgres@127.0.0.1:5432"
+DB_NAME = "lehuo_bench_daycare"
+ENV = {
+    "DATABASE_URL": f"{PG}/{DB_NAME}?conn_max_age=600",
+    "DJANGO_SETTINGS_MODULE": "bench.daycare_settings",
+    "DEBUG": "0",
+    "SECRET_KEY": "bench-only-secret-not-for-production",
+    "LEHUO_FIELD_KEYS": "YmVuY2gta2V5LWxlaHVvLWJlbmNoLWtleS1sZWh1by0=",
+    "LEHUO_HASH_KEY": "bench-only-hash-key",
+    "ALLOWED_HOSTS": HOST,
+    "SECURE_COOKIES": "0",
+    "SECURE_HSTS_SECONDS": "0",
+    "LOG_LEVEL": "WARNING",
+    "LEHUO_VAR_DIR": "/tmp/lehuo-bench-daycare",
+    "PYTHONPATH": str(ROOT),
+}
+PHASE_DEADLINE_S = 300
+REQUEST_TIMEOUT_S = 30
+
+
+def setup_django() -> None:
+    os.environ.update(ENV)
+    Path(ENV["LEHUO_VAR_DIR"]).mkdir(parents=True, exist_ok=True)
+    sys.path.insert(0, str(ROOT))
+    import django
+
+    django.setup()
+
+
+def ensure_database() -> None:
+    import psycopg
+
+    with psycopg.connect(f"{PG}/postgres", autocommit=True) as conn:
+        if not conn.execute("SELECT 1 FROM pg_database WHERE datname = %s", (DB_NAME,)).fetchone():
+            conn.execute(f'CREATE DATABASE "{DB_NAME}"')
+    subprocess.run([sys.executable, "-m", "django", "migrate", "-v0"], cwd=ROOT, env={**os.environ, **ENV}, check=True)
+
+
+def seed(scenarios: dict) -> dict:
+    """Parents with tokens, linked children with consent, offerings; reset every run."""
+    import datetime as dt
+
+    from django.contrib.auth import get_user_model
+    from django.db import transaction
+    from django.utils import timezone
+
+    from lehuo.api.auth import hash_token
+    from lehuo.core.crypto import keyed_hash
+    from lehuo.core.models import (
+        ApiToken,
+        AuditLog,
+        Consent,
+        GuardianLink,
+        IdempotencyKey,
+        Neighbourhood,
+        Person,
+        Town,
+    )
+    from lehuo.daycare.models import Child, Enrolment, Offering, Site, Term, Year
+
+    User = get_user_model()
+    with transaction.atomic():
+        town, _ = Town.objects.get_or_create(code="bench", defaults={"name": "压测镇"})
+        nbh, _ = Neighbourhood.objects.get_or_create(town=town, code="b1", defaults={"name": "压测居民区"})
+        year, _ = Year.objects.get_or_create(town=town, year=2021)
+        term, _ = Term.objects.get_or_create(year=year, number=1, defaults={
+            "starts_on": dt.date(2021, 7, 5), "ends_on": dt.date(2021, 7, 23)})
+        Enrolment.objects.filter(offering__site__year=year).delete()
+        IdempotencyKey.objects.all().delete()
+        AuditLog.objects.filter(action__startswith="daycare.").delete()
+        out = {}
+        for name, (offerings, clients, requests) in scenarios.items():
+            sites = [Site.objects.get_or_create(year=year, name=f"{name}-site-{i}", defaults={"neighbourhood": nbh})[0]
+                     for i in range(offerings)]
+            offs = []
+            for s in sites:
+                o, _ = Offering.objects.get_or_create(site=s, term=term, defaults={
+                    "capacity": 35, "fee": "600.00", "opens_at": timezone.now() - dt.timedelta(minutes=1)})
+                offs.append(o)
+            Offering.objects.filter(pk__in=[o.pk for o in offs]).update(taken=0, waitlist_seq=0, capacity=35)
+            per_client = -(-requests // clients)
+            parents = []
+            for c in range(clients):
+                username = f"bench-{name}-{c}"
+                user = User.objects.filter(username=username).first()
+                if user is None:
+                    user = User(username=username)
+                    user.set_unusable_password()
+                    user.save()
+                    phone = f"139{zlib.crc32(username.encode()) % 10**8:08d}"
+                    Person.objects.create(town=town, neighbourhood=nbh, name=f"家长{c}", account=user, phone=phone,
+                                          phone_hash=keyed_hash(phone), phone_tail=phone[-4:],
+                                          birth_date=dt.date(1985, 1, 1))
+                token = f"lh_bench_{name}_{c}"
+                ApiToken.objects.get_or_create(key_hash=hash_token(token), defaults={"user": user, "prefix": token[:8]})
+                guardian = Person.objects.get(account=user)
+                have = list(Child.objects.filter(person__guardian_links__guardian=guardian).order_by("pk")
+                            .values_list("pk", flat=True))
+                if len(have) < per_client:
+                    kids = Person.objects.bulk_create(
+                        Person(town=town, neighbourhood=nbh, name=f"儿童{c}-{k}", birth_date=dt.date(2013, 3, 1))
+                        for k in range(per_client - len(have)))
+                    GuardianLink.objects.bulk_create(GuardianLink(child=k, guardian=guardian) for k in kids)
+                    Consent.objects.bulk_create(Consent(person=k, purpose="daycare", given_by=Consent.GUARDIAN,
+                                                        guardian=guardian, given_on=dt.date(2021, 6, 1)) for k in kids)
+                    Child.objects.bulk_create(Child(person=k, school="压测小学", grade=2) for k in kids)
+                    have = list(Child.objects.filter(person__guardian_links__guardian=guardian).order_by("pk")
+                                .values_list("pk", flat=True))
+                parents.append({"token": token, "children": have[:per_client]})
+            out[name] = {"offerings": [o.pk for o in offs], "parents": parents, "clients": clients,
+                         "requests": requests}
+    return out
+
+
+def check(offering_ids: list[int]) -> dict:
+    from django.db.models import Count, Q
+
+    from lehuo.daycare.models import Enrolment, Offering
+
+    rows = Offering.objects.filter(pk__in=offering_ids).annotate(
+        confirmed=Count("enrolments", filter=Q(enrolments__status=Enrolment.CONFIRMED)),
+        waitlisted=Count("enrolments", filter=Q(enrolments__status=Enrolment.WAITLISTED)))
+    confirmed = waitlisted = overbooked = bad_queues = 0
+    for o in rows:
+        confirmed += o.confirmed
+        waitlisted += o.waitlisted
+        overbooked += max(0, o.confirmed - o.capacity)
+        positions = sorted(Enrolment.objects.filter(offering=o, status=Enrolment.WAITLISTED)
+                           .values_list("position", flat=True))
+        bad_queues += positions != list(range(1, len(positions) + 1))
+    return {"confirmed": confirmed, "waitlisted": waitlisted, "overbooked": overbooked, "bad_queues": bad_queues}
+
+
+class Client:
+    """One keep-alive HTTP connection per client thread (standard library only)."""
+
+    def __init__(self, port: int):
+        self.port = port
+        self.conn = None
+
+    def request(self, method: str, path: str, body: bytes | None = None, headers: dict | None = None):
+        for attempt in range(2):
+            if self.conn is None:
+                self.conn = http.client.HTTPConnection(HOST, self.port, timeout=REQUEST_TIMEOUT_S)
+            try:
+                self.conn.request(method, path, body=body, headers=headers or {})
+                resp = self.conn.getresponse()
+                data = resp.read()
+                if resp.getheader("Connection", "").lower() == "close":
+                    self.conn.close()
+                    self.conn = None
+                return resp.status, data
+            except (ConnectionError, http.client.HTTPException, OSError):
+                self.conn.close()
+                self.conn = None
+                if attempt:
+                    raise
+        raise RuntimeError("unreachable")
+
+
+def run_phase(port: int, jobs_per_client: list[list[tuple]], label: str) -> dict:
+    """Each client thread runs its own list of (method, path, body, headers) in sequence."""
+    latencies, statuses, lock = [], {}, threading.Lock()
+    deadline = time.monotonic() + PHASE_DEADLINE_S
+    start_gate = threading.Barrier(len(jobs_per_client) + 1)
+
+    def client_loop(jobs):
+        client = Client(port)
+        start_gate.wait()
+        local_lat, local_status = [], {}
+        for method, path, body, headers in jobs:
+            if time.monotonic() > deadline:
+                local_status["deadline"] = local_status.get("deadline", 0) + 1
+                continue
+            t0 = time.perf_counter()
+            try:
+                status, _data = client.request(method, path, body, headers)
+            except Exception as exc:  # counted as an error
+                status = type(exc).__name__
+            local_lat.append(time.perf_counter() - t0)
+            local_status[status] = local_status.get(status, 0) + 1
+        with lock:
+            latencies.extend(local_lat)
+            for k, v in local_status.items():
+                statuses[k] = statuses.get(k, 0) + v
+
+    with ThreadPoolExecutor(max_workers=len(jobs_per_client)) as pool:
+        futures = [pool.submit(client_loop, jobs) for jobs in jobs_per_client]
+        start_gate.wait()
+        t0 = time.perf_counter()
+        for f in futures:
+            f.result()
+        elapsed = time.perf_counter() - t0
+    latencies.sort()
+    n = len(latencies)
+    return {"label": label, "requests": n, "elapsed_s": elapsed, "per_s": n / elapsed if elapsed else 0,
+            "p50_ms": statistics.median(latencies) * 1000 if n else 0,
+            "p99_ms": latencies[min(n - 1, int(n * 0.99))] * 1000 if n else 0, "statuses": statuses}
+
+
+def enrol_jobs(data: dict) -> list[list[tuple]]:
+    offerings, jobs, i = data["offerings"], [], 0
+    for parent in data["parents"]:
+        mine = []
+        for child_id in parent["children"]:
+            if i >= data["requests"]:
+                break
+            offering = offerings[i % len(offerings)]
+            body = json.dumps({"child_id": child_id}).encode()
+            mine.append(("POST", f"/api/v1/daycare/offerings/{offering}/enrolments", body, {
+                "Authorization": f"Bearer {parent['token']}", "Content-Type": "application/json",
+                "Idempotency-Key": uuid.uuid4().hex, "Host": HOST}))
+            i += 1
+        jobs.append(mine)
+    return jobs
+
+
+def bare_jobs(clients: int, requests: int) -> list[list[tuple]]:
+    per = [requests // clients + (1 if c < requests % clients else 0) for c in range(clients)]
+    return [[("GET", "/bench/bare/", None, {"Host": HOST})] * n for n in per]
+
+
+def start_server(port: int, workers: int, threads: int) -> subprocess.Popen:
+    cmd = [str(ROOT / ".venv/bin/gunicorn"), "lehuo.wsgi:application", "--bind", f"{HOST}:{port}",
+           "--workers", str(workers), "--worker-class", "gthread", "--threads", str(threads),
+           "--backlog", "2048", "--keep-alive", "30", "--timeout", "60", "--log-level", "warning"]
+    proc = subprocess.Popen(cmd, cwd=ROOT, env={**os.environ, **ENV}, start_new_session=True)
+    client = Client(port)
+    for _ in range(100):
+        try:
+            if client.request("GET", "/bench/bare/", headers={"Host": HOST})[0] == 200:
+                return proc
+        except Exception:
+            time.sleep(0.2)
+    stop_server(proc)
+    raise SystemExit("gunicorn did not start")
+
+
+def stop_server(proc: subprocess.Popen) -> None:
+    try:
+        os.killpg(proc.pid, signal.SIGTERM)
+        proc.wait(timeout=20)
+    except (ProcessLookupError, subprocess.TimeoutExpired):
+        os.killpg(proc.pid, signal.SIGKILL)
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    parser.add_argument("--port", type=int, default=8106, choices=range(8105, 8110))
+    parser.add_argument("--workers", type=int, default=4)
+    parser.add_argument("--threads", type=int, default=4)
+    parser.add_argument("--quick", action="store_true", help="small run: 10 offerings, 50 clients, 500 requests")
+    args = parser.parse_args()
+    scenarios = {"a": (10, 50, 500), "b": (1, 100, 100)} if args.quick else {"a": (100, 200, 5000), "b": (1, 500, 500)}
+
+    setup_django()
+    ensure_database()
+    t0 = time.perf_counter()
+    data = seed(scenarios)
+    print(f"seeded in {time.perf_counter() - t0:.1f}s; gunicorn {args.workers} workers x {args.threads} threads "
+          f"(gthread) on {HOST}:{args.port}, PostgreSQL {DB_NAME}")
+    proc = start_server(args.port, args.workers, args.threads)
+    results = {}
+    try:
+        for name, d in data.items():
+            run_phase(args.port, bare_jobs(min(d["clients"], 50), 200), "warm-up")
+            bare = run_phase(args.port, bare_jobs(d["clients"], d["requests"]), "bare view")
+            enrol = run_phase(args.port, enrol_jobs(d), "enrol")
+            results[name] = (d, bare, enrol, check(d["offerings"]))
+    finally:
+        stop_server(proc)
+
+    ok = True
+    for name, (d, bare, enrol, db) in results.items():
+        errors = sum(v for k, v in enrol["statuses"].items() if k != 201)
+        ratio = enrol["per_s"] / bare["per_s"] if bare["per_s"] else 0
+        print(f"\nscenario ({name}): {len(d['offerings'])} offering(s) x 35 places, {d['clients']} clients, "
+              f"{enrol['requests']} enrolment requests")
+        print(f"  confirmed   {db['confirmed']}")
+        print(f"  waitlisted  {db['waitlisted']}  (queues with a gap or duplicate: {db['bad_queues']})")
+        print(f"  overbooked  {db['overbooked']}")
+        print(f"  errors      {errors}  statuses {enrol['statuses']}")
+        print(f"  enrolments/s {enrol['per_s']:.0f}   p50 {enrol['p50_ms']:.0f} ms   p99 {enrol['p99_ms']:.0f} ms")
+        print(f"  bare view   {bare['per_s']:.0f} req/s   p50 {bare['p50_ms']:.0f} ms   p99 {bare['p99_ms']:.0f} ms")
+        print(f"  ratio       {ratio:.2f}  (target >= 0.25)")
+        ok &= db["overbooked"] == 0 and errors == 0 and db["bad_queues"] == 0
+    sys.exit(0 if ok else 1)
+
+
+if __name__ == "__main__":
+    main()
