@@ -260,6 +260,8 @@ def check_in(actor, drive: Drive, person: Person, *, at=None) -> SignUp:
     for _attempt in range(5):
         try:
             with transaction.atomic():
+                # One desk at a time hands out numbers for this drive (a short row lock).
+                Drive.objects.select_for_update().filter(pk=drive.pk).first()
                 signup = SignUp.objects.select_for_update().filter(drive=drive, person=person).first()
                 if signup is None:
                     signup = sign_up(actor, drive, person, source="walk_in")

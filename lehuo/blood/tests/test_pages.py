@@ -158,3 +158,30 @@ def test_personal_data_export_includes_blood_records(town_admin, drive, donor, b
     services.record_donation(blood_staff, drive, donor, volume_ml=400)
     data = export_person_data(town_admin, donor)
     assert data["blood"]["donations"][0]["volume_ml"] == 400
+
+
+def _queries(client, url) -> int:
+    from django.db import connection
+    from django.test.utils import CaptureQueriesContext
+
+    with CaptureQueriesContext(connection) as ctx:
+        assert client.get(url).status_code == 200
+    return len(ctx.captured_queries)
+
+
+def test_signup_list_queries_do_not_grow_with_rows(login, api, drive, blood_staff, make_person):
+    client = login(blood_staff)
+    url = f"/blood/{drive.slug}/signups/"
+    for _ in range(3):
+        services.sign_up(blood_staff, drive, make_person())
+    few = _queries(client, url)
+    for _ in range(12):
+        services.sign_up(blood_staff, drive, make_person())
+    assert _queries(client, url) == few
+    rest = api(blood_staff)
+    from django.db import connection
+    from django.test.utils import CaptureQueriesContext
+
+    with CaptureQueriesContext(connection) as ctx:
+        assert len(rest.get(f"/api/v1/blood-drives/{drive.pk}/signups").json()["items"]) == 15
+    assert len(ctx.captured_queries) <= 8
