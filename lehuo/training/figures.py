@@ -1,0 +1,51 @@
+"""Live figures for the newsletter: ``[[training:<cohort slug>:<measure>]]``.
+
+Measures: enrolled, capacity, sessions (planned, not cancelled), sessions_held,
+sessions_cancelled, holidays_skipped, attendance_rate (percent, e.g. 86.5),
+completed, certificates, neighbourhoods, by_neighbourhood.<name>, hours (class hours of
+the whole course), starts_on / ends_on (ISO), starts_on_cn / ends_on_cn (2021年8月10日),
+weekdays (周二、周五), studio, leader, philosophy, programme, instructor, number.
+"""
+
+from decimal import Decimal
+
+from lehuo.core.figures import FigureError, dig
+
+from .models import Certificate, Cohort, Session
+
+
+def _cn(day) -> str:
+    return f"{day.year}年{day.month}月{day.day}日"
+
+
+def resolve(record: str, measure: str):
+    from . import services
+    from .stats import cohort_stats
+
+    cohort = Cohort.objects.select_related("programme__studio", "instructor").filter(slug=record).first()
+    if cohort is None:
+        raise FigureError(f"未找到培训班“{record}”")
+    studio = cohort.programme.studio
+    simple = {
+        "starts_on": lambda: cohort.starts_on.isoformat(), "ends_on": lambda: cohort.ends_on.isoformat(),
+        "starts_on_cn": lambda: _cn(cohort.starts_on), "ends_on_cn": lambda: _cn(cohort.ends_on),
+        "weekdays": lambda: cohort.weekday_names, "studio": lambda: studio.name,
+        "leader": lambda: studio.leader_name, "philosophy": lambda: studio.philosophy,
+        "programme": lambda: cohort.programme.title, "number": lambda: cohort.number,
+        "instructor": lambda: cohort.instructor.get_full_name() if cohort.instructor else "",
+        "capacity": lambda: cohort.capacity or 0,
+        "holidays_skipped": lambda: len(services.plan_sessions(cohort.starts_on, cohort.ends_on, cohort.weekdays).skipped),
+        "certificates": lambda: Certificate.objects.filter(enrolment__cohort=cohort, revoked_at__isnull=True).count(),
+        "hours": lambda: sum((s.hours for s in cohort.sessions.exclude(status=Session.CANCELLED)), Decimal("0")),
+    }
+    if measure in simple:
+        return simple[measure]()
+    stats = cohort_stats(cohort)
+    flat = {
+        "enrolled": stats["enrolled"], "sessions": stats["sessions"], "sessions_held": stats["sessions_held"],
+        "sessions_cancelled": stats["sessions_cancelled"], "completed": stats["completed"],
+        "attendance_rate": (stats["attendance_rate"] * 100).quantize(Decimal("0.1")),
+        "neighbourhoods": len(stats["by_neighbourhood"]),
+        "by_neighbourhood": {r["neighbourhood"]: r["enrolled"] for r in stats["by_neighbourhood"]},
+    }
+    return dig(flat, measure)

@@ -1,0 +1,61 @@
+import datetime as dt
+
+from django import forms
+from django.contrib.auth import get_user_model
+
+from lehuo.core.models import PROGRAMME_STAFF, HolidayOverride
+
+from .models import WEEKDAY_NAMES, Attendance, Programme
+
+DATE = forms.DateInput(attrs={"type": "date"}, format="%Y-%m-%d")
+TIME = forms.TimeInput(attrs={"type": "time"}, format="%H:%M")
+
+
+class CohortForm(forms.Form):
+    programme = forms.ModelChoiceField(Programme.objects.none(), label="培训项目")
+    number = forms.IntegerField(label="期数", min_value=1, max_value=10000)
+    slug = forms.SlugField(label="标识（网址用，可留空）", required=False, max_length=60)
+    starts_on = forms.DateField(label="开始日期", widget=DATE)
+    ends_on = forms.DateField(label="结束日期", widget=DATE)
+    weekdays = forms.TypedMultipleChoiceField(
+        label="上课日", choices=list(WEEKDAY_NAMES.items()), coerce=int, widget=forms.CheckboxSelectMultiple,
+        error_messages={"required": "请至少选择一个上课日"})
+    start_time = forms.TimeField(label="上课时间", initial=dt.time(14, 0), widget=TIME)
+    end_time = forms.TimeField(label="下课时间", initial=dt.time(16, 0), widget=TIME)
+    venue = forms.CharField(label="地点", max_length=200, required=False)
+    instructor = forms.ModelChoiceField(get_user_model().objects.none(), label="讲师", required=False)
+    capacity = forms.IntegerField(label="名额（留空不限）", min_value=1, required=False)
+
+    def __init__(self, *args, town_ids=None, **kwargs):
+        super().__init__(*args, **kwargs)
+        programmes = Programme.objects.select_related("studio")
+        users = get_user_model().objects.filter(memberships__role=PROGRAMME_STAFF, is_active=True)
+        if town_ids is not None:
+            programmes = programmes.filter(studio__town_id__in=town_ids)
+            users = users.filter(memberships__town_id__in=town_ids)
+        self.fields["programme"].queryset = programmes
+        self.fields["instructor"].queryset = users.distinct().order_by("username")
+        self.fields["instructor"].label_from_instance = lambda u: f"{u.get_full_name() or u.username}（{u.username}）"
+        self.fields["programme"].label_from_instance = lambda p: f"{p.studio.name} · {p.title}"
+
+
+class MoveForm(forms.Form):
+    date = forms.DateField(label="调整到", widget=DATE)
+    start_time = forms.TimeField(label="上课时间", required=False, widget=TIME)
+    end_time = forms.TimeField(label="下课时间", required=False, widget=TIME)
+    reason = forms.CharField(label="调课原因", max_length=200)
+
+
+class CancelForm(forms.Form):
+    reason = forms.CharField(label="取消原因", max_length=200)
+
+
+class HolidayForm(forms.ModelForm):
+    class Meta:
+        model = HolidayOverride
+        fields = ["date", "is_holiday", "name"]
+        widgets = {"date": DATE}
+        labels = {"is_holiday": "放假（不勾选表示调休上班）"}
+
+
+ATTENDANCE_CHOICES = Attendance.STATUSES
