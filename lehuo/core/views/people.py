@@ -118,11 +118,11 @@ def person_edit(request, pk):
 def person_reveal(request, pk):
     person = person_or_404(request, pk)
     try:
-        revealed = services.reveal_person(request.user, person)
+        revealed = services.reveal_person(request.user, person, ("id_number", "phone", "address"))
     except ServiceError:
         raise PermissionDenied
     if request.headers.get("HX-Request"):
-        return render(request, "core/_person_identity.html", {"person": person, "revealed": revealed})
+        return render(request, "core/_person_identity.html", {"person": person, "revealed": revealed, "may_reveal": True})
     return render(request, "core/person_detail.html", _detail_context(request, person, revealed=revealed))
 
 
