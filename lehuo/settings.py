@@ -7,6 +7,7 @@ development keys explicitly.
 
 import os
 from pathlib import Path
+from typing import Any
 from urllib.parse import parse_qsl, unquote, urlsplit
 
 from django.core.exceptions import ImproperlyConfigured
@@ -132,7 +133,10 @@ MIDDLEWARE = [
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
     "lehuo.core.middleware.SecurityHeadersMiddleware",
     "axes.middleware.AxesMiddleware",
+    "lehuo.core.otp_middleware.OtpRequiredMiddleware",
 ]
+# Town admins without a TOTP device are sent to set one up (those with one always verify).
+LEHUO_REQUIRE_TOTP_FOR_ADMINS = envbool("LEHUO_REQUIRE_TOTP_FOR_ADMINS", "0")
 
 AUTHENTICATION_BACKENDS = [
     "axes.backends.AxesStandaloneBackend",
@@ -244,7 +248,7 @@ LOGGING = {
 LEHUO_NOTIFICATION_BACKEND = envraw("LEHUO_NOTIFICATION_BACKEND", "lehuo.core.notify.ConsoleBackend")
 
 # Local rules that are settings, not constants (DOMAIN.md).
-LEHUO_RULES = {
+LEHUO_RULES: dict[str, Any] = {
     "blood": {
         "min_age": 18,
         "max_age_first_time": 55,
