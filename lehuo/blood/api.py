@@ -208,6 +208,16 @@ def create_signup(request, drive_id: int, payload: SignUpIn):
                                         source=payload.source))
 
 
+@router.post("/blood-signups/{int:signup_id}/cancel", response=SignUpOut)
+def cancel_signup(request, signup_id: int):
+    signup = SignUp.objects.select_related("drive", "person").filter(pk=signup_id).first()
+    if signup is None or not Drive.objects.filter(scoping.drive_q(request.user), pk=signup.drive_id).exists():
+        raise NotFound()
+    if not SignUp.objects.filter(pk=signup.pk).filter(scoping.people_q(request.user, signup.drive)).exists():
+        raise NotFound()
+    return services.cancel_signup(request.user, signup)
+
+
 @router.post("/blood-drives/{int:drive_id}/checkins", response=SignUpOut)
 def check_in(request, drive_id: int, payload: PersonRef):
     drive = _staff_drive(request, drive_id)

@@ -7,6 +7,7 @@ urlpatterns = [
     path("", views.index, name="index"),
     path("recall/", views.recall, name="recall"),
     path("screenings/<int:pk>/", views.screening_detail, name="screening"),
+    path("donations/<int:pk>/void/", views.void_donation, name="void_donation"),
     path("<slug:slug>/", views.drive_detail, name="drive"),
     path("<slug:slug>/signups/", views.signups, name="signups"),
     path("<slug:slug>/invitations/", views.invitations, name="invitations"),

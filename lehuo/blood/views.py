@@ -354,8 +354,23 @@ def screening_detail(request, pk):
     details = services.view_screening(request.user, screening)
     for reason in details["reasons"]:
         reason["label"] = reason_label(reason["code"])
-    return render(request, "blood/screening.html", _ctx(request, screening.drive, screening=screening,
-                                                         details=details, id_masked=mask_id_number(screening.person.id_number)))
+    checks = [(EXTRA_CHECKS.get(code, code), ok) for code, ok in details["measurements"].get("checks", {}).items()]
+    return render(request, "blood/screening.html", _ctx(
+        request, screening.drive, screening=screening, details=details, checks=checks,
+        id_masked=mask_id_number(screening.person.id_number)))
+
+
+@staff_required()
+@require_POST
+def void_donation(request, pk):
+    donation = get_object_or_404(Donation.objects.select_related("drive", "person"), pk=pk, drive__isnull=False)
+    drive = _staff_drive(request, donation.drive.slug)
+    try:
+        services.void_donation(request.user, donation, request.POST.get("reason", ""))
+        messages.success(request, "献血记录已作废")
+    except ServiceError as exc:
+        messages.error(request, exc.message)
+    return redirect("blood:onsite_person", slug=drive.slug, pk=donation.person_id)
 
 
 # --- recall, awards, report ---------------------------------------------------------------------

@@ -158,3 +158,10 @@ def test_recall_scoped_to_visible_people(api, town_admin, sw_lv11, sw_hj9, make_
     url = f"/api/v1/blood-recall?by={dt.date.today().isoformat()}"
     assert [r["person_id"] for r in api(sw_lv11).get(url).json()["items"]] == [person.pk]
     assert api(sw_hj9).get(url).json()["items"] == []
+
+
+def test_cancel_signup(api, drive, make_person, blood_staff, sw_hj9, lv11):
+    signup = services.sign_up(blood_staff, drive, make_person(lv11))
+    assert api(sw_hj9).post(f"/api/v1/blood-signups/{signup.pk}/cancel").status_code == 404
+    r = api(blood_staff).post(f"/api/v1/blood-signups/{signup.pk}/cancel")
+    assert r.status_code == 200 and r.json()["status"] == "cancelled"

@@ -185,3 +185,12 @@ def test_signup_list_queries_do_not_grow_with_rows(login, api, drive, blood_staf
     with CaptureQueriesContext(connection) as ctx:
         assert len(rest.get(f"/api/v1/blood-drives/{drive.pk}/signups").json()["items"]) == 15
     assert len(ctx.captured_queries) <= 8
+
+
+def test_void_donation_on_page(login, drive, donor, blood_staff, sw_lv11, passed):
+    donation = services.record_donation(blood_staff, drive, donor, volume_ml=400)
+    assert login(sw_lv11).post(f"/blood/donations/{donation.pk}/void/", {"reason": "x"}).status_code == 403
+    r = login(blood_staff).post(f"/blood/donations/{donation.pk}/void/", {"reason": "血袋破损"})
+    assert r.status_code == 302
+    donation.refresh_from_db()
+    assert donation.voided and donation.void_reason == "血袋破损"
