@@ -278,7 +278,7 @@ def import_statement(actor, drive: Drive, data: bytes, kind: str, *, commit: boo
         return report
     with transaction.atomic():
         for done, (_number, values) in enumerate(report.ready, start=1):
-            services.record_donation(actor, drive, source="import", **values)
+            services.record_donation(actor, drive, source="import", savepoint=False, **values)
             if progress and done % PROGRESS_EVERY == 0:
                 progress(done, len(report.ready), "write")
     return report

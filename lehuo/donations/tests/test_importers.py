@@ -1,4 +1,5 @@
 import pytest
+from django.db import IntegrityError
 
 from lehuo.core.errors import ServiceError
 from lehuo.core.excel import write_xlsx
@@ -118,3 +119,19 @@ def test_xlsx_statement_with_column_mapping(drive, town_admin):
 def test_guess_mapping_recognises_headers():
     assert importers.guess_mapping(["交易单号", "昵称", "金额", "随便"]) == {
         "交易单号": "reference", "昵称": "donor_name", "金额": "amount"}
+
+
+def test_reference_recorded_meanwhile_fails_the_whole_import(drive, town_admin, monkeypatch):
+    """Between the check and the write someone records WX0000005: nothing is written."""
+    real_check = importers.check_statement
+
+    def check_then_race(*args, **kwargs):
+        report = real_check(*args, **kwargs)
+        services.record_donation(town_admin, drive, amount="1", channel="online", method="wechat",
+                                 received_on="2021-07-22", reference="WX0000005", donor_name="抢先")
+        return report
+
+    monkeypatch.setattr(importers, "check_statement", check_then_race)
+    with pytest.raises(IntegrityError):
+        run(town_admin, drive, statement(10))
+    assert list(Donation.objects.values_list("donor_name", flat=True)) == ["抢先"]
