@@ -7,6 +7,7 @@ core people import does, and deleted once written or given up.
 import logging
 
 from django.contrib.auth.models import AnonymousUser
+from django.db import IntegrityError
 from django.urls import reverse
 from django_tasks import task
 
@@ -49,6 +50,11 @@ def run_import(job_id: int) -> None:
                           "rows": 0, "next_url": report_url}, message=exc.message, failed=True)
         if commit:
             source.file.delete(save=True)
+        return
+    except IntegrityError:
+        # A reference was recorded by someone else between the check and the write.
+        jobs.finish(job, {"next_url": report_url}, message="数据已变化（有流水号刚被登记），未写入任何数据，请重新导入",
+                    failed=True)
         return
     except Exception:
         logger.exception("donation import %s failed", job_id)

@@ -147,3 +147,19 @@ def test_receipt_number_is_recorded_and_logged(api, drive, give, town_admin):
     r = api(town_admin).post(f"/api/v1/donations/{d.pk}/receipt", {"receipt_number": "SH-2021-0001"})
     assert r.status_code == 200 and r.json()["receipt_number"] == "SH-2021-0001"
     assert AuditLog.objects.filter(action="donation.receipt").exists()
+
+
+def test_list_endpoint_queries_do_not_grow_with_rows(api, drive, give, make_person, town_admin,
+                                                     django_assert_max_num_queries):
+    from django.db import connection
+    from django.test.utils import CaptureQueriesContext
+
+    client = api(town_admin)
+    give(person=make_person())
+    client.get(URL.format(drive.pk))
+    with CaptureQueriesContext(connection) as few:
+        client.get(URL.format(drive.pk))
+    for _ in range(15):
+        give(person=make_person())
+    with django_assert_max_num_queries(len(few)):
+        assert client.get(URL.format(drive.pk)).json()["count"] == 16

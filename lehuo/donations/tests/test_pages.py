@@ -184,3 +184,20 @@ def test_import_wizard_forbidden_for_viewer_and_other_users_job(login, drive, vi
         "file": SimpleUploadedFile("l.csv", "姓名,金额,日期\n甲,1,2021-07-22\n".encode())})
     assert r.status_code == 302
     assert login(town_admin).get(r["Location"]).status_code == 404
+
+
+def test_list_page_queries_do_not_grow_with_rows(login, drive, give, make_person, town_admin,
+                                                 django_assert_max_num_queries):
+    client = login(town_admin)
+    for _ in range(3):
+        give(person=make_person())
+    client.get(f"/donations/drives/{drive.pk}/donations/")
+    from django.db import connection
+    from django.test.utils import CaptureQueriesContext
+
+    with CaptureQueriesContext(connection) as few:
+        client.get(f"/donations/drives/{drive.pk}/donations/")
+    for _ in range(20):
+        give(person=make_person())
+    with django_assert_max_num_queries(len(few)):
+        client.get(f"/donations/drives/{drive.pk}/donations/")
