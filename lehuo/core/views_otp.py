@@ -1,0 +1,95 @@
+"""Two-factor pages: set up an authenticator app (QR code), and enter a code after the password.
+
+The session remembers a successful code (``OTP_SESSION_KEY``) until logout; the middleware
+(core/otp_middleware.py) sends town admins here until then. Five wrong codes in a session
+log the user out: the password is throttled by django-axes, so guessing restarts there.
+"""
+
+from django.contrib import messages
+from django.contrib.auth import logout
+from django.contrib.auth.decorators import login_required
+from django.shortcuts import redirect, render
+from django.utils import timezone
+from django.utils.http import url_has_allowed_host_and_scheme
+from django.views.decorators.cache import never_cache
+
+from . import otp
+from .audit import log_action
+from .otp_models import TotpDevice
+from .qr import qr_data_uri
+
+OTP_SESSION_KEY = "lehuo_otp_verified"
+FAILURES_KEY = "lehuo_otp_failures"
+MAX_FAILURES = 5
+
+
+def mark_verified(request, device: TotpDevice) -> None:
+    request.session[OTP_SESSION_KEY] = f"{request.user.pk}:{device.pk}"
+    request.session.pop(FAILURES_KEY, None)
+
+
+def is_verified(request) -> bool:
+    value = request.session.get(OTP_SESSION_KEY, "")
+    return bool(value) and value.split(":", 1)[0] == str(request.user.pk)
+
+
+def _next_url(request) -> str:
+    target = request.POST.get("next") or request.GET.get("next") or ""
+    if target and url_has_allowed_host_and_scheme(target, {request.get_host()}, request.is_secure()):
+        return target
+    return "/"
+
+
+def _failed(request):
+    """Count a wrong code; the fifth one ends the session."""
+    failures = request.session.get(FAILURES_KEY, 0) + 1
+    request.session[FAILURES_KEY] = failures
+    if failures >= MAX_FAILURES:
+        log_action(request.user, "otp.locked_out", request.user, {"failures": failures})
+        logout(request)
+        messages.error(request, "验证码错误次数过多，请重新登录。")
+        return redirect("login")
+    messages.error(request, f"验证码不正确或已使用过（还可尝试 {MAX_FAILURES - failures} 次）。")
+    return None
+
+
+@never_cache
+@login_required
+def otp_setup(request):
+    device = TotpDevice.objects.filter(user=request.user).first()
+    if device and device.confirmed:
+        return render(request, "core/otp_enabled.html", {"device": device, "verified": is_verified(request)})
+    if device is None:
+        device = TotpDevice.objects.create(user=request.user, secret=otp.new_secret())
+    if request.method == "POST":
+        if otp.verify_device(device, request.POST.get("code", "")):
+            TotpDevice.objects.filter(pk=device.pk).update(confirmed_at=timezone.now())
+            log_action(request.user, "otp.enabled", request.user, {})
+            mark_verified(request, device)
+            messages.success(request, "两步验证已启用。以后登录时，输入密码后还需输入验证器中的六位数字。")
+            return redirect(_next_url(request))
+        response = _failed(request)
+        if response:
+            return response
+    uri = otp.provisioning_uri(device.secret, request.user.get_username())
+    return render(request, "core/otp_setup.html", {
+        "qr": qr_data_uri(uri, scale=5), "secret": otp.format_secret(device.secret), "next": _next_url(request),
+    })
+
+
+@never_cache
+@login_required
+def otp_verify(request):
+    device = TotpDevice.objects.filter(user=request.user, confirmed_at__isnull=False).first()
+    if device is None:
+        return redirect("otp_setup")
+    if is_verified(request):
+        return redirect(_next_url(request))
+    if request.method == "POST":
+        if otp.verify_device(device, request.POST.get("code", "")):
+            mark_verified(request, device)
+            return redirect(_next_url(request))
+        response = _failed(request)
+        if response:
+            return response
+    return render(request, "core/otp_verify.html", {"next": _next_url(request)})
