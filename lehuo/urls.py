@@ -4,11 +4,14 @@ from django.urls import include, path
 
 from lehuo.api.urls import api
 from lehuo.core import views as core_views
+from lehuo.core import views_otp
 
 urlpatterns = [
     path("", include("lehuo.core.urls")),
     path("accounts/login/", core_views.LoginView.as_view(), name="login"),
     path("accounts/logout/", core_views.logout_view, name="logout"),
+    path("accounts/otp/setup/", views_otp.otp_setup, name="otp_setup"),
+    path("accounts/otp/verify/", views_otp.otp_verify, name="otp_verify"),
     path("i18n/", include("django.conf.urls.i18n")),
     path("admin/", admin.site.urls),
     path("api/v1/", api.urls),
