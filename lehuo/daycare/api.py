@@ -8,6 +8,7 @@ from ninja.pagination import PageNumberPagination, paginate
 
 from lehuo.core.errors import NotFound, ServiceError
 from lehuo.core.idempotency import run_idempotent
+from lehuo.core.models import GuardianLink
 
 from . import scoping, services, services_running
 from .access import guardian_for, offerings_for, resolve_guardian_for_staff
@@ -157,6 +158,15 @@ def enrol(request, offering_id: int, payload: EnrolIn):
     offering = _offering(request, offering_id)
 
     def create():
+        if payload.child_id is not None and not (payload.guardian and payload.guardian.phone):
+            # The rush-hour path: a parent picks a linked child; guardian and child in one query.
+            link = (GuardianLink.objects.select_related("guardian", "child__daycare_child")
+                    .filter(guardian__account=request.user, guardian__erased_at__isnull=True,
+                            child__daycare_child__pk=payload.child_id).first())
+            if link is None:
+                raise ServiceError("儿童不存在或不是您登记的孩子", "child_id")
+            enrolment = services.enrol_child(request.user, offering, link.child.daycare_child, link.guardian)
+            return 201, _enrolment_body(enrolment)
         if payload.guardian and payload.guardian.phone and scoping.may_run_site(request.user, offering.site):
             guardian = resolve_guardian_for_staff(request.user, offering.site, payload.guardian.name,
                                                   payload.guardian.phone)
