@@ -240,6 +240,29 @@ def sign_up(actor, drive: Drive, person: Person, *, time_slot: str = "", source:
     return signup
 
 
+def sign_up_self(user, drive: Drive, *, time_slot: str = "") -> SignUp:
+    """A resident signs themself up on their phone (resident page)."""
+    person = Person.objects.filter(account=user, erased_at__isnull=True).first() if user.is_authenticated else None
+    if person is None or person.town_id != drive.town_id:
+        raise ServiceError("您的账号尚未关联本镇居民信息，请联系居委会报名", code="forbidden")
+    if drive.last_date < timezone.localdate():
+        raise ServiceError("该献血活动已结束", "drive")
+    with transaction.atomic():
+        existing = SignUp.objects.filter(drive=drive, person=person).first()
+        if existing and existing.status != SignUp.CANCELLED:
+            return existing
+        slot = (time_slot or "").strip()
+        if slot and drive.time_slots and slot not in drive.time_slots:
+            raise ServiceError(f"时段须为：{'、'.join(drive.time_slots)}", "time_slot")
+        if existing:
+            existing.status, existing.time_slot = SignUp.SIGNED_UP, slot
+            existing.save(update_fields=["status", "time_slot"])
+            return existing
+        signup = SignUp.objects.create(drive=drive, person=person, time_slot=slot, source="self", created_by=user)
+        log_action(user, "blood.signup.self", signup, {"drive": drive.pk})
+        return signup
+
+
 @transaction.atomic
 def cancel_signup(actor, signup: SignUp) -> SignUp:
     if not scoping.is_drive_staff(actor, signup.drive) and not Person.objects.for_user(actor).filter(

@@ -20,4 +20,5 @@ urlpatterns = [
     path("<slug:slug>/queue/", views.queue, name="queue"),
     path("<slug:slug>/report/", views.report, name="report"),
     path("<slug:slug>/report.pdf", views.report_pdf, name="report_pdf"),
+    path("<slug:slug>/join/", views.join, name="join"),
 ]

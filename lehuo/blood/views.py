@@ -15,7 +15,7 @@ from django.views.decorators.http import require_POST
 
 from lehuo.core import scoping as core_scoping
 from lehuo.core.charts import bar_chart
-from lehuo.core.decorators import staff_required
+from lehuo.core.decorators import resident_required, staff_required
 from lehuo.core.errors import ServiceError
 from lehuo.core.excel import write_xlsx, xlsx_response
 from lehuo.core.idempotency import run_idempotent
@@ -414,3 +414,27 @@ def report(request, slug):
 def report_pdf(request, slug):
     drive = _drive(request, slug)
     return pdf_response(render_pdf("blood/print_report.html", _report_context(drive)), f"{drive.slug}-献血活动报告.pdf")
+
+
+# --- residents -------------------------------------------------------------------------------------
+
+@resident_required
+def join(request, slug):
+    """A resident signs up for an upcoming drive on their phone."""
+    person = Person.objects.filter(account=request.user, erased_at__isnull=True).select_related("town").first()
+    if person is None:
+        raise Http404
+    drive = get_object_or_404(Drive, town=person.town, slug=slug)
+    error = None
+    if request.method == "POST":
+        try:
+            services.sign_up_self(request.user, drive, time_slot=request.POST.get("time_slot", ""))
+            messages.success(request, "报名成功，感谢您的爱心！")
+            return redirect("blood:join", slug=drive.slug)
+        except ServiceError as exc:
+            error = exc
+    signup = SignUp.objects.filter(drive=drive, person=person).exclude(status=SignUp.CANCELLED).first()
+    invitation = drive.invitations.order_by("-sent_on").first()
+    return render(request, "blood/join.html", {"drive": drive, "signup": signup, "error": error,
+                                               "invitation": invitation, "person": person,
+                                               "ended": drive.last_date < timezone.localdate()})

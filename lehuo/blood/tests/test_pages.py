@@ -194,3 +194,17 @@ def test_void_donation_on_page(login, drive, donor, blood_staff, sw_lv11, passed
     assert r.status_code == 302
     donation.refresh_from_db()
     assert donation.voided and donation.void_reason == "血袋破损"
+
+
+def test_resident_signs_up_on_phone(login, parent, drive, outsider):
+    client = login(parent)
+    assert client.get(f"/blood/{drive.slug}/join/").status_code == 200
+    r = client.post(f"/blood/{drive.slug}/join/", {"time_slot": "下午"})
+    assert r.status_code == 302
+    signup = SignUp.objects.get(drive=drive, person__account=parent)
+    assert (signup.source, signup.time_slot) == ("self", "下午")
+    assert login(outsider).get(f"/blood/{drive.slug}/join/").status_code == 404
+
+
+def test_resident_cannot_open_staff_pages(login, parent, drive):
+    assert login(parent).get(f"/blood/{drive.slug}/").status_code == 403
