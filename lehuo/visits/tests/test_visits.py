@@ -103,3 +103,34 @@ def test_dashboard_summary_counts_by_neighbourhood_and_month(town, visit):
     assert ("走访次数", 1) in summary["figures"]
     assert summary["by_neighbourhood"] == [("绿十一", 1)]
     assert summary["over_time"] == [("2021-08", 1)]
+
+
+def test_social_worker_records_visit_through_the_form(login, sw_lv11, swimmer):
+    r = login(sw_lv11).post(reverse("visits:new"), {
+        "person_id": swimmer.pk, "date": "2021-08-05", "purpose": "congratulate", "visitors": "副镇长 李双珑，社工 王芳",
+        "household": "唐钱婷家", "slug": "form-visit"})
+    assert r.status_code == 302
+    visit = Visit.objects.get(slug="form-visit")
+    assert [str(v) for v in visit.visitors.all()] == ["副镇长李双珑", "社工王芳"]
+
+
+def test_viewer_cannot_record_a_visit(login, viewer, swimmer):
+    r = login(viewer).post(reverse("visits:new"), {
+        "person_id": swimmer.pk, "date": "2021-08-05", "purpose": "care", "visitors": "李双珑"})
+    assert r.status_code == 200 and not Visit.objects.exists()
+
+
+def test_photo_page_upload_for_writer_only(login, town_admin, sw_hj9, visit):
+    from django.core.files.uploadedfile import SimpleUploadedFile
+
+    from lehuo.newsletter.images import placeholder_jpeg
+
+    url = reverse("visits:add_photo", args=[visit.slug])
+    assert login(sw_hj9).post(url, {"image": SimpleUploadedFile("a.jpg", placeholder_jpeg("x", size=(80, 60)))}).status_code == 404
+    login(town_admin).post(url, {"image": SimpleUploadedFile("a.jpg", placeholder_jpeg("x", size=(80, 60))), "caption": "祝贺"})
+    assert visit.photos.get().caption == "祝贺"
+
+
+def test_honours_page_for_staff_only(login, town_admin, outsider, visit):
+    assert "3分54秒13" in login(town_admin).get(reverse("visits:honours")).content.decode()
+    assert login(outsider).get(reverse("visits:honours")).status_code == 403
