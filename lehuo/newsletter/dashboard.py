@@ -5,7 +5,7 @@ import logging
 
 from django.utils.safestring import mark_safe
 
-from lehuo.core import charts
+from lehuo.core import charts, figures
 
 logger = logging.getLogger("lehuo.newsletter")
 MODULES = ["training", "donations", "blood", "daycare", "visits"]
@@ -29,6 +29,7 @@ def summaries(town) -> list[dict]:
             out.append({"module": name, "title": name, "error": "该模块数据暂时无法计算", "figures": []})
             continue
         summary["module"] = name
+        summary["figures"] = [(label, figures.format_value(value)) for label, value in summary.get("figures") or []]
         summary["by_neighbourhood_svg"] = mark_safe(charts.bar_chart(
             list(summary.get("by_neighbourhood") or []), title="按居民区")) if summary.get("by_neighbourhood") else ""
         summary["over_time_svg"] = mark_safe(charts.line_chart(

@@ -48,8 +48,8 @@ def placeholder_jpeg(text: str, *, size=(960, 640), colour=(200, 16, 46), seed: 
         shade = tuple(min(255, int(c + (255 - c) * (0.25 + i * 0.12))) for c in colour)
         draw.rectangle([0, h - (i + 1) * h // 7, w, h - i * h // 7], fill=shade)
     for _ in range(5):
-        r = rng.randint(30, 110)
-        x, y = rng.randint(r, w - r), rng.randint(r, h // 2)
+        r = rng.randint(min(30, h // 8), max(min(110, h // 4), min(30, h // 8)))
+        x, y = rng.randint(r, max(r, w - r)), rng.randint(r, max(r, h // 2))
         draw.ellipse([x - r, y - r, x + r, y + r], outline=colour, width=6)
     try:
         font = ImageFont.truetype("/usr/share/fonts/opentype/noto/NotoSansCJK-Regular.ttc", 44)

@@ -1,0 +1,89 @@
+"""Print PDF: pages, an embedded CJK font, no missing glyphs; background job and cache."""
+
+import shutil
+import subprocess
+
+import pytest
+from django.urls import reverse
+
+from lehuo.core.models import Job
+from lehuo.newsletter import pdf, services
+
+from .conftest import jpeg_bytes, publish
+
+pytestmark = pytest.mark.django_db
+needs_poppler = pytest.mark.skipif(not shutil.which("pdffonts"), reason="poppler-utils (pdffonts, pdftotext) missing")
+
+
+def poppler(tool: str, content: bytes, tmp_path, *args) -> str:
+    path = tmp_path / "issue.pdf"
+    path.write_bytes(content)
+    return subprocess.run([tool, *args, str(path), *(["-"] if tool == "pdftotext" else [])],
+                          capture_output=True, text=True, check=True).stdout
+
+
+def check_pdf(content: bytes, tmp_path, phrases) -> dict:
+    """Pages, fonts and text of a PDF, asserting the CJK font is embedded and every
+    character of ``phrases`` came out as text (a missing glyph would not)."""
+    assert content.startswith(b"%PDF")
+    info = poppler("pdfinfo", content, tmp_path)
+    pages = int(next(line.split()[-1] for line in info.splitlines() if line.startswith("Pages:")))
+    fonts = poppler("pdffonts", content, tmp_path)
+    cjk = [line for line in fonts.splitlines() if "NotoSansCJK" in line.replace(" ", "").replace("-", "")]
+    assert cjk, fonts
+    assert all(" yes " in line for line in cjk), fonts  # embedded
+    assert "Type 3" not in fonts
+    text = poppler("pdftotext", content, tmp_path, "-layout")
+    flat = "".join(text.split())
+    for phrase in phrases:
+        assert phrase in flat, phrase
+    assert "\ufffd" not in text
+    return {"pages": pages, "text": flat}
+
+
+@needs_poppler
+def test_issue_pdf_has_pages_cjk_font_and_no_missing_glyphs(editor, issue, article, tmp_path):
+    services.add_photo(editor, article, jpeg_bytes((400, 260)), "捐款现场")
+    publish(editor, issue)
+    result = check_pdf(pdf.render_issue_pdf(issue), tmp_path,
+                       ["乐活新泾", "乐活·温情", "风雨同舟共渡难关", "新泾镇共有404人参与捐款", "党员307人", "56510元", "捐款现场"])
+    assert result["pages"] >= 1 and "第1页/共" in result["text"]
+
+
+def test_pdf_is_a_background_job_with_progress_then_cached(login, editor, issue, article, django_capture_on_commit_callbacks):
+    client = login(editor)
+    url = reverse("newsletter:pdf", args=[issue.slug])
+    with django_capture_on_commit_callbacks(execute=True):
+        r = client.get(url)
+    job = Job.objects.get(kind="newsletter.pdf")
+    assert r.status_code == 302 and r.url == reverse("core:job", args=[job.pk])
+    assert job.status == Job.DONE and job.progress == 3 and job.total == 4
+    assert job.result["next_url"] == url
+    r = client.get(url)
+    assert r.status_code == 200 and r["Content-Type"] == "application/pdf"
+    assert Job.objects.count() == 1  # served from the cache
+    services.save_article(editor, issue, article, title="改过的标题")
+    with django_capture_on_commit_callbacks(execute=True):
+        assert client.get(url).status_code == 302  # the issue changed: rendered again
+    assert Job.objects.count() == 2
+
+
+def test_pdf_cache_follows_live_figures_of_a_draft(editor, issue, article, fake_figures):
+    pdf.build_and_cache(issue)
+    assert pdf.cached_pdf(issue) is not None
+    fake_figures.values["drive"]["people"] = 405
+    assert pdf.cached_pdf(issue) is None
+
+
+def test_resident_gets_published_pdf_rendered_on_the_spot(login, parent, editor, issue, article):
+    url = reverse("newsletter:pdf", args=[issue.slug])
+    assert login(parent).get(url).status_code == 404
+    publish(editor, issue)
+    r = login(parent).get(url)
+    assert r.status_code == 200 and r.content.startswith(b"%PDF")
+
+
+def test_dashboard_pdf_for_staff(login, viewer, parent):
+    r = login(viewer).get(reverse("newsletter:dashboard_pdf"))
+    assert r.status_code == 200 and r.content.startswith(b"%PDF")
+    assert login(parent).get(reverse("newsletter:dashboard_pdf")).status_code == 403
