@@ -57,7 +57,9 @@ class DonationEntryForm(forms.Form):
 
     def __init__(self, *args, user=None, town=None, **kwargs):
         super().__init__(*args, **kwargs)
-        self.fields["neighbourhood"].queryset = neighbourhoods_for(user, town)
+        self.fields["neighbourhood"].queryset = nbhs = neighbourhoods_for(user, town)
+        if scoping.neighbourhood_ids(user) is not None and len(nbhs) == 1:
+            self.fields["neighbourhood"].initial = nbhs[0].pk
         self.fields["organisation"].queryset = Organisation.objects.filter(town=town)
 
 

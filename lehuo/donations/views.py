@@ -26,6 +26,13 @@ from . import scoping as dscoping
 from .models import CHANNELS, METHODS, Donation, Handover
 
 
+def _render(request, template, context):
+    """Every page knows what the user may do (the drive menu hides what they may not)."""
+    context.setdefault("may_record", dscoping.may_record(request.user))
+    context.setdefault("may_manage", dscoping.may_manage(request.user))
+    return render(request, template, context)
+
+
 def _drive(request, pk):
     try:
         return services.get_drive_for(request.user, pk=pk)
@@ -43,7 +50,7 @@ def index(request):
     drives = (services.Drive.objects.for_user(request.user).select_related("organiser")
               .annotate(total=Sum("donations__amount", filter=Q(donations__voided_at__isnull=True)),
                         gifts=Count("donations", filter=Q(donations__voided_at__isnull=True))))
-    return render(request, "donations/index.html", {"drives": drives, "may_manage": dscoping.may_manage(request.user)})
+    return _render(request, "donations/index.html", {"drives": drives, "may_manage": dscoping.may_manage(request.user)})
 
 
 @staff_required()
@@ -60,7 +67,7 @@ def drive_create(request):
         else:
             messages.success(request, "募捐活动已创建")
             return redirect("donations:drive", drive.pk)
-    return render(request, "donations/drive_form.html", {"form": form})
+    return _render(request, "donations/drive_form.html", {"form": form})
 
 
 @staff_required()
@@ -75,7 +82,7 @@ def drive_detail(request, pk):
     progress = None
     if drive.target:
         progress = min(100, int(s["total"] * 100 / drive.target))
-    return render(request, "donations/drive_detail.html", {
+    return _render(request, "donations/drive_detail.html", {
         "drive": drive, "s": s, "chart": mark_safe(chart), "channels": channels, "methods": methods,  # noqa: S308
         "progress": progress, "may_record": dscoping.may_record(request.user),
         "may_manage": dscoping.may_manage(request.user),
@@ -118,7 +125,7 @@ def donation_list(request, pk):
     filters = request.GET.copy()
     filters.pop("page", None)
     totals = qs.filter(voided_at__isnull=True).aggregate(total=Sum("amount"), n=Count("id"))
-    return render(request, "donations/donation_list.html", {
+    return _render(request, "donations/donation_list.html", {
         "drive": drive, "page": page, "filters": filters.urlencode(), "sort": sort, "totals": totals,
         "channels": CHANNELS, "methods": METHODS, "neighbourhoods": forms.neighbourhoods_for(request.user, drive.town),
         "may_record": dscoping.may_record(request.user),
@@ -193,7 +200,7 @@ def donation_new(request, pk):
                 if "again" in request.POST:
                     return redirect("donations:donation_new", drive.pk)
                 return redirect("donations:donation", donation.pk)
-    return render(request, "donations/donation_form.html", {"drive": drive, "form": form})
+    return _render(request, "donations/donation_form.html", {"drive": drive, "form": form})
 
 
 def _donation(request, pk):
@@ -206,7 +213,7 @@ def _donation(request, pk):
 @staff_required()
 def donation_detail(request, pk):
     donation = _donation(request, pk)
-    return render(request, "donations/donation_detail.html", {
+    return _render(request, "donations/donation_detail.html", {
         "d": donation, "drive": donation.drive, "void_form": forms.VoidForm(), "receipt_form": forms.ReceiptForm(
             initial={"receipt_number": donation.receipt_number}), "may_record": dscoping.may_record(request.user)})
 
@@ -271,7 +278,7 @@ def reconciliation(request, pk):
     rows = reconciliation_rows(drive)
     by_nbh = (Donation.objects.filter(drive=drive, voided_at__isnull=True, channel="offline")
               .values("neighbourhood__name").annotate(total=Sum("amount"), n=Count("id")).order_by("neighbourhood__name"))
-    return render(request, "donations/reconciliation.html", {
+    return _render(request, "donations/reconciliation.html", {
         "drive": drive, "rows": rows, "handovers": Handover.objects.filter(drive=drive).select_related("neighbourhood"),
         "form": form, "by_nbh": by_nbh,
         "balanced": all(r["difference"] == 0 for r in rows),

@@ -5,7 +5,7 @@ from django.core.exceptions import PermissionDenied
 from django.core.files.base import ContentFile
 from django.db import transaction
 from django.http import Http404
-from django.shortcuts import get_object_or_404, redirect, render
+from django.shortcuts import get_object_or_404, redirect
 
 from lehuo.core.decorators import staff_required
 from lehuo.core.errors import ServiceError
@@ -17,7 +17,7 @@ from . import scoping as dscoping
 from .importers import KINDS, guess_mapping, headers_of
 from .models import Drive
 from .tasks import CHECK, COMMIT, donation_import_task
-from .views import _drive
+from .views import _drive, _render
 
 
 @staff_required()
@@ -42,7 +42,7 @@ def import_upload(request, pk):
                 "filename": upload.name[:100], "headers": headers, "mapping": guess_mapping(headers)})
             job.file.save(f"{job.pk}-donations.bin", ContentFile(seal(data)), save=True)
             return redirect("donations:import_mapping", job.pk)
-    return render(request, "donations/import_upload.html", {"drive": drive, "form": form, "kinds": KINDS})
+    return _render(request, "donations/import_upload.html", {"drive": drive, "form": form, "kinds": KINDS})
 
 
 def _own_job(request, pk, kind=None) -> Job:
@@ -70,7 +70,7 @@ def import_mapping(request, pk):
             job.save(update_fields=["params"])
             transaction.on_commit(lambda: donation_import_task.enqueue(job.pk))
             return redirect("core:job", job.pk)
-    return render(request, "donations/import_mapping.html", {"drive": drive, "job": job, "form": form})
+    return _render(request, "donations/import_mapping.html", {"drive": drive, "job": job, "form": form})
 
 
 @staff_required()
@@ -83,7 +83,7 @@ def import_report(request, pk):
     can_commit = (job.kind == CHECK and job.status == Job.DONE and not job.result.get("errors")
                   and job.result.get("new", 0) > 0 and bool(job.file)
                   and not Job.objects.filter(kind=COMMIT, params__source_job=job.pk).exists())
-    return render(request, "donations/import_report.html", {
+    return _render(request, "donations/import_report.html", {
         "drive": drive, "job": job, "result": job.result, "can_commit": can_commit,
         "kind_label": KINDS.get(source.params.get("kind"), ""), "filename": source.params.get("filename", "")})
 

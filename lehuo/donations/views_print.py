@@ -2,7 +2,6 @@
 list (公示) as a page, xlsx and PDF with names masked unless the donor agreed."""
 
 from django.http import Http404
-from django.shortcuts import render
 from django.utils import timezone
 
 from lehuo.core import scoping
@@ -13,7 +12,7 @@ from lehuo.core.pdf import pdf_response, render_pdf
 
 from . import stats
 from .models import Donation, Drive
-from .views import _donation
+from .views import _donation, _render
 
 
 def ack_pdf(request, pk):
@@ -61,7 +60,7 @@ def disclosure(request, pk):
         pdf = render_pdf("donations/disclosure_print.html", {"drive": drive, "rows": rows, "s": s,
                                                              "today": timezone.localdate()})
         return pdf_response(pdf, f"{drive.slug}-捐赠公示.pdf")
-    return render(request, "donations/disclosure.html", {
+    return _render(request, "donations/disclosure.html", {
         "drive": drive, "page": paginate(request, rows, 100), "s": s,
         "is_staff": scoping.is_staff_member(request.user)})
 
