@@ -18,3 +18,8 @@ TASKS = {"default": {"BACKEND": "django_tasks.backends.immediate.ImmediateBacken
 STORAGES = {**STORAGES, "staticfiles": {"BACKEND": "django.contrib.staticfiles.storage.StaticFilesStorage"}}
 MEDIA_ROOT = VAR_DIR / "test-media"
 AXES_ENABLED = os.environ.get("AXES_ENABLED", "0") == "1"
+
+# Close connections after each request: live-server and thread tests must not hold a
+# PostgreSQL connection that blocks dropping the test database at teardown.
+for _db in DATABASES.values():  # noqa: F405
+    _db["CONN_MAX_AGE"] = 0
