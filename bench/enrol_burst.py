@@ -233,13 +233,15 @@ def run_phase(port: int, jobs_per_client: list[list[tuple]], label: str) -> dict
 
 
 def enrol_jobs(data: dict) -> list[list[tuple]]:
+    """Client c's j-th request goes to offering (c + j) mod n: at any moment the clients are
+    spread over all offerings, and each offering gets the same number of requests."""
     offerings, jobs, i = data["offerings"], [], 0
-    for parent in data["parents"]:
+    for c, parent in enumerate(data["parents"]):
         mine = []
-        for child_id in parent["children"]:
+        for j, child_id in enumerate(parent["children"]):
             if i >= data["requests"]:
                 break
-            offering = offerings[i % len(offerings)]
+            offering = offerings[(c + j) % len(offerings)]
             body = json.dumps({"child_id": child_id}).encode()
             mine.append(("POST", f"/api/v1/daycare/offerings/{offering}/enrolments", body, {
                 "Authorization": f"Bearer {parent['token']}", "Content-Type": "application/json",
