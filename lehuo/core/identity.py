@@ -8,7 +8,6 @@ import re
 from dataclasses import dataclass
 
 import phonenumbers
-from stdnum import exceptions as stdnum_exceptions
 from stdnum.cn import ric
 
 ID_RIC = "ric"  # 居民身份证
@@ -85,15 +84,11 @@ def parse_id_number(raw: str, kind: str | None = None, *, today: dt.date | None 
     if birth.year < 1890:
         raise IdentityError("身份证号码中的出生日期过早")
     if detected in (ID_RIC, ID_HK, ID_MO, ID_TW):
-        try:
-            ric.validate(number)
-        except stdnum_exceptions.InvalidChecksum:
+        # stdnum's check character only: its full validate() also looks the area code up in
+        # its table (slow, ~0.5 ms), and a changed or retired area code is still a valid
+        # number when the checksum holds. Length, digits and birth date are checked above.
+        if ric.calc_check_digit(number) != number[-1]:
             raise IdentityError("身份证号码校验位错误")
-        except stdnum_exceptions.ValidationError:
-            # stdnum also checks the area code against its table; a changed or
-            # retired area code is still a valid number if the checksum holds.
-            if not _checksum_ok(number):
-                raise IdentityError("身份证号码校验位错误")
     elif not _checksum_ok(number):
         raise IdentityError("证件号码校验位错误")
     sex = "M" if int(number[16]) % 2 == 1 else "F"
@@ -108,11 +103,17 @@ def age_at(birth_date: dt.date, on: dt.date) -> int:
     return years
 
 
+_MOBILE_RE = re.compile(r"(?:\+86|0086)?(1[3-9]\d{9})")
+
+
 def normalise_phone(raw: str) -> str:
     """A mainland mobile or a fixed line, as digits without +86; raises IdentityError."""
     text = re.sub(r"[\s\-()]", "", raw or "")
     if not text:
         raise IdentityError("电话号码不能为空")
+    mobile = _MOBILE_RE.fullmatch(text)
+    if mobile:  # the common case, decided without phonenumbers' (slower) parser: same result
+        return mobile.group(1)
     if text.startswith("0086"):
         text = "+86" + text[4:]
     try:

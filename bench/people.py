@@ -1,0 +1,227 @@
+"""People benchmarks, printed as ratios against baselines measured in the same run.
+
+    .venv/bin/python bench/people.py                 # SQLite scratch file under /tmp
+    .venv/bin/python bench/people.py --db postgres   # PostgreSQL database lehuo_bench_people
+
+1. Excel import of N people (default 100,000): ``importers.import_people`` (read with calamine,
+   check every row, write all in one transaction) against ``bulk_create`` of the same rows and
+   their tag links (and, on PostgreSQL, against COPY of the same rows, encrypted beforehand).
+2. The people list page with those N people, as the town admin, against a bare Django view
+   (``HttpResponse("ok")``) behind the same middleware. Both go through Django's test Client
+   in this process: no network and no server process, so the ratio is the cost of the page
+   itself (session, scope, search, COUNT, one page of rows, tags, template) rather than of
+   the socket and WSGI server, which are the same for every page.
+
+Not part of the test suite. Scratch data only; the database is emptied at the start.
+"""
+
+import argparse
+import datetime as dt
+import os
+import random
+import statistics
+import sys
+import time
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parent.parent
+sys.path.insert(0, str(ROOT))
+
+parser = argparse.ArgumentParser(description=__doc__.split("\n")[0])
+parser.add_argument("--db", choices=["sqlite", "postgres"], default="sqlite")
+parser.add_argument("--rows", type=int, default=100_000)
+parser.add_argument("--requests", type=int, default=30, help="requests per page measured")
+args = parser.parse_args()
+
+VAR = Path("/tmp/lehuo-bench-people")
+VAR.mkdir(parents=True, exist_ok=True)
+os.environ.update({
+    "DJANGO_SETTINGS_MODULE": "lehuo.settings",
+    "DEBUG": "0",  # production settings: no query logging in the measurements
+    "SECRET_KEY": "bench-only",
+    "LEHUO_FIELD_KEYS": "YmVuY2gta2V5LWxlaHVvLWJlbmNoLWtleS1sZWh1by0=",
+    "LEHUO_HASH_KEY": "bench-hash-key",
+    "ALLOWED_HOSTS": "testserver",
+    "LEHUO_VAR_DIR": str(VAR),
+    "LOG_LEVEL": "WARNING",
+    "AXES_ENABLED": "0",
+})
+if args.db == "postgres":
+    import psycopg
+
+    with psycopg.connect("postgresql://postgres@127.0.0.1:5432/postgres", autocommit=True) as conn:
+        if not conn.execute("SELECT 1 FROM pg_database WHERE datname = 'lehuo_bench_people'").fetchone():
+            conn.execute("CREATE DATABASE lehuo_bench_people")
+    os.environ["DATABASE_URL"] = "postgres://postgres@127.0.0.1:5432/lehuo_bench_people"
+else:
+    os.environ["DATABASE_URL"] = f"sqlite:///{VAR / 'bench.sqlite3'}"
+
+import django  # noqa: E402
+
+django.setup()
+
+from django.conf import settings  # noqa: E402
+from django.contrib.auth import get_user_model  # noqa: E402
+from django.core.management import call_command  # noqa: E402
+from django.db import connection, transaction  # noqa: E402
+from django.http import HttpResponse  # noqa: E402
+from django.test import Client  # noqa: E402
+from django.test.utils import override_settings  # noqa: E402
+from django.urls import include, path  # noqa: E402
+
+from lehuo.core import importers  # noqa: E402
+from lehuo.core.demo import make_id_number, make_name, make_phone  # noqa: E402
+from lehuo.core.excel import write_xlsx  # noqa: E402
+from lehuo.core.models import TOWN_ADMIN, Membership, Neighbourhood, Person, Tag, Town  # noqa: E402
+
+
+def bare(request):
+    return HttpResponse("ok")
+
+
+# This module is the URLconf during the page benchmark: the real URLs plus the bare view.
+urlpatterns = [path("bench-bare/", bare), path("", include("lehuo.urls"))]
+
+NBHS = [("lv11", "绿十一"), ("tsxc", "天山星城"), ("sl", "双流"), ("hj9", "虹九"), ("hy", "淮阴"), ("xj", "新泾")]
+
+
+def say(text: str) -> None:
+    print(text, flush=True)
+
+
+def timed(fn):
+    start = time.perf_counter()
+    out = fn()
+    return time.perf_counter() - start, out
+
+
+def setup_town():
+    call_command("migrate", verbosity=0)
+    wipe_people()
+    town, _ = Town.objects.get_or_create(code="bench", defaults={"name": "新泾镇"})
+    for order, name in enumerate(["党员", "学生", "居民", "残疾人", "社工", "志愿者", "五老"]):
+        Tag.objects.get_or_create(town=town, name=name, defaults={"order": order})
+    for code, name in NBHS:
+        Neighbourhood.objects.get_or_create(town=town, code=code, defaults={"name": name})
+    user, _ = get_user_model().objects.get_or_create(username="bench_admin")
+    Membership.objects.get_or_create(user=user, town=town, role=TOWN_ADMIN)
+    return town, user
+
+
+def wipe_people():
+    with connection.cursor() as cursor:
+        cursor.execute("DELETE FROM core_person_tags")
+        cursor.execute("DELETE FROM core_person")
+
+
+def make_rows(n: int) -> list[list]:
+    rng = random.Random(100_000)
+    seen, rows = set(), []
+    while len(rows) < n:
+        sex = rng.choice("MF")
+        birth = dt.date(1940, 1, 1) + dt.timedelta(days=rng.randrange(0, 365 * 70))
+        number = make_id_number(rng, birth, sex)
+        if number in seen:
+            continue
+        seen.add(number)
+        tags = "居民、党员" if rng.random() < 0.25 else "居民"
+        rows.append([make_name(rng), number, make_phone(rng), rng.choice(NBHS)[1], tags])
+    return rows
+
+
+def baseline_bulk_create(town, rows) -> None:
+    """The same rows written with plain bulk_create: no checks, no pinyin, no hashes."""
+    nbh = {n.name: n for n in Neighbourhood.objects.filter(town=town)}
+    tags = {t.name: t.pk for t in Tag.objects.filter(town=town)}
+    through = Person.tags.through
+    with transaction.atomic():
+        for start in range(0, len(rows), importers.BATCH):
+            chunk = rows[start:start + importers.BATCH]
+            people = [Person(town=town, name=r[0], id_number=r[1], phone=r[2], neighbourhood=nbh[r[3]]) for r in chunk]
+            Person.objects.bulk_create(people, batch_size=importers.BATCH)
+            through.objects.bulk_create([through(person_id=p.pk, tag_id=tags[t]) for p, r in zip(people, chunk, strict=True)
+                                         for t in r[4].split("、")], batch_size=5000)
+
+
+def baseline_copy(town, rows) -> None:
+    """PostgreSQL COPY of the same rows, encrypted beforehand (the column never holds plaintext)."""
+    from lehuo.core.crypto import encrypt
+
+    nbh = {n.name: n.pk for n in Neighbourhood.objects.filter(town=town)}
+    now = dt.datetime.now(dt.UTC)
+    cols = ("town_id", "neighbourhood_id", "name", "name_pinyin", "name_initials", "sex", "id_type", "id_number",
+            "phone", "phone_hash", "phone_tail", "address", "notes", "created_at", "updated_at")
+    with transaction.atomic(), connection.cursor() as cursor:
+        with cursor.copy(f"COPY core_person ({', '.join(cols)}) FROM STDIN") as copy:
+            for r in rows:
+                copy.write_row((town.pk, nbh[r[3]], r[0], "", "", "", "ric", encrypt(r[1]), encrypt(r[2]), "",
+                                r[2][-4:], "", "", now, now))
+
+
+def page_times(client, url, n) -> float:
+    client.get(url)  # warm
+    samples = []
+    for _ in range(n):
+        start = time.perf_counter()
+        response = client.get(url)
+        samples.append(time.perf_counter() - start)
+        assert response.status_code == 200, (url, response.status_code)
+    return statistics.median(samples)
+
+
+def main() -> None:
+    vendor = connection.vendor
+    say(f"== bench/people.py on {vendor} ({settings.DATABASES['default']['NAME']}), {args.rows:,} people")
+    town, user = setup_town()
+    t, rows = timed(lambda: make_rows(args.rows))
+    t_xlsx, data = timed(lambda: write_xlsx(["姓名", "证件号码", "手机号码", "居民区", "标签"], rows, title="people"))
+    say(f"prepared {len(rows):,} rows ({t:.1f} s) and an xlsx of {len(data) / 1e6:.1f} MB ({t_xlsx:.1f} s)")
+
+    t_bulk, _ = timed(lambda: baseline_bulk_create(town, rows))
+    assert Person.objects.count() == len(rows)
+    wipe_people()
+    t_copy = None
+    if vendor == "postgresql":
+        t_copy, _ = timed(lambda: baseline_copy(town, rows))
+        assert Person.objects.count() == len(rows)
+        wipe_people()
+
+    phases = {}
+
+    def progress(done, total, phase):
+        phases.setdefault(phase, time.perf_counter())
+
+    t_read, table = timed(lambda: importers.read_people_table(data))
+    import_start = time.perf_counter()
+    t_import, result = timed(lambda: importers.import_people(user, town, data, commit=True, progress=progress))
+    assert result.ok, result.report()["errors"][:5]
+    assert Person.objects.count() == len(rows) == len(table.rows)
+    # The first "write" progress comes after the first batch is written: a close enough split.
+    t_check = phases.get("write", import_start) - import_start - t_read
+    say("")
+    say("Excel import (read + check every row + write all in one transaction)")
+    say(f"  import_people        {t_import:7.2f} s  ({len(rows) / t_import:,.0f} rows/s)")
+    say(f"    of which read xlsx {t_read:7.2f} s (calamine), check ~{t_check:.2f} s, write ~{t_import - t_read - t_check:.2f} s")
+    say(f"  bulk_create baseline {t_bulk:7.2f} s  -> import / bulk_create = {t_import / t_bulk:.2f}x")
+    if t_copy is not None:
+        say(f"  COPY baseline        {t_copy:7.2f} s  -> import / COPY = {t_import / t_copy:.2f}x")
+
+    client = Client()
+    client.force_login(user)
+    say("")
+    say(f"People list page, {Person.objects.count():,} people, median of {args.requests} requests (Django test Client)")
+    with override_settings(ROOT_URLCONF=__name__):
+        t_bare = page_times(client, "/bench-bare/", args.requests)
+        say(f"  bare Django view                 {t_bare * 1000:7.2f} ms")
+        for label, url in [("first page, sorted by pinyin", "/people/"),
+                           ("search by initials ?q=zl", "/people/?q=zl"),
+                           ("search by phone tail ?q=5678", "/people/?q=5678"),
+                           ("tag filter ?tag=党员 + sort by age", "/people/?tag=%E5%85%9A%E5%91%98&sort=-age"),
+                           ("page 1000", "/people/?page=1000"),
+                           ("people API, first page", "/api/v1/people")]:
+            t_page = page_times(client, url, args.requests)
+            say(f"  {label:<32} {t_page * 1000:7.2f} ms  -> {t_page / t_bare:6.1f}x bare")
+
+
+if __name__ == "__main__":
+    main()
