@@ -57,5 +57,9 @@ lint: install
 bench: install
 	@for f in bench/*.py; do echo "== $$f"; $(PY) $$f || exit 1; done
 
+# Production-like run on this machine (PostgreSQL, DEBUG=0, gunicorn, worker), checked and stopped again.
+deploy-check: install
+	./scripts/deploy-check.sh
+
 clean:
 	rm -rf $(VENV) node_modules staticfiles var
