@@ -14,6 +14,7 @@ urlpatterns = [
     path("<slug:slug>.pdf", views.issue_pdf, name="pdf"),
     path("<slug:slug>/", views.issue_page, name="issue"),
     path("<slug:slug>/edit/", views.edit_issue, name="edit"),
+    path("<slug:slug>/preview/", views.preview, name="preview"),
     path("<slug:slug>/articles/new/", views.edit_article, name="new_article"),
     path("<slug:slug>/articles/<int:pk>/", views.edit_article, name="edit_article"),
     path("<slug:slug>/articles/<int:pk>/photos/", views.add_photo, name="add_photo"),

@@ -4,6 +4,7 @@ from django.contrib import messages
 from django.core.exceptions import PermissionDenied
 from django.http import HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
+from django.urls import reverse
 from django.views.decorators.http import require_POST
 
 from lehuo.core import scoping
@@ -132,12 +133,26 @@ def edit_article(request, slug, pk=None):
             return redirect("newsletter:edit_article", slug=issue.slug, pk=article.pk)
         except ServiceError as exc:
             form.add_error(exc.field if exc.field in form.fields else None, exc.message)
-    figs = figures_render.resolve_tokens(figures_render.tokens_in(body))
+    form.fields["body"].widget.attrs.update({
+        "hx-post": reverse("newsletter:preview", args=[issue.slug]), "hx-trigger": "keyup changed delay:600ms",
+        "hx-target": "#nl-preview", "hx-swap": "innerHTML"})
     return render(request, "newsletter/edit_article.html", {
-        "issue": issue, "article": article, "form": form, "photo_form": PhotoForm(),
-        "preview": figures_render.render_body(body, figs, "edit"), "tokens": list(figs.values()),
-        "errors": services.figure_errors(figs),
-    })
+        "issue": issue, "article": article, "form": form, "photo_form": PhotoForm(), **_preview(body)})
+
+
+def _preview(body: str) -> dict:
+    figs = figures_render.resolve_tokens(figures_render.tokens_in(body))
+    return {"preview": figures_render.render_body(body, figs, "edit"), "tokens": list(figs.values()),
+            "errors": services.figure_errors(figs)}
+
+
+@staff_required(*services.EDIT_ROLES)
+@require_POST
+def preview(request, slug):
+    """The body as it will read, with each value beside its token (htmx, while typing)."""
+    if _issue_or_404(request, slug) is None:
+        return _not_found(request)
+    return render(request, "newsletter/_preview.html", _preview(request.POST.get("body", "")[:50000]))
 
 
 @staff_required(*services.EDIT_ROLES)

@@ -127,3 +127,50 @@ def test_dashboard_skips_modules_without_summary_and_draws_svg(monkeypatch, town
 def test_index_desk_for_editor_archive_for_resident(login, editor, parent, issue):
     assert issue.slug in login(editor).get(reverse("newsletter:index")).content.decode()
     assert login(parent).get(reverse("newsletter:index")).status_code == 302
+
+
+def test_new_issue_page_for_editor_not_viewer(login, editor, viewer, publication):
+    data = {"slug": "2021-09", "number": 9, "date": "2021-09-20", "title": ""}
+    assert login(viewer).get(reverse("newsletter:new")).status_code == 403
+    assert login(viewer).post(reverse("newsletter:new"), data).status_code == 403
+    r = login(editor).post(reverse("newsletter:new"), data)
+    assert r.status_code == 302 and Issue.objects.filter(slug="2021-09").exists()
+
+
+def test_workflow_pages_for_editor_not_viewer(login, editor, viewer, town_admin, issue, article):
+    assert login(viewer).post(reverse("newsletter:publish", args=[issue.slug])).status_code == 403
+    login(editor).post(reverse("newsletter:submit", args=[issue.slug]))
+    login(town_admin).post(reverse("newsletter:publish", args=[issue.slug]))
+    issue.refresh_from_db()
+    assert issue.status == Issue.PUBLISHED
+    assert login(viewer).post(reverse("newsletter:return", args=[issue.slug])).status_code == 403
+    login(town_admin).post(reverse("newsletter:return", args=[issue.slug]))
+    issue.refresh_from_db()
+    assert issue.status == Issue.DRAFT
+
+
+def test_api_workflow_and_resident_sees_published_only(api, editor, viewer, parent, issue, article):
+    assert api(parent).get("/api/v1/newsletter/issues").json()["count"] == 0
+    assert api(parent).get(f"/api/v1/newsletter/issues/{issue.pk}/figures").status_code == 404
+    assert api(viewer).post(f"/api/v1/newsletter/issues/{issue.pk}/submit").status_code == 403
+    assert api(editor).post(f"/api/v1/newsletter/issues/{issue.pk}/submit").json()["status"] == "in_review"
+    r = api(editor).post(f"/api/v1/newsletter/issues/{issue.pk}/publish")
+    assert r.status_code == 200 and r.json()["status"] == "published"
+    assert api(parent).get("/api/v1/newsletter/issues").json()["count"] == 1
+    figs = api(parent).get(f"/api/v1/newsletter/issues/{issue.pk}/figures").json()
+    assert {f["token"]: f["value"] for f in figs}["fake:drive:people"] == "404"
+
+
+def test_remove_photo_for_editor_not_viewer(login, editor, viewer, issue, article):
+    photo = services.add_photo(editor, article, jpeg_bytes(), "x")
+    assert login(viewer).post(reverse("newsletter:remove_photo", args=[photo.pk])).status_code == 403
+    login(editor).post(reverse("newsletter:remove_photo", args=[photo.pk]))
+    assert not article.photos.exists()
+
+
+def test_live_preview_shows_value_beside_token_for_editor_only(login, editor, viewer, issue, article):
+    url = reverse("newsletter:preview", args=[issue.slug])
+    html = login(editor).post(url, {"body": "共[[fake:drive:people]]人 [[fake:drive:nope]]"}).content.decode()
+    assert '<span class="fig">404</span><code class="fig-token">[[fake:drive:people]]</code>' in html
+    assert "未知指标" in html
+    assert login(viewer).post(url, {"body": "x"}).status_code == 403
