@@ -237,7 +237,8 @@ def main() -> None:
         queries = [q["sql"] for q in ctx.captured_queries]
         print(f"{page['label']:<42} {ms:9.1f} {ms / bare:8.1f} {base:9.1f} {ms / base if base else 0:8.1f} "
               f"{n:9,} {len(queries):7}", flush=True)
-        results.append({**page, "ms": ms, "base": base, "n": n, "queries": len(queries)})
+        result = {**page, "ms": ms, "base": base, "n": n, "queries": len(queries)}
+        results.append(result)
 
         plans_out += ["=" * 100, f"{page['label']}   GET {page['url']}",
                       f"page {ms:.1f} ms = {ms / bare:.1f} x bare view ({bare:.2f} ms) = "
@@ -255,6 +256,11 @@ def main() -> None:
                 continue
             explained.append((e, sql))
         explained.sort(key=lambda pair: -pair[0]["ms"])
+        if explained:
+            e, sql = explained[0]
+            result["slowest"] = (f"{e['ms']:.1f} ms {e['top']}"
+                                 + (" SEQ SCAN " + ", ".join(s.split(" (")[0] for s in e["seq_big"]) if e["seq_big"] else ""))
+            result["seq_big"] = sorted({s.split(" (")[0] for x, _q in explained for s in x["seq_big"]})
         for e, sql in explained:
             seq = ("; SEQ SCAN " + ", ".join(e["seq_big"])) if e["seq_big"] else ""
             plans_out.append(f"  {e['ms']:9.2f} ms  {e['top']:<18} rows={e['rows']!s:<8} "
@@ -266,8 +272,22 @@ def main() -> None:
             plans_out += ["", f"  -- plan ({e['ms']:.1f} ms): {' '.join(sql.split())[:300]}"]
             plans_out += ["  " + row for row in e["text"].splitlines()]
         plans_out.append("")
+    summary = ["SUMMARY (page: slowest query under EXPLAIN ANALYZE; big tables read by a Seq Scan)", ""]
+    for r in results:
+        if "ms" in r:
+            summary.append(f"  {r['label']:<42} {r['ms']:8.1f} ms page  slowest query {r.get('slowest', '-')}"
+                           + (f"  seq scans: {', '.join(r['seq_big'])}" if r.get("seq_big") else ""))
+    plans_out[4:4] = [*summary, ""]
     Path(args.plans).write_text("\n".join(plans_out) + "\n")
-    print(f"\nplans: {args.plans}")
+    print(f"\nplans: {args.plans}\n")
+    print("| page | ms | x bare view | x count(*) | rows counted | queries | slowest query (EXPLAIN ANALYZE) |")
+    print("|---|---:|---:|---:|---:|---:|---|")
+    for r in results:
+        if "ms" not in r:
+            print(f"| {r['label']} | status {r['status']} | | | | | |")
+            continue
+        print(f"| {r['label']} | {r['ms']:.0f} | {r['ms'] / bare:.1f} | {r['ms'] / r['base'] if r['base'] else 0:.1f} | "
+              f"{r['n']:,} | {r['queries']} | {r.get('slowest', '')} |")
 
 
 if __name__ == "__main__":
