@@ -134,3 +134,22 @@ def test_photo_page_upload_for_writer_only(login, town_admin, sw_hj9, visit):
 def test_honours_page_for_staff_only(login, town_admin, outsider, visit):
     assert "3分54秒13" in login(town_admin).get(reverse("visits:honours")).content.decode()
     assert login(outsider).get(reverse("visits:honours")).status_code == 403
+
+
+def test_visit_list_queries_do_not_grow_with_rows(login, town_admin, swimmer):
+    from django.db import connection
+    from django.test.utils import CaptureQueriesContext
+
+    client = login(town_admin)
+
+    def count() -> int:
+        with CaptureQueriesContext(connection) as ctx:
+            assert client.get(reverse("visits:index")).status_code == 200
+        return len(ctx.captured_queries)
+
+    services.record_visit(town_admin, swimmer, date=dt.date(2021, 8, 5), visitors=[("", "甲")], purpose="care")
+    one = count()
+    for i in range(5):
+        services.record_visit(town_admin, swimmer, date=dt.date(2021, 8, 6 + i), visitors=[("", "乙"), ("", "丙")],
+                              purpose="comfort")
+    assert count() == one
