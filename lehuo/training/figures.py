@@ -4,7 +4,10 @@ Measures: enrolled, capacity, sessions (planned, not cancelled), sessions_held,
 sessions_cancelled, holidays_skipped, attendance_rate (percent, e.g. 86.5),
 completed, certificates, neighbourhoods, by_neighbourhood.<name>, hours (class hours of
 the whole course), starts_on / ends_on (ISO), starts_on_cn / ends_on_cn (2021年8月10日),
-weekdays (周二、周五), studio, leader, philosophy, programme, instructor, number.
+weekdays (周二、周五), weekdays_cn (每周二、周五), neighbourhood_count, neighbourhoods_cn
+(绿十一、天山星城、双流、虹九: in the order the neighbourhoods' first students enrolled), studio,
+leader, philosophy, programme, instructor, number. starts_on_cn / ends_on_cn are "8月10日" (the
+newsletter's style); starts_on_full_cn / ends_on_full_cn add the year.
 """
 
 from decimal import Decimal
@@ -15,7 +18,21 @@ from .models import Certificate, Cohort, Session
 
 
 def _cn(day) -> str:
+    return f"{day.month}月{day.day}日"
+
+
+def _full_cn(day) -> str:
     return f"{day.year}年{day.month}月{day.day}日"
+
+
+def _neighbourhoods_in_order(cohort) -> list[str]:
+    from django.db.models import Min
+
+    from .models import Enrolment
+
+    rows = (cohort.enrolments.filter(status=Enrolment.ACTIVE, neighbourhood__isnull=False)
+            .values("neighbourhood__name").annotate(first=Min("id")).order_by("first"))
+    return [r["neighbourhood__name"] for r in rows]
 
 
 def resolve(record: str, measure: str):
@@ -29,7 +46,11 @@ def resolve(record: str, measure: str):
     simple = {
         "starts_on": lambda: cohort.starts_on.isoformat(), "ends_on": lambda: cohort.ends_on.isoformat(),
         "starts_on_cn": lambda: _cn(cohort.starts_on), "ends_on_cn": lambda: _cn(cohort.ends_on),
-        "weekdays": lambda: cohort.weekday_names, "studio": lambda: studio.name,
+        "starts_on_full_cn": lambda: _full_cn(cohort.starts_on), "ends_on_full_cn": lambda: _full_cn(cohort.ends_on),
+        "weekdays": lambda: cohort.weekday_names,
+        "weekdays_cn": lambda: "每" + cohort.weekday_names,
+        "neighbourhoods_cn": lambda: "、".join(_neighbourhoods_in_order(cohort)),
+        "neighbourhood_count": lambda: len(_neighbourhoods_in_order(cohort)), "studio": lambda: studio.name,
         "leader": lambda: studio.leader_name, "philosophy": lambda: studio.philosophy,
         "programme": lambda: cohort.programme.title, "number": lambda: cohort.number,
         "instructor": lambda: cohort.instructor.get_full_name() if cohort.instructor else "",

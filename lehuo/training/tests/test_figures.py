@@ -20,8 +20,13 @@ def test_live_figures_of_a_cohort(make_cohort, make_person, town_admin, instruct
     f = figures.resolve
     assert f("training:xinjing-studio-3:sessions") == 48
     assert f("training:xinjing-studio-3:holidays_skipped") == 5
-    assert f("training:xinjing-studio-3:starts_on_cn") == "2021年8月10日"
+    assert f("training:xinjing-studio-3:starts_on_cn") == "8月10日"
+    assert f("training:xinjing-studio-3:starts_on_full_cn") == "2021年8月10日"
     assert f("training:xinjing-studio-3:weekdays") == "周二、周五"
+    assert f("training:xinjing-studio-3:weekdays_cn") == "每周二、周五"
+    # in the order the neighbourhoods' first students enrolled (a from 绿十一, then b from 虹九)
+    assert f("training:xinjing-studio-3:neighbourhoods_cn") == "绿十一、虹九"
+    assert f("training:xinjing-studio-3:neighbourhood_count") == 2
     assert f("training:xinjing-studio-3:enrolled") == 2
     assert f("training:xinjing-studio-3:neighbourhoods") == 2
     assert f("training:xinjing-studio-3:by_neighbourhood.虹九") == 1
