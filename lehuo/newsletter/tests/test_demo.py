@@ -1,11 +1,7 @@
-"""The demo issue 2021-08 over the demo records (loaded once for this module).
-
-Needs the donations and blood demos (and training's for the calendar figures); a test is
-skipped, with the reason, only while a module it needs has not landed yet.
-"""
+"""The demo issue 2021-08 over the demo records of donations, blood and training
+(loaded once for this module)."""
 
 import datetime as dt
-import importlib
 import io
 import shutil
 
@@ -13,7 +9,6 @@ import pytest
 from django.core.management import call_command
 from django.urls import reverse
 
-from lehuo.core import figures
 from lehuo.newsletter import pdf, services
 from lehuo.newsletter.models import Article, Issue
 
@@ -22,30 +17,14 @@ from .test_pdf import check_pdf
 MODULES = ["donations", "blood", "training", "newsletter"]
 
 
-def _has_demo(name: str) -> bool:
-    try:
-        module = importlib.import_module(f"lehuo.{name}.demo")
-    except ImportError:
-        return False
-    return name == "newsletter" or (name in figures.prefixes() and len(module.load.__code__.co_names) > 0)
-
-
-def need(*names):
-    missing = [n for n in names if not _has_demo(n)]
-    return pytest.mark.skipif(bool(missing), reason=f"the {', '.join(missing)} module's demo and figure resolver have not landed yet")
-
-
 @pytest.fixture(scope="module")
 def demo(django_db_setup, django_db_blocker):
-    if not (_has_demo("donations") and _has_demo("blood")):
-        pytest.skip("the donations and blood demos have not landed yet")
     from django.contrib.contenttypes.models import ContentType
     from django.db import transaction
 
     with django_db_blocker.unblock():
         with transaction.atomic():  # one commit: much faster than one per module on a file database
-            call_command("demo", only=[m for m in MODULES if m == "newsletter" or _has_demo(m)], residents=3000,
-                         stdout=io.StringIO())
+            call_command("demo", only=MODULES, residents=3000, stdout=io.StringIO())
         issue = Issue.objects.get(slug="2021-08")
     yield issue
     with django_db_blocker.unblock():
@@ -74,13 +53,8 @@ def test_demo_issue_has_four_columns_and_six_articles(demo, db):
     assert Article.objects.filter(issue=demo, kicker="育人才 强自治 创特色").exists()
 
 
-@need("training")
 def test_demo_issue_is_published_with_frozen_figures(demo, db):
-    errors = services.figure_errors(services.issue_figures(demo))
-    if errors and all(f.token.startswith("training:") for f in errors):
-        pytest.skip("the training resolver does not give the contract's measures yet: "
-                    + "; ".join(f"[[{f.token}]] {f.error}" for f in errors))
-    assert not errors
+    assert not services.figure_errors(services.issue_figures(demo))
     assert demo.status == Issue.PUBLISHED
     frozen = dict(demo.frozen_figures.values_list("token", "value"))
     assert frozen["donations:henan-flood-2021:people"] == "404"
@@ -98,11 +72,7 @@ def test_one_more_donation_changes_the_draft_and_flags_the_published_copy(demo, 
     from lehuo.donations import services as donations
     from lehuo.donations.models import Drive
 
-    if not demo.is_published:  # training not in yet: publish the part we can
-        Article.objects.filter(issue=demo, body__contains="[[training:").update(body="（培训数据待补）")
-        Issue.objects.filter(pk=demo.pk).update(status=Issue.IN_REVIEW)
-        demo.refresh_from_db()
-        services.publish_issue(editor_user, demo)
+    assert demo.is_published
     pub = demo.publication
     draft = services.create_issue(editor_user, pub, number=9, date=dt.date(2021, 9, 20), slug="2021-09")
     services.save_article(editor_user, draft, None, column=pub.columns.first(), title="续报",
