@@ -44,7 +44,9 @@ def line_chart(points: list[tuple[str, float | int | Decimal]], *, width: int = 
         parts.append(f'<polyline points="{path}" fill="none" stroke="{colour}" stroke-width="2"/>')
         for i in sorted({0, n // 2, n - 1}):
             x = coords[i][0]
-            parts.append(f'<text x="{x:.1f}" y="{height - 6}" font-size="11" text-anchor="middle">{escape(str(points[i][0]))}</text>')
+            # the first and last labels hang inwards so the chart's edges don't cut them off
+            anchor = "start" if i == 0 and n > 1 else "end" if i == n - 1 and n > 1 else "middle"
+            parts.append(f'<text x="{x:.1f}" y="{height - 6}" font-size="11" text-anchor="{anchor}">{escape(str(points[i][0]))}</text>')
     parts.append("</svg>")
     return "".join(parts)
 
