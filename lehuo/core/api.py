@@ -7,7 +7,7 @@ from ninja.pagination import PageNumberPagination, paginate
 
 from . import scoping, services
 from .errors import ServiceError
-from .models import Neighbourhood, Organisation, Person
+from .models import SOCIAL_WORKER, TOWN_ADMIN, Neighbourhood, Organisation, Person
 from .schemas import (
     NeighbourhoodIn,
     NeighbourhoodOut,
@@ -105,7 +105,9 @@ def list_organisations(request, q: str = "", kind: str = ""):
 
 @router.post("/organisations", response={201: OrganisationOut})
 def create_organisation(request, payload: OrganisationIn):
-    require_staff(request)
+    # Same rule as the pages: town admins and social workers add organisations, not viewers.
+    if not scoping.has_role(request.user, TOWN_ADMIN, SOCIAL_WORKER):
+        raise ServiceError("无权新增单位", code="forbidden")
     town = services.town_for(request.user)
     data = payload.dict()
     nbh = _neighbourhood(request, data.pop("neighbourhood_id"))

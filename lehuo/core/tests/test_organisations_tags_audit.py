@@ -72,3 +72,11 @@ def test_audit_log_filters_by_action_actor_and_date(login, town_admin, sw_lv11, 
     assert {e.actor_name for e in page.object_list} == {"sw_lv11"}
     assert c.get(reverse("core:audit"), {"from": "2999-01-01"}).context["page"].paginator.count == 0
     assert c.get(reverse("core:audit"), {"from": "bad-date"}).status_code == 200
+
+
+@pytest.mark.parametrize("persona,status", [("town_admin", 201), ("sw_lv11", 201), ("viewer", 403),
+                                            ("editor", 403), ("outsider", 403), (None, 401)])
+def test_api_organisation_create_is_for_admins_and_social_workers(request, api, persona, status):
+    user = request.getfixturevalue(persona) if persona else None
+    r = api(user).post("/api/v1/organisations", {"name": f"单位{persona}", "kind": "partner"})
+    assert r.status_code == status
