@@ -48,7 +48,7 @@ def year_stats(year: Year, site_ids=None) -> dict:
     course_categories = {str(label): by_cat.get(code, 0) for code, label in CATEGORIES}
     per_offering = [
         {"offering": o, "confirmed": o.n_confirmed, "waitlisted": o.n_waitlisted,
-         "fill_rate": _rate(o.n_confirmed, o.capacity)}
+         "fill_rate": _rate(o.n_confirmed, o.capacity), "fill_rate_pct": pct(_rate(o.n_confirmed, o.capacity))}
         for o in offering_counts(offerings.select_related("site", "term")).order_by("term__number", "site__name")
     ]
     return {

@@ -8,11 +8,7 @@ from conftest import PHONE_VIEWPORT, browser_login
 @pytest.mark.browser
 @pytest.mark.django_db(transaction=True)
 def test_parent_on_phone_enrols_child_and_sees_result(browser, live_server, parent, parent_person, make_child,
-                                                      offering, monkeypatch):
-    from django.db import connection
-
-    # The live server's request threads must not keep persistent connections open.
-    monkeypatch.setitem(connection.settings_dict, "CONN_MAX_AGE", 0)
+                                                      offering):
     child = make_child(parent_person, name="王小明")
     page = browser_login(browser, live_server, "parent", "pw-parent", PHONE_VIEWPORT)
     page.goto(live_server.url + "/daycare/my/offerings/")

@@ -258,3 +258,19 @@ def test_site_head_sees_enrolled_child_in_people_scope(assigned_site_head, make_
     visible = set(Person.objects.for_user(assigned_site_head).values_list("pk", flat=True))
     assert mine.child.person_id in visible and mine.guardian_id in visible
     assert other.child.person_id not in visible
+
+
+def test_offering_page_queries_do_not_grow_with_enrolments(login, town_admin, make_child, offering):
+    from django.db import connection
+    from django.test.utils import CaptureQueriesContext
+
+    c = login(town_admin)
+    url = reverse("daycare:offering", args=[offering.pk])
+    counts = []
+    for n in (2, 8):
+        while Enrolment.objects.count() < n:
+            _enrolled(make_child, offering)
+        with CaptureQueriesContext(connection) as q:
+            assert c.get(url).status_code == 200
+        counts.append(len(q.captured_queries))
+    assert counts[0] == counts[1]
