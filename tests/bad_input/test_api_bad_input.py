@@ -1,0 +1,176 @@
+"""Bad input across the API: every case answers 4xx with a message, never 500, and writes nothing.
+
+Two corpora:
+
+- **core** (hand-written, one test per case): `/api/v1/people`, `/people/{id}`,
+  `/neighbourhoods`, `/organisations` with wrong types, huge strings, control characters,
+  NUL bytes, bad ID numbers and phones, dates out of range, formula and script injection...
+- **schema** (generated from `/api/v1/openapi.json` at collection time, so it grows with the
+  modules): for every operation with a JSON body, mutations of each field by its declared
+  type (wrong types, out-of-range integers, impossible dates, NaN / negative / over-precise
+  amounts, NUL bytes, strings past ``maxLength``, missing required fields, null), plus
+  malformed bodies. Path ids name real records where a fixture has one (people,
+  organisations, neighbourhoods) and otherwise a record that does not exist (the answer
+  must still be a clean 4xx, since the body is validated first or the record is not found).
+
+"Strict" cases are wrong by any reading and must answer 4xx. "Lenient" cases (emoji, control
+characters, formula text in a free-text field) may be accepted; they must never answer 500,
+and when refused, refused with a message and without writing.
+"""
+
+import json
+import re
+
+import pytest
+from django.conf import settings
+from django.db import transaction
+
+from lehuo.core.backup import table_counts
+from lehuo.core.models import Organisation
+
+from .cases import CORE_CASES, STRICT, body_operations, schema_cases
+
+pytestmark = pytest.mark.django_db
+
+# Findings at the time of writing, in code this suite does not own: listed so the suite runs
+# green while they are open, and reported. A listed case that passes fails the suite
+# (strict xfail / the check below), so the lists cannot go stale.
+KNOWN_CORE = {
+    "people-id-type-unknown": "an unknown id_type is stored (no choice check in PersonIn / create_person)",
+    "people-body-over-10mb": "Django's RequestDataTooBig answers 400 with an HTML page, not a JSON message",
+    "patch-body-array": "PATCH /people/{id} with a JSON array body answers 200 (treated as an empty patch)",
+    "list-page-overflow": "?page=2**70 reaches the database: 500 (SQLite datatype mismatch)",
+    "list-nbh-overflow": ("?neighbourhood_id=2**70 reaches the database: 500 on SQLite", "sqlite"),
+    "list-q-nul": ("a NUL byte in ?q= reaches PostgreSQL: 500", "postgresql"),
+    "list-tag-nul": ("a NUL byte in ?tag= reaches PostgreSQL: 500", "postgresql"),
+    "nbh-code-nul": "a NUL byte is stored in neighbourhood code (PostgreSQL cannot store it: 500 there)",
+    "org-name-nul": "a NUL byte is stored in an organisation name (PostgreSQL cannot store it: 500 there)",
+}
+KNOWN: dict[tuple[str, str], str] = {
+    ("PATCH /api/v1/people/{person_id}", "body-array"): "a JSON array body is taken as an empty patch (200)",
+    ("PATCH /api/v1/people/{person_id}", "body-string"): "a JSON string body is taken as an empty patch (200)",
+    ("POST /api/v1/newsletter/issues", "number-overflow"): "number=2**70 reaches the database: 500",
+}
+# One finding across every module: no API-wide check refuses NUL bytes in strings. They are
+# stored on SQLite and make PostgreSQL fail (500); one check in the API layer fixes them all.
+NUL_FINDING = "NUL byte accepted in a string field (no API-wide check)"
+
+
+def known(operation: str, case_id: str) -> str | None:
+    if case_id.endswith("-nul"):
+        return NUL_FINDING
+    return KNOWN.get((operation, case_id))
+
+
+@pytest.fixture
+def world(town, lv11, hj9, town_admin, make_person, api):
+    person = make_person(lv11, age=35)
+    org = Organisation.objects.create(town=town, name="新泾中学", kind="school", neighbourhood=lv11)
+    client = api(town_admin)
+    client.get("/api/v1/neighbourhoods")  # the token's first use is recorded once, before counting
+    return {"client": client, "ids": {"person_id": person.pk, "org_id": org.pk, "neighbourhood_id": lv11.pk},
+            "person": person, "lv11": lv11}
+
+
+def _message(response) -> str:
+    try:
+        body = response.json()
+    except ValueError:
+        return ""
+    if isinstance(body, dict):
+        return str(body.get("message") or body.get("detail") or "")
+    return ""
+
+
+def fill(body, ids):
+    """Put the fixture's ids where a case names them (``"{neighbourhood_id}"``)."""
+    if isinstance(body, dict):
+        return {k: fill(v, ids) for k, v in body.items()}
+    if isinstance(body, str) and body.startswith("{") and body.endswith("}") and body[1:-1] in ids:
+        return ids[body[1:-1]]
+    return body
+
+
+def send(client, method, path, body, raw=False):
+    if raw:
+        return getattr(client.client, method.lower())(path, body, content_type="application/json",
+                                                       **client._headers(None))
+    if method == "GET":
+        return client.get(path, body)
+    return getattr(client, method.lower())(path, body)
+
+
+def judge(response, before, strictness) -> str | None:
+    """None when the answer is acceptable, else what was wrong."""
+    code = response.status_code
+    if code >= 500:
+        return f"HTTP {code}"
+    if 400 <= code < 500:
+        if not _message(response):
+            return f"HTTP {code} without a message"
+        after = table_counts()
+        if after != before:
+            changed = {t: (before[t], after[t]) for t in after if after[t] != before.get(t)}
+            return f"HTTP {code} but rows changed {changed}"
+        return None
+    if strictness == STRICT:
+        return f"accepted with HTTP {code}: {response.content[:200]!r}"
+    return None
+
+
+def _vendor() -> str:
+    engine = settings.DATABASES["default"]["ENGINE"]
+    return "postgresql" if "postgresql" in engine else "sqlite"
+
+
+def _core_params():
+    for case in CORE_CASES:
+        entry = KNOWN_CORE.get(case.id)
+        reason, vendor = (entry, None) if isinstance(entry, str) else (entry or (None, None))
+        applies = entry is not None and vendor in (None, _vendor())
+        marks = [pytest.mark.xfail(strict=True, reason=reason)] if applies else []
+        yield pytest.param(case, id=case.id, marks=marks)
+
+
+@pytest.mark.parametrize("case", list(_core_params()))
+def test_core_endpoint_refuses_bad_input(world, case):
+    path = case.path.format(**world["ids"])
+    before = table_counts()
+    response = send(world["client"], case.method, path, fill(case.body, world["ids"]), raw=case.raw)
+    problem = judge(response, before, case.strictness)
+    assert problem is None, f"{case.method} {path} {case.id}: {problem}"
+    if case.field and response.status_code in (400, 422):
+        assert case.field in json.dumps(response.json(), ensure_ascii=False), "the answer names the field"
+
+
+OPERATIONS = body_operations()
+
+
+@pytest.mark.parametrize(("method", "path"), OPERATIONS, ids=[f"{m} {p}" for m, p in OPERATIONS])
+def test_schema_corpus_for_operation(world, method, path):
+    """Every generated case of one operation (one test per operation keeps the suite fast)."""
+    concrete = re.sub(r"\{(\w+)\}", lambda m: str(world["ids"].get(m.group(1), 987654)), path)
+    problems, known_seen, count = [], set(), 0
+    for case in schema_cases(method, path):
+        count += 1
+        before = table_counts()
+        try:
+            with transaction.atomic():  # a database error in one case cannot spoil the next
+                response = send(world["client"], method, concrete, case.body, raw=case.raw)
+                problem = judge(response, before, case.strictness)
+        except Exception as exc:  # noqa: BLE001 - an exception escaping the API is a 500: the finding
+            problem = f"HTTP 500 ({exc.__class__.__name__}: {str(exc)[:100]})"
+        key = (f"{method} {path}", case.id)
+        if problem and known(*key):
+            known_seen.add(key)
+        elif problem:
+            problems.append(f"{case.id}: {problem}")
+    fixed = {k for k in KNOWN if k[0] == f"{method} {path}"} - known_seen
+    assert count > 0
+    assert not fixed, f"listed as known but now fine, remove from KNOWN: {sorted(fixed)}"
+    assert not problems, f"{method} {path}: {len(problems)} of {count} cases failed:\n" + "\n".join(problems)
+
+
+def test_corpus_has_at_least_200_cases():
+    total = len(CORE_CASES) + sum(len(list(schema_cases(m, p))) for m, p in OPERATIONS)
+    assert total >= 200, total
