@@ -5,6 +5,7 @@ import datetime as dt
 from django.db.models import Q
 from ninja import Field, Query, Router, Schema, Status
 from ninja.pagination import PageNumberPagination, paginate
+from pydantic import StrictFloat, StrictInt, StrictStr
 
 from lehuo.core import scoping
 from lehuo.core.errors import ServiceError
@@ -15,6 +16,8 @@ from . import services, stats
 from .models import Donation, Drive
 
 router = Router(tags=["donations"])
+# Money in: a decimal string or a JSON number; strict, so `true` is not taken for 1.
+Money = StrictStr | StrictInt | StrictFloat
 
 
 class DriveIn(Schema):
@@ -27,7 +30,7 @@ class DriveIn(Schema):
     accepts_online: bool = True
     accepts_offline: bool = True
     platform: str = ""
-    target: str | int | float | None = None
+    target: Money | None = None
     disclosure_public: bool = False
 
 
@@ -58,7 +61,7 @@ class DonationIn(Schema):
     donor_name: str = ""
     anonymous: bool = False
     named_consent: bool = False
-    amount: str | int | float = Field(..., description='金额：字符串 "200.00" 或数字，最多两位小数')
+    amount: Money = Field(..., description='金额：字符串 "200.00" 或数字，最多两位小数')
     channel: str
     method: str = ""
     received_on: dt.date
@@ -137,7 +140,7 @@ class ReceiptIn(Schema):
 
 class HandoverIn(Schema):
     channel: str
-    amount: str | int | float
+    amount: Money
     handed_on: dt.date
     voucher_number: str = ""
     receipt_number: str = ""

@@ -163,3 +163,10 @@ def test_list_endpoint_queries_do_not_grow_with_rows(api, drive, give, make_pers
         give(person=make_person())
     with django_assert_max_num_queries(len(few)):
         assert client.get(URL.format(drive.pk)).json()["count"] == 16
+
+
+@pytest.mark.parametrize("amount", [True, None, [1], {"v": 1}])
+def test_amount_of_wrong_type_is_refused(api, drive, town_admin, amount):
+    r = api(town_admin).post(URL.format(drive.pk), body(amount=amount))
+    assert r.status_code == 422 and r.json()["detail"][0]["loc"][0] == "amount"
+    assert not Donation.objects.exists()
