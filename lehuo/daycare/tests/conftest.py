@@ -18,7 +18,7 @@ from lehuo.daycare.models import Offering, Site, Term, Year
 
 
 @pytest.fixture(scope="session")
-def django_db_modify_db_settings(django_db_modify_db_settings_parallel_suffix):
+def django_db_modify_db_settings(django_db_modify_db_settings_parallel_suffix, request):
     from django.conf import settings
 
     db = settings.DATABASES["default"]
@@ -27,6 +27,8 @@ def django_db_modify_db_settings(django_db_modify_db_settings_parallel_suffix):
         folder = "/dev/shm" if os.path.isdir("/dev/shm") else tempfile.gettempdir()
         path = os.path.join(folder, f"lehuo-daycare-test-{os.getpid()}.sqlite3")
         db.setdefault("TEST", {})["NAME"] = path
+        # Django drops the database file; WAL mode leaves its two side files behind.
+        request.addfinalizer(lambda: [os.remove(path + s) for s in ("-wal", "-shm") if os.path.exists(path + s)])
 
 
 TERM_START = dt.date(2021, 7, 5)
