@@ -50,10 +50,10 @@ def snapshot(obj: models.Model, fields: list[str] | None = None) -> dict:
     return scrub(data)
 
 
-def log_action(actor, action: str, obj: models.Model | None = None, data: dict | None = None) -> AuditLog:
-    """Record that ``actor`` did ``action`` (dotted, e.g. ``person.reveal``) to ``obj``."""
+def build_log(actor, action: str, obj: models.Model | None = None, data: dict | None = None) -> AuditLog:
+    """The audit row for ``log_action``, unsaved (bulk writers save many at once)."""
     user = actor if getattr(actor, "is_authenticated", False) else None
-    return AuditLog.objects.create(
+    return AuditLog(
         actor=user,
         actor_name=getattr(user, "username", "") if user else "system",
         action=action,
@@ -62,3 +62,10 @@ def log_action(actor, action: str, obj: models.Model | None = None, data: dict |
         object_repr=str(obj)[:200] if obj is not None else "",
         data=scrub(data or {}),
     )
+
+
+def log_action(actor, action: str, obj: models.Model | None = None, data: dict | None = None) -> AuditLog:
+    """Record that ``actor`` did ``action`` (dotted, e.g. ``person.reveal``) to ``obj``."""
+    entry = build_log(actor, action, obj, data)
+    entry.save()
+    return entry

@@ -277,8 +277,8 @@ def import_statement(actor, drive: Drive, data: bytes, kind: str, *, commit: boo
     if not commit or not report.ok:
         return report
     with transaction.atomic():
-        for done, (_number, values) in enumerate(report.ready, start=1):
-            services.record_donation(actor, drive, source="import", savepoint=False, **values)
-            if progress and done % PROGRESS_EVERY == 0:
-                progress(done, len(report.ready), "write")
+        services.record_donations_in_bulk(
+            actor, drive, [{**values, "source": "import"} for _number, values in report.ready],
+            progress=(lambda done, total: progress(done, total, "write")) if progress else None,
+        )
     return report

@@ -14,9 +14,9 @@ from django.db import IntegrityError, transaction
 from django.utils import timezone
 
 from lehuo.core import scoping
-from lehuo.core.audit import log_action
+from lehuo.core.audit import build_log, log_action
 from lehuo.core.errors import NotFound, ServiceError
-from lehuo.core.models import Neighbourhood, Organisation, Person, Town
+from lehuo.core.models import AuditLog, Neighbourhood, Organisation, Person, Town
 
 from . import scoping as dscoping
 from .models import CASH, CHANNELS, METHODS, OFFLINE, ONLINE, OTHER, Donation, Drive, Handover
@@ -128,22 +128,66 @@ def _check_neighbourhood(actor, drive: Drive, neighbourhood: Neighbourhood | Non
         raise ServiceError("只能登记本居民区经办的捐款", "neighbourhood_id", code="scope")
 
 
-def record_donation(actor, drive: Drive, *, amount, channel: str, received_on, method: str = "",
-                    person: Person | None = None, organisation: Organisation | None = None,
-                    donor_name: str = "", anonymous: bool = False, named_consent: bool = False,
-                    reference: str = "", neighbourhood: Neighbourhood | None = None, notes: str = "",
-                    source: str = "form", today: dt.date | None = None,
-                    savepoint: bool = True) -> tuple[Donation, bool]:
+def record_donation(actor, drive: Drive, *, savepoint: bool = True, **fields) -> tuple[Donation, bool]:
     """Record one donation; returns ``(donation, created)``.
 
     A reference already recorded for this drive returns that donation and writes nothing
     (a platform statement imported twice, a ledger line typed twice). The input is checked
-    first, so a repeat must itself be valid.
+    first (``prepare_donation``), so a repeat must itself be valid.
 
-    ``savepoint=False`` is for the importer, which has already removed known references and
-    writes the whole file in one transaction: a reference committed meanwhile by someone
-    else then fails the whole import (nothing written) instead of costing two extra round
-    trips per row."""
+    ``savepoint=False`` is for callers that already hold a transaction and have removed known
+    references: a reference committed meanwhile by someone else then fails the whole
+    transaction (nothing written) instead of costing two extra round trips."""
+    donation, audit = prepare_donation(actor, drive, **fields)
+    if not savepoint:
+        if not transaction.get_connection().in_atomic_block:
+            raise RuntimeError("record_donation(savepoint=False) must run inside a transaction")
+        donation.save()
+        log_action(actor, "donation.record", donation, audit)
+        return donation, True
+    try:
+        with transaction.atomic():
+            donation.save()
+            log_action(actor, "donation.record", donation, audit)
+    except IntegrityError:
+        # The reference is already recorded (a repeat, or a concurrent post that committed
+        # first): the unique index decides, so there is no read-then-write race.
+        reference = donation.reference
+        existing = Donation.objects.filter(drive=drive, reference=reference).order_by().first() if reference else None
+        if existing is None:
+            raise
+        if not Donation.objects.for_user(actor).filter(pk=existing.pk).exists():
+            raise ServiceError("该流水号已由其他居民区登记", "reference", code="duplicate")
+        return existing, False
+    return donation, True
+
+
+def record_donations_in_bulk(actor, drive: Drive, rows: list[dict], *, batch_size: int = 2000,
+                             progress=None) -> int:
+    """The importer's way in: every row passes the same checks as ``record_donation``
+    (``prepare_donation``), then donations and their audit rows are written in batches.
+    Must run inside the caller's transaction, so one bad row or a reference that someone
+    committed meanwhile (unique index) writes nothing at all."""
+    if not transaction.get_connection().in_atomic_block:
+        raise RuntimeError("record_donations_in_bulk must run inside a transaction")
+    written = 0
+    for start in range(0, len(rows), batch_size):
+        prepared = [prepare_donation(actor, drive, **row) for row in rows[start:start + batch_size]]
+        donations = Donation.objects.bulk_create([d for d, _ in prepared])
+        AuditLog.objects.bulk_create([build_log(actor, "donation.record", d, audit)
+                                      for d, (_, audit) in zip(donations, prepared, strict=True)])
+        written += len(donations)
+        if progress:
+            progress(written, len(rows))
+    return written
+
+
+def prepare_donation(actor, drive: Drive, *, amount, channel: str, received_on, method: str = "",
+                     person: Person | None = None, organisation: Organisation | None = None,
+                     donor_name: str = "", anonymous: bool = False, named_consent: bool = False,
+                     reference: str = "", neighbourhood: Neighbourhood | None = None, notes: str = "",
+                     source: str = "form", today: dt.date | None = None) -> tuple[Donation, dict]:
+    """Every rule a donation must pass; returns the unsaved donation and its audit data."""
     if not dscoping.may_record(actor):
         raise ServiceError("您的角色无权登记捐款", code="forbidden")
     reference = (reference or "").strip()
@@ -195,26 +239,7 @@ def record_donation(actor, drive: Drive, *, amount, channel: str, received_on, m
     audit = {"drive": drive.pk, "amount": value, "channel": channel, "method": method, "reference": reference,
              "donor": donation.donor_kind, "neighbourhood": neighbourhood.pk if neighbourhood else None,
              "source": source}
-    if not savepoint:
-        if not transaction.get_connection().in_atomic_block:
-            raise RuntimeError("record_donation(savepoint=False) must run inside a transaction")
-        donation.save()
-        log_action(actor, "donation.record", donation, audit)
-        return donation, True
-    try:
-        with transaction.atomic():
-            donation.save()
-            log_action(actor, "donation.record", donation, audit)
-    except IntegrityError:
-        # The reference is already recorded (a repeat, or a concurrent post that committed
-        # first): the unique index decides, so there is no read-then-write race.
-        existing = Donation.objects.filter(drive=drive, reference=reference).order_by().first() if reference else None
-        if existing is None:
-            raise
-        if not Donation.objects.for_user(actor).filter(pk=existing.pk).exists():
-            raise ServiceError("该流水号已由其他居民区登记", "reference", code="duplicate")
-        return existing, False
-    return donation, True
+    return donation, audit
 
 
 def get_donation_for(actor, pk) -> Donation:

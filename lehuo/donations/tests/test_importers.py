@@ -40,17 +40,21 @@ def test_bad_amount_in_row_5000_writes_nothing(drive, town_admin):
 
 
 def test_failure_while_writing_rolls_everything_back(drive, town_admin, monkeypatch):
-    real, calls = services.record_donation, []
+    real_prepare, real_bulk, calls, written = services.prepare_donation, services.record_donations_in_bulk, [], []
 
     def flaky(*args, **kwargs):
         calls.append(1)
-        if len(calls) == 30:
+        if len(calls) == 30:  # two batches of 10 are already in the database by now
+            written.append(Donation.objects.count())
             raise RuntimeError("disk full")
-        return real(*args, **kwargs)
+        return real_prepare(*args, **kwargs)
 
-    monkeypatch.setattr(services, "record_donation", flaky)
+    monkeypatch.setattr(services, "prepare_donation", flaky)
+    monkeypatch.setattr(services, "record_donations_in_bulk",
+                        lambda *a, **kw: real_bulk(*a, **{**kw, "batch_size": 10}))
     with pytest.raises(RuntimeError):
         run(town_admin, drive, statement(40))
+    assert written == [20]
     assert Donation.objects.count() == 0
 
 
