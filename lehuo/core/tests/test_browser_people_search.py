@@ -11,6 +11,8 @@ def test_social_worker_finds_resident_by_pinyin_initials(browser, live_server, s
     make_person(lv11, name="张龙云")
     make_person(lv11, name="李小明")
     page = browser_login(browser, live_server, "sw_lv11", "pw-sw_lv11")
+    # Chromium asks for English; the staff UI under test is the default zh-hans one.
+    page.context.add_cookies([{"name": "django_language", "value": "zh-hans", "url": live_server.url}])
     page.goto(live_server.url + "/people/")
     page.fill("#q", "zly")
     page.click("form[role=search] button[type=submit]")
