@@ -132,6 +132,7 @@ MIDDLEWARE = [
     "django.contrib.messages.middleware.MessageMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
     "lehuo.core.middleware.SecurityHeadersMiddleware",
+    "lehuo.core.middleware.InputGuardMiddleware",
     "axes.middleware.AxesMiddleware",
     "lehuo.core.otp_middleware.OtpRequiredMiddleware",
 ]

@@ -2,6 +2,7 @@
 
 import logging
 
+from django.core.exceptions import RequestDataTooBig
 from django.http import Http404
 from ninja import NinjaAPI
 from ninja.errors import AuthenticationError, HttpError, ValidationError
@@ -9,6 +10,7 @@ from ninja.errors import AuthenticationError, HttpError, ValidationError
 from lehuo.core.errors import ServiceError
 
 from .auth import api_auth
+from .parser import GuardedParser
 
 logger = logging.getLogger("lehuo.api")
 
@@ -17,6 +19,7 @@ api = NinjaAPI(
     version="1",
     urls_namespace="api-v1",
     auth=api_auth,
+    parser=GuardedParser(),
     description="社区事务平台 API。Authorization: Bearer <token>（python -m lehuo create_token USER）。",
 )
 
@@ -56,8 +59,19 @@ def unauthenticated(request, exc):
     return api.create_response(request, {"detail": [], "message": "未登录或令牌无效"}, status=401)
 
 
+@api.exception_handler(RequestDataTooBig)
+def too_big(request, exc):
+    return api.create_response(request, {"detail": [{"loc": ["body"], "msg": "请求体过大"}], "message": "请求体过大"},
+                               status=413)
+
+
 @api.exception_handler(HttpError)
 def http_error(request, exc: HttpError):
+    # ninja wraps whatever the body parser raised: answer with the parser's own message.
+    if isinstance(exc.__cause__, ServiceError):
+        return service_error(request, exc.__cause__)
+    if isinstance(exc.__cause__, RequestDataTooBig):
+        return too_big(request, exc.__cause__)
     return api.create_response(request, {"detail": [], "message": str(exc)}, status=exc.status_code)
 
 

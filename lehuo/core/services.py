@@ -10,7 +10,7 @@ from . import scoping
 from .audit import log_action, snapshot
 from .crypto import keyed_hash
 from .errors import NotFound, ServiceError
-from .identity import ID_OTHER, ID_PASSPORT, IdentityError, normalise_phone, parse_id_number
+from .identity import ID_OTHER, ID_PASSPORT, ID_TYPES, IdentityError, normalise_phone, parse_id_number
 from .models import (
     ROLES,
     Consent,
@@ -40,6 +40,8 @@ def _clean_name(name: str | None, field: str = "name") -> str:
 def apply_identity(person: Person, *, id_number: str | None, id_type: str | None, phone: str | None,
                    today: dt.date | None = None) -> None:
     """Validate and set ID number (deriving sex and birth date) and phone on ``person``."""
+    if id_type and id_type not in dict(ID_TYPES):
+        raise ServiceError("证件类型不正确", "id_type")
     if id_number is not None:
         if id_number.strip():
             try:

@@ -1,0 +1,57 @@
+"""Request parsing for the API with the checks every endpoint needs, in one place:
+strings must not hold NUL characters (PostgreSQL cannot store them), integers must fit a
+64-bit column, and a PATCH body must be a JSON object."""
+
+import json
+
+from ninja.parser import Parser
+
+from lehuo.core.errors import ServiceError
+
+MAX_INT = 2**63 - 1
+MAX_DEPTH = 20
+
+
+def check_value(value, where: str, depth: int = 0) -> None:
+    if depth > MAX_DEPTH:
+        raise ServiceError("请求数据嵌套过深", where or None)
+    if isinstance(value, str):
+        if "\x00" in value:
+            raise ServiceError("不能包含空字符（NUL）", where or None)
+    elif isinstance(value, bool):
+        return
+    elif isinstance(value, int):
+        if abs(value) > MAX_INT:
+            raise ServiceError("数值超出范围", where or None)
+    elif isinstance(value, float):
+        if value != value or value in (float("inf"), float("-inf")):
+            raise ServiceError("数值不合法", where or None)
+    elif isinstance(value, dict):
+        for key, item in value.items():
+            check_value(key, where, depth + 1)
+            check_value(item, f"{where}.{key}" if where else str(key), depth + 1)
+    elif isinstance(value, list):
+        for item in value:
+            check_value(item, where, depth + 1)
+
+
+class GuardedParser(Parser):
+    def parse_body(self, request):
+        try:
+            data = json.loads(request.body)
+        except (ValueError, UnicodeDecodeError):
+            raise ServiceError("请求体不是有效的 JSON", "body")
+        if request.method == "PATCH" and not isinstance(data, dict):
+            raise ServiceError("PATCH 请求体必须是 JSON 对象", "body")
+        check_value(data, "")
+        return data
+
+    def parse_querydict(self, data, list_fields, request):
+        for key, values in data.lists():
+            for value in values:
+                if "\x00" in key or "\x00" in value:
+                    raise ServiceError("查询参数不能包含空字符（NUL）", key.replace("\x00", "") or None)
+                stripped = value.strip().lstrip("+-")
+                if stripped.isdigit() and len(stripped) > 18 and abs(int(value)) > MAX_INT:
+                    raise ServiceError("数值超出范围", key)
+        return super().parse_querydict(data, list_fields, request)
