@@ -29,6 +29,26 @@ from lehuo.core.models import (
     Town,
 )
 
+
+@pytest.fixture(scope="session")
+def django_db_modify_db_settings(django_db_modify_db_settings_parallel_suffix, request):
+    """On SQLite the test database is a file (RAM-backed where /dev/shm exists), not
+    pytest-django's shared in-memory one: the concurrency tests run real threads, which an
+    in-memory database answers with "table is locked" instead of waiting."""
+    import os
+    import tempfile
+
+    from django.conf import settings
+
+    db = settings.DATABASES["default"]
+    if db["ENGINE"].endswith("sqlite3"):
+        folder = "/dev/shm" if os.path.isdir("/dev/shm") else tempfile.gettempdir()
+        path = os.path.join(folder, f"lehuo-test-{os.getpid()}.sqlite3")
+        db.setdefault("TEST", {})["NAME"] = path
+        # Django drops the database file; WAL mode leaves its two side files behind.
+        request.addfinalizer(lambda: [os.remove(path + s) for s in ("-wal", "-shm") if os.path.exists(path + s)])
+
+
 TAG_NAMES = ["党员", "学生", "居民", "残疾人", "社工", "志愿者", "五老"]
 
 

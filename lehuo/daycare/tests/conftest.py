@@ -1,12 +1,10 @@
 """Day-care fixtures: a 2021 programme with one site, both terms, an open offering of 35.
 
-SQLite: the concurrency tests need a database file (threads cannot share pytest-django's
-default in-memory test database safely), so this suite's SQLite test database is a file.
+SQLite: the concurrency tests need a database file; the root conftest makes the suite's
+SQLite test database a file for that reason.
 """
 
 import datetime as dt
-import os
-import tempfile
 
 import pytest
 from django.contrib.contenttypes.models import ContentType
@@ -15,21 +13,6 @@ from django.utils import timezone
 from lehuo.core.models import Assignment
 from lehuo.daycare import services
 from lehuo.daycare.models import Offering, Site, Term, Year
-
-
-@pytest.fixture(scope="session")
-def django_db_modify_db_settings(django_db_modify_db_settings_parallel_suffix, request):
-    from django.conf import settings
-
-    db = settings.DATABASES["default"]
-    if db["ENGINE"].endswith("sqlite3"):
-        # RAM-backed when available: migrating a file database is otherwise slow.
-        folder = "/dev/shm" if os.path.isdir("/dev/shm") else tempfile.gettempdir()
-        path = os.path.join(folder, f"lehuo-daycare-test-{os.getpid()}.sqlite3")
-        db.setdefault("TEST", {})["NAME"] = path
-        # Django drops the database file; WAL mode leaves its two side files behind.
-        request.addfinalizer(lambda: [os.remove(path + s) for s in ("-wal", "-shm") if os.path.exists(path + s)])
-
 
 TERM_START = dt.date(2021, 7, 5)
 
