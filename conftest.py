@@ -242,7 +242,7 @@ TABLET_VIEWPORT = {"width": 820, "height": 1180}
 
 def browser_login(browser, live_server, username: str, password: str, viewport=None):
     """A new page logged in through the real login form."""
-    page = browser.new_page(viewport=viewport or {"width": 1280, "height": 900})
+    page = browser.new_page(viewport=viewport or {"width": 1280, "height": 900}, locale="zh-CN")
     page.goto(live_server.url + "/accounts/login/")
     page.fill("#id_username", username)
     page.fill("#id_password", password)
