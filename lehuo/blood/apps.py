@@ -18,6 +18,19 @@ class BloodConfig(AppConfig):
         # Drive staff see the people who signed up, were screened or gave blood at their drives.
         register_person_scope(drive_staff_people_q)
 
+    def resident_links(self, person) -> list[dict]:
+        """Upcoming drives of the resident's town, for the resident home page."""
+        from django.db.models import Q
+        from django.urls import reverse
+        from django.utils import timezone
+
+        from .models import Drive
+
+        today = timezone.localdate()
+        drives = Drive.objects.filter(Q(date__gte=today) | Q(end_date__gte=today), town=person.town).order_by("date")[:3]
+        return [{"title": f"报名献血：{d.title}", "url": reverse("blood:join", args=[d.slug]),
+                 "description": f"{d.date:%Y年%m月%d日} {d.venue}"} for d in drives]
+
     def personal_data(self, person) -> dict:
         """PIPL access request (core's export_person_data): this person's blood records."""
         from .models import Deferral, Donation, Screening, SignUp, StemCellSignup

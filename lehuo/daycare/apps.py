@@ -16,6 +16,12 @@ class DaycareConfig(AppConfig):
         figures.register("daycare", resolve_figure)
         scoping.register_person_scope(daycare_scoping.person_scope)
 
+    def resident_links(self, person) -> list[dict]:
+        from django.urls import reverse
+
+        return [{"title": "爱心暑托班报名", "url": reverse("daycare:my"),
+                 "description": "为孩子登记、查看名额、报名和候补"}]
+
     def personal_data(self, person) -> list[dict]:
         """PIPL access/copy: the person's day-care enrolments (as a child or as the guardian)."""
         from django.db.models import Q

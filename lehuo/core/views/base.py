@@ -25,7 +25,24 @@ def index(request):
         return redirect("login")
     if scoping.is_staff_member(request.user):
         return redirect("core:home")
-    return render(request, "core/resident_home.html")
+    return render(request, "core/resident_home.html", {"links": resident_links(request.user)})
+
+
+def resident_links(user) -> list[dict]:
+    """What a resident can do, contributed by each app's ``resident_links(person)``."""
+    from django.apps import apps
+
+    from ..models import Person
+
+    person = Person.objects.filter(account=user, erased_at__isnull=True).select_related("town").first()
+    if person is None:
+        return []
+    links = []
+    for config in apps.get_app_configs():
+        contribute = getattr(config, "resident_links", None)
+        if contribute:
+            links.extend(contribute(person))
+    return links
 
 
 @staff_required()
