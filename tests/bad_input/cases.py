@@ -291,3 +291,31 @@ def schema_cases(method: str, path: str):
     for label, body in [("body-not-json", '{"a": '), ("body-array", "[]"), ("body-string", '"x"'),
                         ("body-deep", "[" * 50_000 + "]" * 50_000), ("body-bad-utf8", b'{"a": "\xff"}')]:
         yield Case(label, method, path, body, STRICT, "", raw=True)
+
+
+# --- query strings of every GET ---------------------------------------------------------------
+
+def get_operations() -> list[tuple[str, str]]:
+    return [("GET", path) for path, ops in openapi()["paths"].items() if "get" in ops]
+
+
+def query_cases(path: str):
+    """Bad values for each declared query parameter, plus paging past any sane range."""
+    op = openapi()["paths"][path]["get"]
+    for param in op.get("parameters", []):
+        if param.get("in") != "query":
+            continue
+        name, info = param["name"], _prop_info(param.get("schema", {}))
+        kind, fmt = info.get("type"), info.get("format")
+        if kind == "integer":
+            values = [("text", "十二", STRICT), ("fraction", "1.5", STRICT), ("overflow", str(BIG_INT), LENIENT)]
+        elif kind == "string" and fmt == "date":
+            values = [("impossible-date", "2021-02-30", STRICT), ("year-10000", "10000-01-01", STRICT)]
+        elif kind == "boolean":
+            values = [("text", "也许", STRICT)]
+        elif kind == "string":
+            values = [("script", SCRIPT, LENIENT), ("long", "王" * 3000, LENIENT), ("control", CONTROL, LENIENT)]
+        else:
+            continue
+        for label, value, strictness in values:
+            yield Case(f"{name}-{label}", "GET", path, {name: value}, strictness, name)
