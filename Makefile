@@ -38,6 +38,7 @@ demo: install
 	$(DEV_ENV) $(PY) -m lehuo demo
 
 test: install
+	mkdir -p var
 	$(DEV_ENV) $(PY) -m lehuo makemigrations --check --dry-run >/dev/null || { echo "models changed without a migration"; exit 1; }
 	$(MAKE) --no-print-directory test-sqlite
 	@if [ -n "$$TEST_DATABASE_URL" ] || $(PY) scripts/pg_ready.py "$(PG_URL)"; then \

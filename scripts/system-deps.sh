@@ -5,8 +5,9 @@
 set -euo pipefail
 need=()
 [ -e /usr/share/fonts/opentype/noto/NotoSansCJK-Regular.ttc ] || need+=(fonts-noto-cjk)
-ldconfig -p 2>/dev/null | grep -q libpango-1.0 || need+=(libpango-1.0-0 libpangoft2-1.0-0)
-ldconfig -p 2>/dev/null | grep -q libharfbuzz-subset || need+=(libharfbuzz-subset0)
+libs=$(ldconfig -p 2>/dev/null || true)   # read once: `ldconfig | grep -q` dies of SIGPIPE under pipefail
+case "$libs" in *libpango-1.0.so*) ;; *) need+=(libpango-1.0-0 libpangoft2-1.0-0);; esac
+case "$libs" in *libharfbuzz-subset.so*) ;; *) need+=(libharfbuzz-subset0);; esac
 command -v pdftoppm >/dev/null || need+=(poppler-utils)
 if [ "${LEHUO_SKIP_BROWSER:-0}" != 1 ]; then
   [ -x /usr/bin/chromium ] || need+=(chromium)

@@ -1,13 +1,13 @@
 from django.urls import path, re_path
 
-from . import views
+from . import health, views
 from .views import admin_pages, exports, imports, organisations, people
 
 app_name = "core"
 urlpatterns = [
     path("", views.index, name="index"),
     path("workbench/", views.home, name="home"),
-    path("health/", views.health, name="health"),
+    path("health/", health.health, name="health"),
     path("jobs/<int:pk>/", views.job_status, name="job"),
     path("people/", people.people_list, name="people"),
     path("people/new/", people.person_create, name="person_create"),

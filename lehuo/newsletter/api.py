@@ -109,10 +109,8 @@ def list_issues(request, status: str = ""):
 
 @router.post("/newsletter/issues", response={201: IssueOut})
 def create_issue(request, payload: IssueIn):
-    services._check_editor(request.user)
-    pub = services.ensure_publication(town_for(request.user))
-    issue = services.create_issue(request.user, pub, number=payload.number, date=payload.published_on,
-                                  slug=payload.slug, title=payload.title)
+    issue = services.create_issue_in_town(request.user, town_for(request.user), number=payload.number,
+                                          date=payload.published_on, slug=payload.slug, title=payload.title)
     return Status(201, issue)
 
 

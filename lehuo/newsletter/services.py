@@ -103,6 +103,14 @@ def create_issue(actor, publication: Publication, *, number: int, date: dt.date,
 
 
 @transaction.atomic
+def create_issue_in_town(actor, town, **fields) -> Issue:
+    """The town's publication (made on first use) and the new issue, in one transaction:
+    a refused issue leaves no publication or columns behind."""
+    _check_editor(actor)
+    return create_issue(actor, ensure_publication(town), **fields)
+
+
+@transaction.atomic
 def update_issue(actor, issue: Issue, **changes) -> Issue:
     _check_editor(actor)
     _check_editable(issue)

@@ -1,7 +1,5 @@
 from django.contrib.auth import logout
 from django.contrib.auth import views as auth_views
-from django.db import connection
-from django.http import JsonResponse
 from django.shortcuts import redirect, render
 from django.views.decorators.http import require_POST
 
@@ -75,33 +73,6 @@ def workbench_modules(user) -> list[dict]:
         except NoReverseMatch:
             continue
     return out
-
-
-def health(request):
-    """Liveness for load balancers: database reachable, worker seen recently."""
-    from django.utils import timezone
-
-    status = {"database": "ok", "worker": "unknown"}
-    code = 200
-    try:
-        with connection.cursor() as cursor:
-            cursor.execute("SELECT 1")
-    except Exception:
-        status["database"] = "error"
-        code = 503
-    try:
-        from django_tasks_db.models import DBTaskResult
-
-        latest = DBTaskResult.objects.exclude(started_at=None).order_by("-started_at").values_list("started_at", flat=True).first()
-        pending = DBTaskResult.objects.filter(status="READY").count()
-        status["worker"] = "idle" if not pending else "backlog"
-        status["pending_tasks"] = pending
-        if latest:
-            status["last_task_started"] = latest.isoformat()
-            status["last_task_age_s"] = int((timezone.now() - latest).total_seconds())
-    except Exception:
-        status["worker"] = "unknown"
-    return JsonResponse(status, status=code)
 
 
 @staff_required()
