@@ -29,9 +29,10 @@ def bar_chart(items: list[tuple[str, float | int | Decimal]], *, width: int = 56
 def line_chart(points: list[tuple[str, float | int | Decimal]], *, width: int = 560, height: int = 200,
                colour: str = "#0969da", title: str = "") -> str:
     """A simple line over time; labels are shown for the first, middle and last point."""
-    pad_l, pad_b, top = 40, 24, 24 if title else 8
     n = len(points)
     peak = max((float(v) for _, v in points), default=0) or 1
+    # room on the left for the peak's label, however many digits it has
+    pad_l, pad_b, top = max(40, 7 * len(_fmt(peak)) + 10), 24, 24 if title else 8
     inner_w, inner_h = width - pad_l - 10, height - pad_b - top
     coords = [(pad_l + (inner_w * i / max(n - 1, 1)), top + inner_h * (1 - float(v) / peak)) for i, (_, v) in enumerate(points)]
     parts = [f'<svg xmlns="http://www.w3.org/2000/svg" class="chart" viewBox="0 0 {width} {height}" width="100%" role="img" aria-label="{escape(title)}">']

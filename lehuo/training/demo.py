@@ -82,8 +82,10 @@ def load(town, stdout) -> None:
 
     students = list(
         Person.objects.filter(town=town, neighbourhood__code__in=NEIGHBOURHOODS, tags__name="社工", erased_at__isnull=True)
-        .exclude(pk=leader.pk).order_by("neighbourhood__code", "pk").distinct()
+        .exclude(pk=leader.pk).select_related("neighbourhood").order_by("pk").distinct()
     )
+    # Enrolled neighbourhood by neighbourhood in the seed's order (绿十一、天山星城、双流、虹九).
+    students.sort(key=lambda p: (NEIGHBOURHOODS.index(p.neighbourhood.code), p.pk))
     for person in students:
         services.enrol(admin, cohort, person, on=dt.date(2021, 8, 2))
     # Each neighbourhood's social-worker login is also one of its students, to try the QR check-in.

@@ -62,6 +62,7 @@ def test_demo_issue_is_published_with_frozen_figures(demo, db):
     assert frozen["blood:2021-07-28:units"] == "367"
     assert frozen["training:xinjing-studio-3:starts_on_cn"] == "8月10日"
     assert frozen["training:xinjing-studio-3:weekdays_cn"] == "每周二、周五"
+    assert frozen["training:xinjing-studio-3:neighbourhoods_cn"] == "绿十一、天山星城、双流、虹九"
 
 
 def test_one_more_donation_changes_the_draft_and_flags_the_published_copy(demo, editor_user, login):
