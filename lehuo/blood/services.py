@@ -53,8 +53,8 @@ STEM_CELL_PURPOSE = "stem_cell_registry"
 
 
 def _require_town_admin(actor, town) -> None:
-    if not (core_scoping.is_town_wide(actor) and (core_scoping.town_ids(actor) is None
-                                                  or town.pk in core_scoping.town_ids(actor))):
+    towns = core_scoping.town_ids(actor)
+    if not (core_scoping.is_town_wide(actor) and (towns is None or town.pk in towns)):
         raise ServiceError("只有镇管理员可以进行此操作", code="forbidden")
 
 
@@ -367,8 +367,10 @@ def screen_donor(actor, drive: Drive, person: Person, *, weight_kg=None, systoli
     history, adverse = donor_history(person, on)
     new_deferrals = []
     for code, event in events:
-        unit, n = deferral_period(code)
-        until = add_period(event, unit, n)
+        period = deferral_period(code)
+        if period is None:
+            raise ServiceError(f"未知的暂缓类别：{code}", f"answers.{code}")
+        until = add_period(event, *period)
         if until > on:
             new_deferrals.append((code, event, until))
     deferrals = active_deferrals(person, on) + [(u, c, DEFERRAL_KINDS[c][0]) for c, _e, u in new_deferrals]
@@ -382,8 +384,8 @@ def screen_donor(actor, drive: Drive, person: Person, *, weight_kg=None, systoli
         decision.reasons.append(Reason("unwell", "自述身体不适", on + dt.timedelta(days=1)))
         decision.eligible = False
         if not decision.permanent:
-            decision.eligible_on = max(r.until for r in decision.reasons)
-    measurements = {k: (str(v) if v is not None else None) for k, v in values.items()}
+            decision.eligible_on = max(r.until for r in decision.reasons if r.until is not None)
+    measurements: dict[str, object] = {k: (str(v) if v is not None else None) for k, v in values.items()}
     measurements.update({"answers": {k: v.isoformat() for k, v in events}, "feels_well": feels_well,
                          "endurance_athlete": athlete, "checks": checks, "kind": kind})
     with transaction.atomic():
@@ -420,7 +422,10 @@ def record_deferral(actor, person: Person, *, kind: str, starts_on: dt.date, unt
     if until is None:
         if kind == "other":
             raise ServiceError("请填写暂缓至日期", "until")
-        until = add_period(starts_on, *deferral_period(kind))
+        period = deferral_period(kind)
+        if period is None:
+            raise ServiceError("暂缓类别不正确", "kind")
+        until = add_period(starts_on, *period)
     if until <= starts_on:
         raise ServiceError("暂缓至日期须晚于开始日期", "until")
     label = reason.strip() if reason and reason.strip() else DEFERRAL_KINDS.get(kind, ("其他",))[0]

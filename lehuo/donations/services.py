@@ -50,7 +50,8 @@ def parse_amount(value, field: str = "amount", *, limit: Decimal | None = None) 
     ceiling = limit if limit is not None else max_amount()
     if amount > ceiling:
         raise ServiceError(f"金额超过上限 {ceiling:,.2f} 元", field)
-    if amount.as_tuple().exponent < -2 and amount != amount.quantize(CENT):
+    exponent = amount.as_tuple().exponent  # an int: amount is finite here
+    if isinstance(exponent, int) and exponent < -2 and amount != amount.quantize(CENT):
         raise ServiceError("金额最多保留两位小数", field)
     return amount.quantize(CENT)
 

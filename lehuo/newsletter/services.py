@@ -168,7 +168,7 @@ def add_photo(actor, article: Article, data: bytes, caption: str = "", order: in
     image = checked_image(data, "image", f"article-{article.pk}")
     photo = Photo(article=article, caption=_text(caption, "caption", "图片说明", 200),
                   order=article.photos.count() if order is None else order)
-    photo.image.save(image.name, image, save=True)
+    photo.image.save(image.name or f"article-{article.pk}.jpg", image, save=True)
     article.issue.save(update_fields=["updated_at"])
     log_action(actor, "newsletter.photo.add", article, {"photo": photo.pk})
     return photo
@@ -238,7 +238,7 @@ def publish_issue(actor, issue: Issue) -> Issue:
         raise ServiceError("只有待审核的期刊可以发布", "status")
     figs = _refuse_errors(issue, "发布")
     FrozenFigure.objects.filter(issue=issue).delete()
-    FrozenFigure.objects.bulk_create([FrozenFigure(issue=issue, token=t, value=f.value) for t, f in figs.items()])
+    FrozenFigure.objects.bulk_create([FrozenFigure(issue=issue, token=t, value=f.value or "") for t, f in figs.items()])
     issue.status, issue.published_by, issue.published_at = Issue.PUBLISHED, actor, timezone.now()
     issue.save(update_fields=["status", "published_by", "published_at", "updated_at"])
     log_action(actor, "newsletter.issue.publish", issue, {"figures": {t: f.value for t, f in figs.items()}})

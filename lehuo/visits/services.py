@@ -106,7 +106,7 @@ def add_visit_photo(actor, visit: Visit, data: bytes, caption: str = "", order: 
     if order is None:
         order = visit.photos.count()
     photo = VisitPhoto(visit=visit, caption=_text(caption, "caption", "说明", 200, False), order=order)
-    photo.image.save(image.name, image, save=True)
+    photo.image.save(image.name or f"visit-{visit.pk}.jpg", image, save=True)
     log_action(actor, "visit.photo", visit, {"photo": photo.pk})
     return photo
 
