@@ -1,6 +1,7 @@
 """The print PDF of an issue: rendered by the task worker with progress, cached on the
 issue until its content (text, photos, figure values) changes."""
 
+import errno
 import logging
 
 from django.conf import settings
@@ -69,12 +70,30 @@ def cached_pdf(issue: Issue) -> bytes | None:
 def build_and_cache(issue: Issue, progress=None) -> bytes:
     digest = issue_hash(issue)
     content = render_issue_pdf(issue, progress)
-    if issue.pdf:
-        issue.pdf.delete(save=False)
-    issue.pdf.save(f"{issue.slug}-{digest[:12]}.pdf", ContentFile(content), save=False)
-    Issue.objects.filter(pk=issue.pk).update(pdf=issue.pdf.name, pdf_hash=digest)
-    issue.pdf_hash = digest
+    field, old = issue.pdf.field, issue.pdf.name
+    storage = field.storage
+    name = storage.get_available_name(field.generate_filename(issue, f"{issue.slug}-{digest[:12]}.pdf"))
+    try:
+        name = storage.save(name, ContentFile(content))
+    except OSError:
+        # A failed write (disk full) leaves a partial file behind: remove it, keep the old
+        # cache entry as it was (its hash no longer matches, so it is never served).
+        if storage.exists(name):
+            storage.delete(name)
+        raise
+    Issue.objects.filter(pk=issue.pk).update(pdf=name, pdf_hash=digest)
+    issue.pdf.name, issue.pdf_hash = name, digest
+    if old and old != name:
+        storage.delete(old)
     return content
+
+
+def failure_message(exc: Exception) -> str:
+    if isinstance(exc, OSError) and exc.errno == errno.ENOSPC:
+        return "生成失败：服务器磁盘空间已满，PDF 未保存。请联系管理员清理空间后重试"
+    if isinstance(exc, OSError):
+        return "生成失败：PDF 文件无法保存，请稍后重试或联系管理员"
+    return f"生成失败：{type(exc).__name__}"
 
 
 @task()
@@ -87,7 +106,7 @@ def render_issue_pdf_task(job_id: int) -> None:
         jobs.finish(job, {"next_url": reverse("newsletter:pdf", args=[issue.slug])}, "PDF 已生成")
     except Exception as exc:  # the page shows the failure instead of waiting forever
         logger.exception("newsletter pdf failed")
-        jobs.finish(job, message=f"生成失败：{type(exc).__name__}", failed=True)
+        jobs.finish(job, message=failure_message(exc), failed=True)
 
 
 def start_pdf_job(user, issue: Issue) -> Job:
