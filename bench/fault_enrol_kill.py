@@ -7,8 +7,9 @@ Every client sends real ``POST /api/v1/daycare/offerings/{id}/enrolments`` reque
 parent's Bearer token, a linked child, an ``Idempotency-Key``). When a quarter of the
 requests have their answer, the whole gunicorn process group is SIGKILLed; gunicorn is
 started again and every client retries its unanswered request with the SAME key until it
-gets an answer. Afterwards every key is sent once more (a replay) and must get the answer it
-got first.
+gets an answer. The kill is repeated at half and three quarters of the answers (``--kills``,
+default 3). Afterwards every key is sent once more (a replay) and must get the answer it got
+first.
 
 Invariants (exit 1 if any breaks): no offering overbooked; each child at most once in an
 active enrolment; waiting-list positions 1..N per offering without gap or duplicate; one
@@ -96,6 +97,7 @@ def main() -> None:
     parser.add_argument("--workers", type=int, default=3)
     parser.add_argument("--threads", type=int, default=4)
     parser.add_argument("--quick", action="store_true")
+    parser.add_argument("--kills", type=int, default=3, help="SIGKILLs during the burst (default 3)")
     parser.add_argument("--keep-db", action="store_true")
     args = parser.parse_args()
     offerings, clients, requests = (2, 20, 120) if args.quick else (5, 60, 600)
@@ -112,16 +114,15 @@ def main() -> None:
     answers: dict[str, dict] = {}  # key -> first answer {status, body, attempts, answered_after_kill}
     failed_attempts = {"exceptions": 0, "5xx": 0, "busy": 0}
     lock = threading.Lock()
-    killed = threading.Event()
-    restarted = threading.Event()
     deadline = time.monotonic() + DEADLINE_S
     proc = eb.start_server(PORT, args.workers, args.threads)
-    kill_info: dict = {}
 
     def client_loop(my_jobs):
+        from django.utils import timezone
+
         client = eb.Client(PORT)
         for method, path, body, headers in my_jobs:
-            key, attempts = headers["Idempotency-Key"], 0
+            key, attempts, first_fail = headers["Idempotency-Key"], 0, None
             while time.monotonic() < deadline:
                 attempts += 1
                 try:
@@ -131,39 +132,37 @@ def main() -> None:
                 if not retryable(status, data_):
                     with lock:
                         answers[key] = {"status": status, "body": json.loads(data_ or b"null"), "attempts": attempts,
-                                        "path": path, "headers": headers, "after_kill": killed.is_set(),
-                                        "request": (method, path, body, headers)}
+                                        "first_fail": first_fail, "request": (method, path, body, headers)}
                     break
+                first_fail = first_fail or timezone.now()
                 with lock:
                     bucket = "exceptions" if status == "exception" else "5xx" if status >= 500 else "busy"
                     failed_attempts[bucket] += 1
                 time.sleep(RETRY_PAUSE_S)
 
+    kills = []
     try:
         with ThreadPoolExecutor(max_workers=len(jobs)) as pool:
             t0 = time.perf_counter()
             futures = [pool.submit(client_loop, j) for j in jobs]
-            while len(answers) < total // 4 and time.monotonic() < deadline:
-                time.sleep(0.01)
-            pids = group_alive(proc.pid)
-            kill_info["answered_before"] = len(answers)
-            kill_info["t"] = time.perf_counter() - t0
-            from django.utils import timezone
-
-            kill_info["at"] = timezone.now()
-            os.killpg(proc.pid, signal.SIGKILL)
-            killed.set()
-            proc.wait(timeout=10)
-            for _ in range(50):
-                if not group_alive(proc.pid):
-                    break
-                time.sleep(0.1)
-            kill_info["pids"], kill_info["left"] = len(pids), len(group_alive(proc.pid))
-            time.sleep(1.0)  # clients meet a dead port for a moment
-            t_down = time.perf_counter()
-            proc = eb.start_server(PORT, args.workers, args.threads)
-            restarted.set()
-            kill_info["down_s"] = time.perf_counter() - t_down + 1.0
+            for k in range(1, args.kills + 1):
+                # Kill k of n at k/(n+1) of the answers: the burst is in full flow each time.
+                while len(answers) < total * k // (args.kills + 1) and time.monotonic() < deadline:
+                    time.sleep(0.01)
+                pids = group_alive(proc.pid)
+                info = {"answered_before": len(answers), "t": time.perf_counter() - t0, "pids": len(pids)}
+                os.killpg(proc.pid, signal.SIGKILL)
+                proc.wait(timeout=10)
+                for _ in range(50):
+                    if not group_alive(proc.pid):
+                        break
+                    time.sleep(0.1)
+                info["left"] = len(group_alive(proc.pid))
+                time.sleep(1.0)  # clients meet a dead port for a moment
+                t_down = time.perf_counter()
+                proc = eb.start_server(PORT, args.workers, args.threads)
+                info["down_s"] = time.perf_counter() - t_down + 1.0
+                kills.append(info)
             for f in futures:
                 f.result()
             elapsed = time.perf_counter() - t0
@@ -209,16 +208,21 @@ def main() -> None:
     counters_off = (Offering.objects.filter(pk__in=data["offerings"]).annotate(
         c=Count("enrolments", filter=Q_confirmed())).exclude(taken=F("c")).count())
     retried = [a for a in answers.values() if a["attempts"] > 1]
+    # A retried key whose row was created before its first failed attempt had committed
+    # before the kill: its answer on retry came from the stored idempotency record.
     committed_before_kill = sum(1 for a in retried if a["status"] == 201
                                 and by_pk.get(a["body"]["id"]) is not None
-                                and by_pk[a["body"]["id"]].created_at < kill_info["at"])
+                                and by_pk[a["body"]["id"]].created_at < a["first_fail"])
     statuses: dict = {}
     for a in answers.values():
         statuses[a["status"]] = statuses.get(a["status"], 0) + 1
 
-    print(f"\nSIGKILL after {kill_info['answered_before']} of {total} answers ({kill_info['t']:.1f}s): "
-          f"{kill_info['pids']} gunicorn processes killed, {kill_info['left']} left; "
-          f"server down {kill_info['down_s']:.1f}s until the restarted gunicorn answered; run {elapsed:.1f}s")
+    print()
+    for info in kills:
+        print(f"SIGKILL after {info['answered_before']} of {total} answers ({info['t']:.1f}s): "
+              f"{info['pids']} gunicorn processes killed, {info['left']} left; "
+              f"server down {info['down_s']:.1f}s until the restarted gunicorn answered")
+    print(f"run {elapsed:.1f}s")
     print(f"failed attempts that were retried with the same key: {failed_attempts}")
     print("\nWHAT SURVIVED")
     print(f"  requests answered          {len(answers)} / {total}  statuses {statuses}")
@@ -240,7 +244,7 @@ def main() -> None:
     ok = (len(answers) == total and statuses.get(201, 0) == total and db["overbooked"] == 0
           and db["bad_queues"] == 0 and dup_children == 0 and rows == len(ok_answers) and rows_without_key == 0
           and keys_sharing_a_row == 0 and mismatched == 0 and unanswered_key_rows == 0 and counters_off == 0
-          and replay_diff == 0 and replay_errors == 0 and kill_info["left"] == 0)
+          and replay_diff == 0 and replay_errors == 0 and all(i["left"] == 0 for i in kills) and len(kills) == args.kills)
     print("\nresult:", "OK" if ok else "INVARIANT BROKEN")
     if not args.keep_db:
         drop_database()
