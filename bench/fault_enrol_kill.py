@@ -99,6 +99,8 @@ def main() -> None:
     parser.add_argument("--quick", action="store_true")
     parser.add_argument("--kills", type=int, default=3, help="SIGKILLs during the burst (default 3)")
     parser.add_argument("--keep-db", action="store_true")
+    parser.add_argument("--without-key", action="store_true",
+                        help="proof that the check can fail: retries carry no Idempotency-Key (expect exit 1)")
     args = parser.parse_args()
     offerings, clients, requests = (2, 20, 120) if args.quick else (5, 60, 600)
 
@@ -107,6 +109,12 @@ def main() -> None:
     fresh_database()
     data = eb.seed({"k": (offerings, clients, requests)})["k"]
     jobs = eb.enrol_jobs(data)
+    if args.without_key:
+        # The client still tracks its request by key; the server does not see it.
+        jobs = [[(m, p, b, {**h, "X-Fault-Key": h["Idempotency-Key"]}) for m, p, b, h in j] for j in jobs]
+        for j in jobs:
+            for _m, _p, _b, h in j:
+                del h["Idempotency-Key"]
     total = sum(len(j) for j in jobs)
     print(f"{total} enrolment requests from {clients} clients on {offerings} offering(s) x 35 places; "
           f"gunicorn {args.workers} workers x {args.threads} threads on {eb.HOST}:{PORT}, PostgreSQL {DB_NAME}")
@@ -122,7 +130,8 @@ def main() -> None:
 
         client = eb.Client(PORT)
         for method, path, body, headers in my_jobs:
-            key, attempts, first_fail = headers["Idempotency-Key"], 0, None
+            key = headers.get("Idempotency-Key") or headers["X-Fault-Key"]
+            attempts, first_fail = 0, None
             while time.monotonic() < deadline:
                 attempts += 1
                 try:
