@@ -133,6 +133,7 @@ MIDDLEWARE = [
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
     "lehuo.core.middleware.SecurityHeadersMiddleware",
     "lehuo.core.middleware.InputGuardMiddleware",
+    "lehuo.core.middleware.DatabaseUnavailableMiddleware",
     "axes.middleware.AxesMiddleware",
     "lehuo.core.otp_middleware.OtpRequiredMiddleware",
 ]

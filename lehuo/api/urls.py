@@ -3,6 +3,7 @@
 import logging
 
 from django.core.exceptions import RequestDataTooBig
+from django.db import InterfaceError, OperationalError
 from django.http import Http404
 from ninja import NinjaAPI
 from ninja.errors import AuthenticationError, HttpError, ValidationError
@@ -57,6 +58,18 @@ def not_found(request, exc):
 @api.exception_handler(AuthenticationError)
 def unauthenticated(request, exc):
     return api.create_response(request, {"detail": [], "message": "未登录或令牌无效"}, status=401)
+
+
+@api.exception_handler(OperationalError)
+@api.exception_handler(InterfaceError)
+def database_unavailable(request, exc):
+    """The database restarting or unreachable: a clear 503 the client can retry (the
+    transaction rolled back, and an Idempotency-Key makes the retry safe)."""
+    logger.warning("database unavailable: %s", exc.__class__.__name__)
+    response = api.create_response(
+        request, {"detail": [], "message": "数据库暂时不可用，请稍后重试", "code": "unavailable"}, status=503)
+    response["Retry-After"] = "5"
+    return response
 
 
 @api.exception_handler(RequestDataTooBig)

@@ -7,6 +7,28 @@ from django.http import HttpResponseNotFound, JsonResponse
 HUGE_NUMBER = re.compile(r"(?:^|/)[+-]?\d{19,}(?:/|$)")
 
 
+class DatabaseUnavailableMiddleware:
+    """Pages answer 503 "try again" (with Retry-After) while the database restarts,
+    instead of a 500: nothing was written, the transaction rolled back."""
+
+    def __init__(self, get_response):
+        self.get_response = get_response
+
+    def __call__(self, request):
+        return self.get_response(request)
+
+    def process_exception(self, request, exception):
+        from django.db import InterfaceError, OperationalError
+        from django.http import HttpResponse
+
+        if not isinstance(exception, (OperationalError, InterfaceError)):
+            return None
+        response = HttpResponse("<!doctype html><html lang=\"zh-CN\"><meta charset=\"utf-8\"><title>请稍后重试</title>"
+                                "<h1>系统繁忙，请稍后重试</h1><p>数据库暂时不可用，您的操作未被保存。</p></html>", status=503)
+        response["Retry-After"] = "5"
+        return response
+
+
 class InputGuardMiddleware:
     """Refuse, before any view runs, input no view could use: NUL characters and ids that
     do not fit a 64-bit column in the path."""
