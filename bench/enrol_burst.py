@@ -2,6 +2,8 @@
 
     .venv/bin/python bench/enrol_burst.py            # both scenarios
     .venv/bin/python bench/enrol_burst.py --quick    # a small smoke run
+    .venv/bin/python bench/enrol_burst.py --database-url postgres://postgres@127.0.0.1:5432/lehuo_scale --port 8131
+                                                     # the same burst inside the city data set (bench/scale_data.py)
 
 (a) 100 offerings of 35 places, 200 concurrent clients, 5,000 enrolment requests;
 (b) 500 concurrent clients on one offering of 35.
@@ -10,7 +12,8 @@ request count, same run) and prints the ratio enrolments/s : bare requests/s.
 
 Every request is a real ``POST /api/v1/daycare/offerings/{id}/enrolments`` by a parent
 (Bearer token) for a linked child, with an ``Idempotency-Key``. The database is
-``lehuo_bench_daycare`` on 127.0.0.1 (created if missing, reset each run). Bounded: fixed
+``lehuo_bench_daycare`` on 127.0.0.1 (created if missing, reset each run), or the one named by
+``--database-url`` (its bench town's enrolments are reset each run; nothing else is touched). Bounded: fixed
 request counts, a 30 s timeout per request and a deadline per phase; the server is stopped
 at the end.
 """
@@ -280,15 +283,30 @@ def stop_server(proc: subprocess.Popen) -> None:
         os.killpg(proc.pid, signal.SIGKILL)
 
 
+def use_database(url: str) -> None:
+    """Run against another PostgreSQL database on this machine (e.g. lehuo_scale, the city data set)."""
+    from urllib.parse import urlsplit
+
+    global PG, DB_NAME
+    parts = urlsplit(url)
+    if parts.hostname not in ("127.0.0.1", "localhost") or not parts.path.strip("/"):
+        raise SystemExit("--database-url must name a database on 127.0.0.1")
+    PG, DB_NAME = url.split("?")[0].rsplit("/", 1)
+    ENV["DATABASE_URL"] = f"{PG}/{DB_NAME}?conn_max_age=600"
+
+
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
-    parser.add_argument("--port", type=int, default=8106, choices=range(8105, 8110))
+    parser.add_argument("--port", type=int, default=8106, choices=[*range(8105, 8110), *range(8130, 8136)])
+    parser.add_argument("--database-url", help=f"PostgreSQL database on 127.0.0.1 (default {PG}/{DB_NAME})")
     parser.add_argument("--workers", type=int, default=4)
     parser.add_argument("--threads", type=int, default=4)
     parser.add_argument("--quick", action="store_true", help="small run: 10 offerings, 50 clients, 500 requests")
     args = parser.parse_args()
     scenarios = {"a": (10, 50, 500), "b": (1, 100, 100)} if args.quick else {"a": (100, 200, 5000), "b": (1, 500, 500)}
 
+    if args.database_url:
+        use_database(args.database_url)
     setup_django()
     ensure_database()
     t0 = time.perf_counter()
