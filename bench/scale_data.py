@@ -554,9 +554,9 @@ def load_blood(conn, sizes: dict, rng: random.Random, workers: int) -> None:
     first = dt.date(2015, 1, 10)
     for g in range(n_drives):
         ti, k = g % n_towns, g // n_towns
-        day = first + dt.timedelta(days=(k * 2555) // per_town)  # spread over 2015-2021
-        if ti == 0 and k == per_town - 1:
-            day = dt.date(2021, 7, 28)  # the newsletter's drive date, last in town 1
+        day = first + dt.timedelta(days=(k * 2555) // per_town)  # spread over 2015-2021, >= 10 days apart
+        if ti == 0 and abs((day - dt.date(2021, 7, 28)).days) <= 2555 // per_town // 2:
+            day = dt.date(2021, 7, 28)  # the newsletter's drive date, for the nearest drive of town 1
         drive_id = g + 1
         n = total // n_drives + (1 if g < total % n_drives else 0)
         drive_rows.append(line(drive_id, day.isoformat(), f"{TOWNS[ti]}{day:%Y年%m月%d日}无偿献血", day.isoformat(),
