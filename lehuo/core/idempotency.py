@@ -22,10 +22,9 @@ def run_idempotent(user, key: str | None, scope: str, create: Callable[[], tuple
     if len(key) > 200 or not key.isprintable():
         raise ServiceError("Idempotency-Key 不合法（最长200个可见字符）", "Idempotency-Key")
     for _attempt in range(3):
-        existing = IdempotencyKey.objects.filter(user=user, key=key, scope=scope).first()
-        if existing and existing.status_code:
-            return existing.status_code, existing.response
         try:
+            # Insert first (no look-up on the common path of a new key): a repeat, or a
+            # concurrent twin, fails on the unique index and reads the committed answer.
             with transaction.atomic():
                 record = IdempotencyKey.objects.create(user=user, key=key, scope=scope)
                 status, body = create()
@@ -33,6 +32,8 @@ def run_idempotent(user, key: str | None, scope: str, create: Callable[[], tuple
                 record.save(update_fields=["status_code", "response"])
                 return status, body
         except IntegrityError:
-            # Someone committed the same key meanwhile: loop and read their answer.
+            existing = IdempotencyKey.objects.filter(user=user, key=key, scope=scope).first()
+            if existing and existing.status_code:
+                return existing.status_code, existing.response
             continue
     raise ServiceError("重复请求正在处理中，请稍后重试", "Idempotency-Key", code="busy")
