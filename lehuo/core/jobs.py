@@ -4,6 +4,7 @@
     # in the task:  job = Job.objects.get(pk=job_id); report(job, done, total)
 """
 
+import datetime as dt
 import logging
 
 from django.core.files.base import ContentFile
@@ -23,6 +24,20 @@ def start_job(kind: str, user, task, *, params: dict | None = None, upload: byte
         job.file.save(f"{job.pk}-{filename}", ContentFile(upload), save=True)
     transaction.on_commit(lambda: task.enqueue(job.pk))
     return job
+
+
+# A job queued or running for longer than this lost its worker (killed, machine restarted):
+# the work it did rolled back, so the same work may be started again.
+STALE_AFTER = dt.timedelta(minutes=30)
+
+
+def live_jobs(queryset):
+    """The jobs of ``queryset`` that block starting the same work again: finished ones, and
+    queued or running ones that are not stale. Failed and stale jobs do not block."""
+    from django.db.models import Q
+
+    fresh = timezone.now() - STALE_AFTER
+    return queryset.filter(Q(status=Job.DONE) | Q(status__in=[Job.PENDING, Job.RUNNING], created_at__gte=fresh))
 
 
 def report(job: Job, progress: int, total: int | None = None, message: str = "") -> None:

@@ -9,6 +9,7 @@ from django.shortcuts import get_object_or_404, redirect
 
 from lehuo.core.decorators import staff_required
 from lehuo.core.errors import ServiceError
+from lehuo.core.jobs import live_jobs
 from lehuo.core.models import Job
 from lehuo.core.tasks import seal, unseal
 
@@ -96,7 +97,7 @@ def import_commit(request, pk):
     if not source.file or source.status != Job.DONE:
         messages.error(request, "该文件不能导入（有错误或已导入）")
         return redirect("donations:import_report", source.pk)
-    if Job.objects.filter(kind=COMMIT, params__source_job=source.pk).exists():
+    if live_jobs(Job.objects.filter(kind=COMMIT, params__source_job=source.pk)).exists():
         messages.warning(request, "该文件已提交导入")
         return redirect("donations:import_report", source.pk)
     unseal(source)  # the file must still be readable before a commit job is queued

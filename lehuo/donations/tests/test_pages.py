@@ -177,6 +177,35 @@ def test_import_wizard_upload_map_check_commit(login, drive, town_admin, django_
     assert Donation.objects.count() == 2
 
 
+def test_a_commit_whose_worker_died_can_be_submitted_again(login, drive, town_admin,
+                                                           django_capture_on_commit_callbacks):
+    import datetime as dt
+
+    from django.utils import timezone
+
+    from lehuo.core.models import Job
+
+    client = login(town_admin)
+    csv = "单号,付款方,金额,交易时间\nWX1,甲,10.50,2021-07-22\n".encode()
+    mapping_url = client.post(f"/donations/drives/{drive.pk}/import/", {
+        "kind": "online", "file": SimpleUploadedFile("s.csv", csv)})["Location"]
+    with django_capture_on_commit_callbacks(execute=True):
+        client.post(mapping_url, {"col_0": "reference", "col_1": "donor_name", "col_2": "amount",
+                                  "col_3": "received_on"})
+    job_id = int(mapping_url.rstrip("/").split("/")[-2])
+    # a commit job left "running" by a killed worker, 10 minutes ago: still blocks a second commit
+    dead = Job.objects.create(kind="donations.import.commit", status=Job.RUNNING, created_by=town_admin,
+                              params={"source_job": job_id})
+    Job.objects.filter(pk=dead.pk).update(created_at=timezone.now() - dt.timedelta(minutes=10))
+    client.post(f"/donations/import/{job_id}/commit/")
+    assert not Donation.objects.exists()
+    # an hour later it is stale (its transaction rolled back with the worker): commit again
+    Job.objects.filter(pk=dead.pk).update(created_at=timezone.now() - dt.timedelta(hours=1))
+    with django_capture_on_commit_callbacks(execute=True):
+        client.post(f"/donations/import/{job_id}/commit/")
+    assert Donation.objects.count() == 1
+
+
 def test_import_wizard_forbidden_for_viewer_and_other_users_job(login, drive, viewer, town_admin, sw_lv11, lv11):
     assert login(viewer).get(f"/donations/drives/{drive.pk}/import/").status_code == 403
     r = login(sw_lv11).post(f"/donations/drives/{drive.pk}/import/", {
