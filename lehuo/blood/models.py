@@ -36,7 +36,15 @@ class VoidableQuerySet(models.QuerySet):
         return self.filter(voided_at__isnull=True)
 
 
-class VoidableMixin:
+class VoidableMixin(models.Model):
+    """Health records are voided with a reason, never deleted."""
+
+    voided_at = models.DateTimeField(null=True, blank=True)
+    void_reason = models.CharField(max_length=200, blank=True)
+
+    class Meta:
+        abstract = True
+
     @property
     def voided(self) -> bool:
         return self.voided_at is not None
@@ -148,7 +156,7 @@ class SignUp(models.Model):
         ]
 
 
-class Screening(VoidableMixin, models.Model):
+class Screening(VoidableMixin):
     """One health check (GB 18467) at a drive; measurements and reasons are encrypted."""
 
     drive = models.ForeignKey(Drive, on_delete=models.PROTECT, related_name="screenings")
@@ -162,9 +170,6 @@ class Screening(VoidableMixin, models.Model):
     reasons = EncryptedTextField(_("不合格原因"), blank=True, default="")  # JSON list of {code, message}
     staff = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.SET_NULL, null=True, blank=True,
                               related_name="+")
-    voided_at = models.DateTimeField(null=True, blank=True)
-    void_reason = models.CharField(max_length=200, blank=True)
-
     objects = VoidableQuerySet.as_manager()
 
     class Meta:
@@ -180,7 +185,7 @@ class Screening(VoidableMixin, models.Model):
         return json.loads(self.measurements) if self.measurements else {}
 
 
-class Deferral(VoidableMixin, models.Model):
+class Deferral(VoidableMixin):
     """A temporary deferral (cold 1 week, tattoo 1 year...); the reason is encrypted."""
 
     person = models.ForeignKey(Person, on_delete=models.PROTECT, related_name="blood_deferrals")
@@ -192,9 +197,6 @@ class Deferral(VoidableMixin, models.Model):
     created_by = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.SET_NULL, null=True, blank=True,
                                    related_name="+")
     created_at = models.DateTimeField(auto_now_add=True)
-    voided_at = models.DateTimeField(null=True, blank=True)
-    void_reason = models.CharField(max_length=200, blank=True)
-
     objects = VoidableQuerySet.as_manager()
 
     class Meta:
@@ -203,7 +205,7 @@ class Deferral(VoidableMixin, models.Model):
         ordering = ["-until", "-id"]
 
 
-class Donation(VoidableMixin, models.Model):
+class Donation(VoidableMixin):
     drive = models.ForeignKey(Drive, on_delete=models.PROTECT, null=True, blank=True, related_name="donations")
     place = models.CharField(_("献血地点"), max_length=100, blank=True, help_text=_("不在本镇活动献血时填写"))
     person = models.ForeignKey(Person, on_delete=models.PROTECT, related_name="blood_donations")
@@ -218,9 +220,6 @@ class Donation(VoidableMixin, models.Model):
     created_by = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.SET_NULL, null=True, blank=True,
                                    related_name="+")
     created_at = models.DateTimeField(auto_now_add=True)
-    voided_at = models.DateTimeField(null=True, blank=True)
-    void_reason = models.CharField(max_length=200, blank=True)
-
     objects = VoidableQuerySet.as_manager()
 
     class Meta:
@@ -230,7 +229,7 @@ class Donation(VoidableMixin, models.Model):
         indexes = [models.Index(fields=["person", "donated_on"], name="blood_donation_person_idx")]
 
 
-class StemCellSignup(VoidableMixin, models.Model):
+class StemCellSignup(VoidableMixin):
     """A new volunteer for the marrow registry (中华骨髓库); relatives' contacts encrypted."""
 
     drive = models.ForeignKey(Drive, on_delete=models.PROTECT, related_name="stem_cell_signups")
@@ -241,9 +240,6 @@ class StemCellSignup(VoidableMixin, models.Model):
     signed_on = models.DateField(_("登记日期"))
     created_by = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.SET_NULL, null=True, blank=True,
                                    related_name="+")
-    voided_at = models.DateTimeField(null=True, blank=True)
-    void_reason = models.CharField(max_length=200, blank=True)
-
     objects = VoidableQuerySet.as_manager()
 
     class Meta:
