@@ -50,9 +50,22 @@ def database_from_url(url: str) -> dict:
             "HOST": parts.hostname or "",
             "PORT": str(parts.port or ""),
             "CONN_MAX_AGE": int(options.pop("conn_max_age", "60")),
-            "CONN_HEALTH_CHECKS": True,
+            # Django's default: a connection broken by a database restart fails one request
+            # (503 + Retry-After, then Django replaces it) instead of every request paying a
+            # round trip to check first. ?conn_health_checks=1 turns the check on.
+            "CONN_HEALTH_CHECKS": options.pop("conn_health_checks", "0").lower() in ("1", "true", "yes", "on"),
             "OPTIONS": options,
         }
+        # Server-side binding lets psycopg prepare a statement the fifth time a connection
+        # runs it: PostgreSQL then skips planning, which is most of the cost of the short
+        # queries of a page or an enrolment. Behind PgBouncer in transaction mode older than
+        # 1.21, set ?prepare_threshold=off (docs/deploy.md).
+        options["server_side_binding"] = options.get("server_side_binding", "1").lower() in ("1", "true", "yes", "on")
+        threshold = options.pop("prepare_threshold", "5")
+        options["prepare_threshold"] = None if threshold.lower() in ("off", "none", "") else int(threshold)
+        # A row lock not had in this time fails the statement ("busy, try again", HTTP 503)
+        # instead of queueing requests behind it (the day-care rush, docs/daycare.md).
+        options.setdefault("options", f"-c lock_timeout={envint('LEHUO_DB_LOCK_TIMEOUT_MS', '5000')}")
         if "test_name" in options:
             db["TEST"] = {"NAME": options.pop("test_name")}
         return db

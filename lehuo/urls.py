@@ -2,11 +2,13 @@ from django.conf import settings
 from django.contrib import admin
 from django.urls import include, path
 
-from lehuo.api.urls import api
+from lehuo.api.urls import urls as api_urls
 from lehuo.core import views as core_views
 from lehuo.core import views_otp
 
 urlpatterns = [
+    # The API first: its requests need not be matched against every page's path on the way.
+    path("api/v1/", api_urls),
     path("", include("lehuo.core.urls")),
     path("accounts/login/", core_views.LoginView.as_view(), name="login"),
     path("accounts/logout/", core_views.logout_view, name="logout"),
@@ -14,7 +16,6 @@ urlpatterns = [
     path("accounts/otp/verify/", views_otp.otp_verify, name="otp_verify"),
     path("i18n/", include("django.conf.urls.i18n")),
     path("admin/", admin.site.urls),
-    path("api/v1/", api.urls),
     path("training/", include("lehuo.training.urls")),
     path("donations/", include("lehuo.donations.urls")),
     path("blood/", include("lehuo.blood.urls")),

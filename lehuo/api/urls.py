@@ -5,6 +5,7 @@ import logging
 from django.core.exceptions import RequestDataTooBig
 from django.db import InterfaceError, OperationalError
 from django.http import Http404
+from django.urls import include, path
 from ninja import NinjaAPI
 from ninja.errors import AuthenticationError, HttpError, ValidationError
 
@@ -101,5 +102,21 @@ def _add_routers() -> None:
         api.add_router("", router)
 
 
+def _grouped(patterns: list) -> list:
+    """ninja lists every operation's path flat, and Django tries them in order: a request for
+    the last of 70 paths ran 70 matches. Grouped under one ``include()`` per first segment
+    (``daycare/``, ``people/``...), it runs about twenty. Paths and names are unchanged."""
+    top, groups = [], {}
+    for pattern in patterns:
+        route = str(pattern.pattern)
+        head, slash, rest = route.partition("/")
+        if not slash or "<" in head:
+            top.append(pattern)
+            continue
+        groups.setdefault(head, []).append(path(rest, pattern.callback, pattern.default_args, name=pattern.name))
+    return top + [path(f"{head}/", include(group)) for head, group in groups.items()]
+
+
 _add_routers()
-urlpatterns = api.urls
+_patterns, _app_name, _namespace = api.urls
+urls = (_grouped(_patterns), _app_name, _namespace)  # lehuo/urls.py mounts it at /api/v1/

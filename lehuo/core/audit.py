@@ -7,6 +7,7 @@ from django.contrib.contenttypes.models import ContentType
 from django.db import models
 
 from .models import AuditLog
+from .rows import insert_row
 
 # Fields whose values never enter the log in clear.
 MASKED_FIELDS = {"id_number", "phone", "contact_phone", "guardian_phone", "relative_phones"}
@@ -50,8 +51,10 @@ def snapshot(obj: models.Model, fields: list[str] | None = None) -> dict:
     return scrub(data)
 
 
-def build_log(actor, action: str, obj: models.Model | None = None, data: dict | None = None) -> AuditLog:
-    """The audit row for ``log_action``, unsaved (bulk writers save many at once)."""
+def build_log(actor, action: str, obj: models.Model | None = None, data: dict | None = None, *,
+              object_repr: str | None = None) -> AuditLog:
+    """The audit row for ``log_action``, unsaved (bulk writers save many at once).
+    ``object_repr`` saves ``str(obj)`` where that would load related rows again."""
     user = actor if getattr(actor, "is_authenticated", False) else None
     return AuditLog(
         actor=user,
@@ -59,13 +62,12 @@ def build_log(actor, action: str, obj: models.Model | None = None, data: dict | 
         action=action,
         content_type=ContentType.objects.get_for_model(obj) if obj is not None else None,
         object_id=str(obj.pk) if obj is not None else "",
-        object_repr=str(obj)[:200] if obj is not None else "",
+        object_repr=(object_repr if object_repr is not None else str(obj) if obj is not None else "")[:200],
         data=scrub(data or {}),
     )
 
 
-def log_action(actor, action: str, obj: models.Model | None = None, data: dict | None = None) -> AuditLog:
+def log_action(actor, action: str, obj: models.Model | None = None, data: dict | None = None, *,
+               object_repr: str | None = None) -> AuditLog:
     """Record that ``actor`` did ``action`` (dotted, e.g. ``person.reveal``) to ``obj``."""
-    entry = build_log(actor, action, obj, data)
-    entry.save()
-    return entry
+    return insert_row(build_log(actor, action, obj, data, object_repr=object_repr))

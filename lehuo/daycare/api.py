@@ -8,7 +8,6 @@ from ninja.pagination import PageNumberPagination, paginate
 
 from lehuo.core.errors import NotFound, ServiceError
 from lehuo.core.idempotency import run_idempotent
-from lehuo.core.models import GuardianLink
 
 from . import scoping, services, services_running
 from .access import guardian_for, offerings_for, resolve_guardian_for_staff
@@ -155,18 +154,24 @@ def list_enrolments(request, offering_id: int, status: str = ""):
 def enrol(request, offering_id: int, payload: EnrolIn):
     """First come, first served: ``confirmed``, or ``waitlisted`` with a ``position``.
     Send an ``Idempotency-Key`` header: a retried request gets the first answer back."""
+    key = request.headers.get("Idempotency-Key")
+    if payload.child_id is not None and not (payload.guardian and payload.guardian.phone):
+        # The opening-time rush: a parent picks a child already linked to them.
+        def create_linked():
+            try:
+                e = services.enrol_linked_child(request.user, offering_id, payload.child_id)
+            except NotFound:
+                _offering(request, offering_id)  # 404 unless the offering is visible after all
+                raise ServiceError("儿童不存在或不是您登记的孩子", "child_id")
+            return 201, {"id": e.id, "offering_id": e.offering_id, "child_id": e.child_id, "child_name": e.child_name,
+                         "status": e.status, "position": e.position, "created_at": e.created_at.isoformat()}
+
+        status, body = run_idempotent(request.user, key, f"daycare.enrol:{offering_id}", create_linked)
+        return Status(status, body)
+
     offering = _offering(request, offering_id)
 
     def create():
-        if payload.child_id is not None and not (payload.guardian and payload.guardian.phone):
-            # The rush-hour path: a parent picks a linked child; guardian and child in one query.
-            link = (GuardianLink.objects.select_related("guardian", "child__daycare_child")
-                    .filter(guardian__account=request.user, guardian__erased_at__isnull=True,
-                            child__daycare_child__pk=payload.child_id).first())
-            if link is None:
-                raise ServiceError("儿童不存在或不是您登记的孩子", "child_id")
-            enrolment = services.enrol_child(request.user, offering, link.child.daycare_child, link.guardian)
-            return 201, _enrolment_body(enrolment)
         if payload.guardian and payload.guardian.phone and scoping.may_run_site(request.user, offering.site):
             guardian = resolve_guardian_for_staff(request.user, offering.site, payload.guardian.name,
                                                   payload.guardian.phone)
@@ -189,7 +194,6 @@ def enrol(request, offering_id: int, payload: EnrolIn):
         enrolment = services.enrol_child(request.user, offering, child, guardian)
         return 201, _enrolment_body(enrolment)
 
-    key = request.headers.get("Idempotency-Key")
     status, body = run_idempotent(request.user, key, f"daycare.enrol:{offering.pk}", create)
     return Status(status, body)
 

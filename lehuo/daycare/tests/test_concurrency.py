@@ -122,7 +122,12 @@ def test_cancellations_under_load_promote_exactly_one_child_per_freed_place(town
 def test_lock_timeout_becomes_busy_not_an_error(town, make_person, offering, monkeypatch, make_child, api, parent):
     if connection.vendor != "postgresql":
         pytest.skip("row lock timeouts are a PostgreSQL behaviour")
-    monkeypatch.setattr(services, "LOCK_TIMEOUT_MS", 200)
+    # Every connection gets lock_timeout from settings (LEHUO_DB_LOCK_TIMEOUT_MS); this one
+    # waits 200 ms instead of 5 s.
+    with connection.cursor() as cursor:
+        cursor.execute("SHOW lock_timeout")
+        assert cursor.fetchone()[0] == "5s"
+        cursor.execute("SET lock_timeout = 200")
     child = make_child()
     guardian = child.person.guardian_links.get().guardian
     locked, release = threading.Event(), threading.Event()
