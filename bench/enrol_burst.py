@@ -259,9 +259,15 @@ def bare_jobs(clients: int, requests: int) -> list[list[tuple]]:
     return [[("GET", "/bench/bare/", None, {"Host": HOST})] * n for n in per]
 
 
-def start_server(port: int, workers: int, threads: int) -> subprocess.Popen:
+def start_server(port: int, workers: int, threads: int, clients: int) -> subprocess.Popen:
+    """gunicorn for one scenario. A keep-alive connection stays with the worker that accepted
+    it, and which worker accepts is a race: uncapped, one of 4 workers got 99 of 200 clients
+    and another 7, and the run measured that imbalance. ``--worker-connections`` caps each
+    worker at a tenth over its share, so every worker serves about as many clients."""
+    per_worker = -(-clients * 11 // (10 * workers))
     cmd = [str(ROOT / ".venv/bin/gunicorn"), "lehuo.wsgi:application", "--bind", f"{HOST}:{port}",
            "--workers", str(workers), "--worker-class", "gthread", "--threads", str(threads),
+           "--worker-connections", str(per_worker),
            "--backlog", "2048", "--keep-alive", "30", "--timeout", "60", "--log-level", "warning"]
     proc = subprocess.Popen(cmd, cwd=ROOT, env={**os.environ, **ENV}, start_new_session=True)
     client = Client(port)
@@ -313,10 +319,10 @@ def main() -> None:
     data = seed(scenarios)
     print(f"seeded in {time.perf_counter() - t0:.1f}s; gunicorn {args.workers} workers x {args.threads} threads "
           f"(gthread) on {HOST}:{args.port}, PostgreSQL {DB_NAME}")
-    proc = start_server(args.port, args.workers, args.threads)
     results = {}
-    try:
-        for name, d in data.items():
+    for name, d in data.items():
+        proc = start_server(args.port, args.workers, args.threads, d["clients"])
+        try:
             run_phase(args.port, bare_jobs(min(d["clients"], 50), 200), "warm-up")
             # The baseline is timed just before and just after the enrolments (the machine's
             # speed drifts over a run) and their mean is the figure the ratio divides by.
@@ -324,8 +330,8 @@ def main() -> None:
             enrol = run_phase(args.port, enrol_jobs(d), "enrol")
             after = run_phase(args.port, bare_jobs(d["clients"], d["requests"]), "bare view")
             results[name] = (d, (before, after), enrol, check(d["offerings"]))
-    finally:
-        stop_server(proc)
+        finally:
+            stop_server(proc)
 
     ok = True
     for name, (d, (before, after), enrol, db) in results.items():

@@ -228,6 +228,9 @@ MEDIA_ROOT = Path(envraw("MEDIA_ROOT", str(VAR_DIR / "media")))
 MEDIA_URL = "/media/"
 DATA_UPLOAD_MAX_MEMORY_SIZE = 10 * 1024 * 1024
 FILE_UPLOAD_MAX_MEMORY_SIZE = 10 * 1024 * 1024
+# API tokens: how long a token's user is served from the cache before the database is asked
+# again (0: every request). Revocation is immediate with REDIS_URL, else within this time.
+LEHUO_TOKEN_CACHE_SECONDS = envint("LEHUO_TOKEN_CACHE_SECONDS", "30")
 LEHUO_MAX_UPLOAD_BYTES = envint("LEHUO_MAX_UPLOAD_BYTES", str(20 * 1024 * 1024))
 
 LOGIN_URL = "login"
