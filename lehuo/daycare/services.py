@@ -21,13 +21,12 @@ from django.db import IntegrityError, OperationalError, connection, transaction
 from django.db.models import Exists, F
 from django.utils import timezone
 
-from lehuo.core.audit import log_action
+from lehuo.core.audit import create_logged, log_action
 from lehuo.core.crypto import keyed_hash
 from lehuo.core.errors import Busy, NotFound, ServiceError
 from lehuo.core.identity import IdentityError, age_at, normalise_phone
 from lehuo.core.models import Consent, GuardianLink, Person
 from lehuo.core.notify import notify
-from lehuo.core.rows import insert_row
 from lehuo.core.services import (
     apply_identity,
     find_person_by_id_number,
@@ -256,10 +255,9 @@ def _record_enrolment(actor, *, offering_id: int, term_id: int, child_id: int, c
                 position=position, created_at=now, confirmed_at=confirmed_at,
                 created_by=actor if getattr(actor, "is_authenticated", False) else None,
             )
-            insert_row(enrolment)
-            log_action(actor, "daycare.enrol", enrolment,
-                       {"child": child_person_id, "offering": offering_id, "status": status, "position": position},
-                       object_repr=label)
+            create_logged(actor, "daycare.enrol", enrolment,
+                          {"child": child_person_id, "offering": offering_id, "status": status, "position": position},
+                          object_repr=label)
     except IntegrityError:
         raise ServiceError(DUPLICATE_MESSAGE, "child", code="duplicate")
     return enrolment
