@@ -282,7 +282,9 @@ class AuditLog(models.Model):
     actor = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.SET_NULL, null=True, blank=True)
     actor_name = models.CharField(max_length=150, blank=True)
     action = models.CharField(max_length=60, db_index=True)
-    content_type = models.ForeignKey(ContentType, on_delete=models.SET_NULL, null=True, blank=True)
+    # No index of its own: audit_object_idx (content_type, object_id) serves it, and every
+    # index is written on every audited change.
+    content_type = models.ForeignKey(ContentType, on_delete=models.SET_NULL, null=True, blank=True, db_index=False)
     object_id = models.CharField(max_length=64, blank=True)
     object_repr = models.CharField(max_length=200, blank=True)
     data = models.JSONField(default=dict, blank=True)
@@ -307,7 +309,8 @@ class ApiToken(models.Model):
 class IdempotencyKey(models.Model):
     """The first answer to a POST with an ``Idempotency-Key``; a repeat gets it back."""
 
-    user = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.CASCADE)
+    # Indexed by idempotency_key_unique (user, key, scope), which begins with it.
+    user = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.CASCADE, db_index=False)
     key = models.CharField(max_length=200)
     scope = models.CharField(max_length=200)
     status_code = models.PositiveSmallIntegerField(default=0)

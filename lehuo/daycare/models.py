@@ -126,7 +126,8 @@ class Enrolment(models.Model):
     STATUSES = [(CONFIRMED, _("已录取")), (WAITLISTED, _("候补")), (CANCELLED, _("已取消"))]
     ACTIVE = (CONFIRMED, WAITLISTED)
 
-    offering = models.ForeignKey(Offering, on_delete=models.PROTECT, related_name="enrolments")
+    # Indexed by daycare_enrol_queue_idx (offering, status, position), which begins with it.
+    offering = models.ForeignKey(Offering, on_delete=models.PROTECT, related_name="enrolments", db_index=False)
     term = models.ForeignKey(Term, on_delete=models.PROTECT, related_name="+")  # for the one-place-per-term rule
     child = models.ForeignKey(Child, on_delete=models.PROTECT, related_name="enrolments")
     guardian = models.ForeignKey(Person, on_delete=models.PROTECT, related_name="+", verbose_name=_("监护人"))
