@@ -292,16 +292,16 @@ def bare_jobs(clients: int, requests: int) -> list[list[tuple]]:
     return [[("GET", "/bench/bare/", None, {"Host": HOST})] * n for n in per]
 
 
-def start_server(port: int, workers: int, threads: int, clients: int) -> subprocess.Popen:
+def start_server(port: int, workers: int, threads: int, clients: int | None = None) -> subprocess.Popen:
     """gunicorn for one scenario. A keep-alive connection stays with the worker that accepted
     it, and which worker accepts is a race: uncapped, one of 4 workers got 99 of 200 clients
     and another 7, and the run measured that imbalance. ``--worker-connections`` caps each
     worker at a tenth over its share, so every worker serves about as many clients."""
-    per_worker = -(-clients * 11 // (10 * workers))
     cmd = [str(ROOT / ".venv/bin/gunicorn"), "lehuo.wsgi:application", "--bind", f"{HOST}:{port}",
            "--workers", str(workers), "--worker-class", "gthread", "--threads", str(threads),
-           "--worker-connections", str(per_worker),
            "--backlog", "2048", "--keep-alive", "30", "--timeout", "60", "--log-level", "warning"]
+    if clients:
+        cmd += ["--worker-connections", str(-(-clients * 11 // (10 * workers)))]
     proc = subprocess.Popen(cmd, cwd=ROOT, env={**os.environ, **ENV}, start_new_session=True)
     client = Client(port)
     for _ in range(100):

@@ -1,0 +1,143 @@
+"""The opening-time rush path: a parent enrols a linked child by id (``enrol_linked_child``).
+
+It shares ``_check_enrolment`` and ``_record_enrolment`` with ``enrol_child``; these tests pin
+what it reads in its one query (scope, link, consent, a place already held), how few
+statements it costs, and that a stale "full" guess never decides the outcome.
+"""
+
+import datetime as dt
+
+import pytest
+from django.db import connection
+from django.test.utils import CaptureQueriesContext
+
+from lehuo.core.errors import NotFound, ServiceError
+from lehuo.core.models import AuditLog, Consent, IdempotencyKey
+from lehuo.daycare import services
+from lehuo.daycare.models import Enrolment, Offering
+
+pytestmark = pytest.mark.django_db
+
+
+@pytest.fixture
+def linked(make_child, parent_person):
+    return make_child(parent_person)
+
+
+def _url(offering):
+    return f"/api/v1/daycare/offerings/{offering.pk}/enrolments"
+
+
+def test_linked_child_is_confirmed_with_audit_row_naming_the_enrolment(parent, linked, offering):
+    e = services.enrol_linked_child(parent, offering.pk, linked.pk)
+    row = Enrolment.objects.get(pk=e.id)
+    assert (row.status, row.position, row.child_id, row.created_by_id) == ("confirmed", None, linked.pk, parent.pk)
+    log = AuditLog.objects.get(action="daycare.enrol")
+    assert log.object_id == str(e.id)
+    assert log.data == {"child": linked.person_id, "offering": offering.pk, "status": "confirmed", "position": None}
+    assert log.actor_id == parent.pk and linked.person.name in log.object_repr
+    assert e.child_name == linked.person.name
+
+
+def test_full_offering_waitlists_in_order(parent, make_child, parent_person, offering):
+    offering.capacity = 1
+    offering.save()
+    kids = [make_child(parent_person, name=f"孩子{i}") for i in range(3)]
+    results = [services.enrol_linked_child(parent, offering.pk, k.pk) for k in kids]
+    assert [(r.status, r.position) for r in results] == [("confirmed", None), ("waitlisted", 1), ("waitlisted", 2)]
+
+
+def test_offering_of_another_town_is_not_found(parent, linked, offering, town):
+    from lehuo.core.models import Town
+
+    offering.site.year.town = Town.objects.create(code="other", name="别的镇")
+    offering.site.year.save()
+    with pytest.raises(NotFound):
+        services.enrol_linked_child(parent, offering.pk, linked.pk)
+
+
+def test_child_of_another_guardian_is_refused(parent, make_child, offering):
+    stranger = make_child()
+    with pytest.raises(ServiceError) as exc:
+        services.enrol_linked_child(parent, offering.pk, stranger.pk)
+    assert exc.value.field == "child_id"
+    assert not Enrolment.objects.exists()
+
+
+def test_withdrawn_consent_is_refused(parent, linked, offering):
+    Consent.objects.filter(person=linked.person).update(withdrawn_on=dt.date(2021, 6, 1))
+    with pytest.raises(ServiceError) as exc:
+        services.enrol_linked_child(parent, offering.pk, linked.pk)
+    assert exc.value.field == "consent"
+
+
+def test_place_already_held_in_the_term_is_refused(parent, linked, offering, other_offering):
+    services.enrol_linked_child(parent, offering.pk, linked.pk)
+    with pytest.raises(ServiceError) as exc:
+        services.enrol_linked_child(parent, other_offering.pk, linked.pk)
+    assert exc.value.code == "duplicate"
+
+
+def test_before_opening_is_refused_with_the_opening_time(parent, linked, offering):
+    with pytest.raises(ServiceError) as exc:
+        services.enrol_linked_child(parent, offering.pk, linked.pk, now=offering.opens_at - dt.timedelta(minutes=1))
+    assert exc.value.code == "not_open" and "2021年06月20日 09:00" in exc.value.message
+
+
+def test_guardian_without_phone_is_refused(parent, parent_person, linked, offering):
+    type(parent_person).objects.filter(pk=parent_person.pk).update(phone="", phone_hash="", phone_tail="")
+    with pytest.raises(ServiceError) as exc:
+        services.enrol_linked_child(parent, offering.pk, linked.pk)
+    assert exc.value.field == "guardian_phone"
+
+
+@pytest.mark.parametrize("guess", [True, False], ids=["guessed-full", "guessed-free"])
+def test_a_wrong_guess_does_not_decide_the_outcome(parent, make_child, parent_person, offering, guess):
+    """``likely_full`` only orders the two conditional UPDATEs."""
+    offering.capacity = 1
+    offering.save()
+    first, second = make_child(parent_person, name="甲"), make_child(parent_person, name="乙")
+    # A free place, guessed full: still a place.
+    e1 = services._record_enrolment(parent, offering_id=offering.pk, term_id=offering.term_id, child_id=first.pk,
+                                    child_person_id=first.person_id, guardian_id=parent_person.pk,
+                                    now=offering.opens_at, label="甲", likely_full=guess)
+    # Now full, guessed free: the waiting list, position 1.
+    e2 = services._record_enrolment(parent, offering_id=offering.pk, term_id=offering.term_id, child_id=second.pk,
+                                    child_person_id=second.person_id, guardian_id=parent_person.pk,
+                                    now=offering.opens_at, label="乙", likely_full=not guess)
+    assert (e1.status, e2.status, e2.position) == ("confirmed", "waitlisted", 1)
+    offering.refresh_from_db()
+    assert (offering.taken, offering.waitlist_seq) == (1, 1)
+
+
+def test_rush_request_costs_few_statements(api, parent, linked, offering):
+    """Token (cached after the first request), one read, the claim, the enrolment and its
+    audit row, the idempotency key: the count a regression would change."""
+    client = api(parent)
+    client.get("/api/v1/daycare/children")  # the token's first use: looked up and cached
+    with CaptureQueriesContext(connection) as ctx:
+        r = client.post(_url(offering), {"child_id": linked.pk}, headers={"Idempotency-Key": "rush-1"})
+    assert r.status_code == 201, r.json()
+    # Transaction control (BEGIN / COMMIT here, SAVEPOINT inside the test's transaction) aside.
+    statements = [q["sql"] for q in ctx.captured_queries
+                  if not q["sql"].startswith(("BEGIN", "COMMIT", "SAVEPOINT", "RELEASE SAVEPOINT"))]
+    # PostgreSQL writes the enrolment and its audit row in one statement, SQLite in two.
+    expected = 4 if connection.vendor == "postgresql" else 5
+    assert len(statements) == expected, statements
+    assert IdempotencyKey.objects.filter(key="rush-1").count() == 1
+
+
+def test_rush_answer_is_replayed_for_the_same_key(api, parent, linked, offering):
+    client = api(parent)
+    first = client.post(_url(offering), {"child_id": linked.pk}, headers={"Idempotency-Key": "k"})
+    Offering.objects.filter(pk=offering.pk).update(capacity=35)
+    again = client.post(_url(offering), {"child_id": linked.pk}, headers={"Idempotency-Key": "k"})
+    assert first.status_code == again.status_code == 201
+    assert first.json() == again.json()
+    assert Enrolment.objects.count() == 1 and AuditLog.objects.filter(action="daycare.enrol").count() == 1
+
+
+def test_rush_path_for_staff_without_resident_record_is_404_outside_scope(api, sw_hj9, linked, offering):
+    r = api(sw_hj9).post(_url(offering), {"child_id": linked.pk})
+    assert r.status_code in (400, 404)
+    assert not Enrolment.objects.exists()
