@@ -5,10 +5,10 @@
     .venv/bin/python bench/enrol_burst.py --database-url postgres://postgres@127.0.0.1:5432/lehuo_scale --port 8131
                                                      # the same burst inside the city data set (bench/scale_data.py)
 
-(a) 100 offerings of 35 places, 200 concurrent clients, 5,000 enrolment requests;
-(b) 500 concurrent clients on one offering of 35.
-Each scenario also times a bare Django view on the same server (same concurrency, same
-request count, same run) and prints the ratio enrolments/s : bare requests/s.
+(a) 100 offerings of 35 places, 200 concurrent clients, 5,000 enrolment requests, in 5 waves;
+(b) 500 concurrent clients on one offering of 35, three rounds (a fresh offering each).
+Around every wave or round the same clients time a bare Django view on the same server
+(same concurrency, same count, same run); the ratio is enrolments/s : bare requests/s.
 
 Every request is a real ``POST /api/v1/daycare/offerings/{id}/enrolments`` by a parent
 (Bearer token) for a linked child, with an ``Idempotency-Key``. The database is
@@ -263,7 +263,8 @@ def enrol_jobs(data: dict) -> list[list[tuple]]:
         for j, child_id in enumerate(parent["children"]):
             if i >= data["requests"]:
                 break
-            offering = offerings[(c + j) % len(offerings)]
+            # (b): round j is every client at once on offering j; (a): spread over all.
+            offering = offerings[j] if data.get("offering_per_round") else offerings[(c + j) % len(offerings)]
             body = json.dumps({"child_id": child_id}).encode()
             mine.append(("POST", f"/api/v1/daycare/offerings/{offering}/enrolments", body, {
                 "Authorization": f"Bearer {parent['token']}", "Content-Type": "application/json",
@@ -345,7 +346,7 @@ def main() -> None:
     parser.add_argument("--waves", type=int, default=5, help="enrolment waves, with a bare-view wave around each")
     parser.add_argument("--quick", action="store_true", help="small run: 10 offerings, 50 clients, 500 requests")
     args = parser.parse_args()
-    scenarios = {"a": (10, 50, 500), "b": (1, 100, 100)} if args.quick else {"a": (100, 200, 5000), "b": (1, 500, 500)}
+    scenarios = {"a": (10, 50, 500), "b": (2, 100, 200)} if args.quick else {"a": (100, 200, 5000), "b": (3, 500, 1500)}
 
     if args.database_url:
         use_database(args.database_url)
@@ -353,6 +354,7 @@ def main() -> None:
     ensure_database()
     t0 = time.perf_counter()
     data = seed(scenarios)
+    data["b"]["offering_per_round"] = True
     analyse()
     print(f"seeded in {time.perf_counter() - t0:.1f}s; gunicorn {args.workers} workers x {args.threads} threads "
           f"(gthread) on {HOST}:{args.port}, PostgreSQL {DB_NAME}")
@@ -383,8 +385,9 @@ def main() -> None:
         errors = sum(v for k, v in enrol["statuses"].items() if k != 201)
         ratio = enrol["per_s"] / bare["per_s"] if bare["per_s"] else 0
         spread = [round(len(lat) / elapsed) for lat, _, elapsed in bare["raw"]]
+        shape = ("one offering per round" if d.get("offering_per_round") else "spread over all offerings")
         print(f"\nscenario ({name}): {len(d['offerings'])} offering(s) x 35 places, {d['clients']} clients, "
-              f"{enrol['requests']} enrolment requests in {len(enrol['raw'])} wave(s)")
+              f"{enrol['requests']} enrolment requests in {len(enrol['raw'])} wave(s), {shape}")
         print(f"  confirmed   {db['confirmed']}")
         print(f"  waitlisted  {db['waitlisted']}  (queues with a gap or duplicate: {db['bad_queues']})")
         print(f"  overbooked  {db['overbooked']}")

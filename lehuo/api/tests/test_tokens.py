@@ -80,3 +80,19 @@ def test_cached_user_keeps_the_scope_of_the_database(api, sw_lv11, sw_hj9, make_
     client.get("/api/v1/people")
     assert client.get(f"/api/v1/people/{mine.pk}").status_code == 200
     assert client.get(f"/api/v1/people/{theirs.pk}").status_code == 404
+
+
+def test_revoke_token_command_by_prefix_and_by_user(api, town_admin, sw_lv11):
+    from django.core.management import CommandError, call_command
+
+    a, b = api(town_admin), api(sw_lv11)
+    assert a.get("/api/v1/neighbourhoods").status_code == b.get("/api/v1/neighbourhoods").status_code == 200
+    call_command("revoke_token", a.token[:8])
+    assert a.get("/api/v1/neighbourhoods").status_code == 401
+    assert b.get("/api/v1/neighbourhoods").status_code == 200
+    call_command("revoke_token", "--user", sw_lv11.username)
+    assert b.get("/api/v1/neighbourhoods").status_code == 401
+    with pytest.raises(CommandError):
+        call_command("revoke_token", a.token[:8])  # already revoked
+    with pytest.raises(CommandError):
+        call_command("revoke_token")
