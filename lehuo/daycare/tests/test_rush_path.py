@@ -137,7 +137,13 @@ def test_rush_answer_is_replayed_for_the_same_key(api, parent, linked, offering)
     assert Enrolment.objects.count() == 1 and AuditLog.objects.filter(action="daycare.enrol").count() == 1
 
 
-def test_rush_path_for_staff_without_resident_record_is_404_outside_scope(api, sw_hj9, linked, offering):
+def test_staff_without_resident_record_get_404_outside_their_sites(api, sw_hj9, linked, offering):
     r = api(sw_hj9).post(_url(offering), {"child_id": linked.pk})
-    assert r.status_code in (400, 404)
+    assert r.status_code == 404
+    assert not Enrolment.objects.exists()
+
+
+def test_staff_who_see_the_offering_are_told_the_child_is_not_theirs(api, sw_lv11, linked, offering):
+    r = api(sw_lv11).post(_url(offering), {"child_id": linked.pk})
+    assert r.status_code == 400 and r.json()["detail"][0]["loc"] == ["child_id"]
     assert not Enrolment.objects.exists()
