@@ -20,10 +20,10 @@ from lehuo.core.models import Consent, Neighbourhood, Organisation, Person, Town
 # On-site checks a drive may require in addition to GB 18467 (COVID-era drives added the
 # health code). Code -> label shown on the form.
 EXTRA_CHECKS = {
-    "health_code": "健康码绿码",
-    "itinerary_code": "行程卡无中高风险地区",
-    "mask": "规范佩戴口罩",
-    "registration_form": "已填写献血者登记表",
+    "health_code": _("健康码绿码"),
+    "itinerary_code": _("行程卡无中高风险地区"),
+    "mask": _("规范佩戴口罩"),
+    "registration_form": _("已填写献血者登记表"),
 }
 
 WHOLE = "whole"

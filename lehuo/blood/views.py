@@ -11,6 +11,8 @@ from django.http import Http404
 from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import reverse
 from django.utils import timezone
+from django.utils.translation import gettext
+from django.utils.translation import gettext_lazy as _
 from django.views.decorators.http import require_POST
 
 from lehuo.core import scoping as core_scoping
@@ -30,11 +32,11 @@ from .eligibility import DEFERRAL_KINDS, rules
 from .models import EXTRA_CHECKS, Donation, Drive, Invitation, Screening, SignUp, StemCellSignup
 
 REASON_LABELS = {
-    "age_too_young": "未满18周岁", "age_too_old": "超过年龄上限", "age_unknown": "年龄不明",
-    "weight_low": "体重不足", "systolic": "收缩压", "diastolic": "舒张压", "pulse_pressure": "脉压差",
-    "pulse": "脉搏", "temperature": "体温", "haemoglobin": "血红蛋白", "interval_whole": "献血间隔不足",
-    "interval_platelets_to_whole": "血小板后间隔不足", "interval_platelets": "血小板间隔不足",
-    "interval_whole_to_platelets": "全血后间隔不足", "platelets_per_year": "血小板年度次数", "unwell": "身体不适",
+    "age_too_young": _("未满18周岁"), "age_too_old": _("超过年龄上限"), "age_unknown": _("年龄不明"),
+    "weight_low": _("体重不足"), "systolic": _("收缩压"), "diastolic": _("舒张压"), "pulse_pressure": _("脉压差"),
+    "pulse": _("脉搏"), "temperature": _("体温"), "haemoglobin": _("血红蛋白"), "interval_whole": _("献血间隔不足"),
+    "interval_platelets_to_whole": _("血小板后间隔不足"), "interval_platelets": _("血小板间隔不足"),
+    "interval_whole_to_platelets": _("全血后间隔不足"), "platelets_per_year": _("血小板年度次数"), "unwell": _("身体不适"),
     **{f"deferral_{k}": v[0] for k, v in DEFERRAL_KINDS.items()},
     **{f"check_{k}": v for k, v in EXTRA_CHECKS.items()},
 }
@@ -68,14 +70,14 @@ def _date(value, field: str) -> dt.date | None:
     try:
         return dt.date.fromisoformat(value)
     except ValueError:
-        raise ServiceError("日期格式应为YYYY-MM-DD", field)
+        raise ServiceError(gettext("日期格式应为YYYY-MM-DD"), field)
 
 
 def _int(value, field: str, label: str) -> int:
     try:
         return int(str(value).strip() or 0)
     except ValueError:
-        raise ServiceError(f"{label}须为整数", field)
+        raise ServiceError(gettext("%(label)s须为整数") % {"label": label}, field)
 
 
 # --- drives --------------------------------------------------------------------------------
@@ -95,7 +97,7 @@ def index(request):
                 venue=request.POST.get("venue", ""), organiser=request.POST.get("organiser", ""),
                 extra_checks=request.POST.getlist("extra_checks"),
                 time_slots=[s.strip() for s in request.POST.get("time_slots", "").split(",") if s.strip()])
-            messages.success(request, f"已创建献血活动：{drive.title}")
+            messages.success(request, gettext("已创建献血活动：%(title)s") % {"title": drive.title})
             return redirect("blood:drive", slug=drive.slug)
         except ServiceError as exc:
             error = exc
@@ -125,9 +127,9 @@ def signups(request, slug):
             number = request.POST.get("id_number", "")
             person = services.find_person_by_id_number(drive.town, number) if number.strip() else None
             if person is None:
-                raise ServiceError("未找到该证件号码对应的居民（新居民请先登记）", "id_number")
+                raise ServiceError(gettext("未找到该证件号码对应的居民（新居民请先登记）"), "id_number")
             services.sign_up(request.user, drive, person, time_slot=request.POST.get("time_slot", ""))
-            messages.success(request, f"已为{mask_name(person.name)}报名")
+            messages.success(request, gettext("已为%(name)s报名") % {"name": mask_name(person.name)})
             return redirect("blood:signups", slug=drive.slug)
         except ServiceError as exc:
             error = exc
@@ -170,7 +172,7 @@ def invitations(request, slug):
                 services.create_invitation(request.user, drive, title=request.POST.get("title", ""),
                                            letter_text=request.POST.get("letter_text", ""),
                                            sent_on=_date(request.POST.get("sent_on"), "sent_on"))
-                messages.success(request, "倡议书已保存")
+                messages.success(request, gettext("倡议书已保存"))
             else:
                 invitation = get_object_or_404(Invitation, drive=drive, pk=request.POST.get("invitation"))
                 nbh = request.POST.get("neighbourhood") or None
@@ -179,10 +181,10 @@ def invitations(request, slug):
                     request.user, invitation,
                     neighbourhood=Neighbourhood.objects.filter(town=drive.town, pk=nbh).first() if nbh else None,
                     organisation=Organisation.objects.filter(town=drive.town, pk=org).first() if org else None,
-                    copies=_int(request.POST.get("copies"), "copies", "份数"),
-                    delivered=_int(request.POST.get("delivered"), "delivered", "已送达"),
+                    copies=_int(request.POST.get("copies"), "copies", gettext("份数")),
+                    delivered=_int(request.POST.get("delivered"), "delivered", gettext("已送达")),
                     delivered_on=_date(request.POST.get("delivered_on"), "delivered_on"))
-                messages.success(request, "发放记录已保存")
+                messages.success(request, gettext("发放记录已保存"))
             return redirect("blood:invitations", slug=drive.slug)
         except ServiceError as exc:
             error = exc
@@ -316,7 +318,7 @@ def onsite_donate(request, slug, pk):
         run_idempotent(request.user, request.POST.get("token"), f"blood.page.donation:{drive.pk}", create)
     except ServiceError as exc:
         return _render_person(request, drive, person, error=exc, status=400)
-    messages.success(request, f"已登记{mask_name(person.name)}的献血")
+    messages.success(request, gettext("已登记%(name)s的献血") % {"name": mask_name(person.name)})
     return redirect("blood:onsite_person", slug=drive.slug, pk=person.pk)
 
 
@@ -333,7 +335,7 @@ def onsite_stem_cell(request, slug, pk):
                                    on=_drive_day(drive))
     except ServiceError as exc:
         return _render_person(request, drive, person, error=exc, status=400)
-    messages.success(request, "已登记造血干细胞捐献志愿者")
+    messages.success(request, gettext("已登记造血干细胞捐献志愿者"))
     return redirect("blood:onsite_person", slug=drive.slug, pk=person.pk)
 
 
@@ -367,7 +369,7 @@ def void_donation(request, pk):
     drive = _staff_drive(request, donation.drive.slug)
     try:
         services.void_donation(request.user, donation, request.POST.get("reason", ""))
-        messages.success(request, "献血记录已作废")
+        messages.success(request, gettext("献血记录已作废"))
     except ServiceError as exc:
         messages.error(request, exc.message)
     return redirect("blood:onsite_person", slug=drive.slug, pk=donation.person_id)
@@ -398,8 +400,8 @@ def _report_context(drive):
     reasons = [(reason_label(code), n) for code, n in s["by_reason"].items()]
     nbh = [(name, row["donors"]) for name, row in s["by_neighbourhood"].items()]
     return {"drive": drive, "stats": s, "reasons": reasons,
-            "reason_chart": bar_chart(reasons, title="暂缓原因（人次）") if reasons else "",
-            "nbh_chart": bar_chart(nbh, title="各居民区献血人数") if nbh else "",
+            "reason_chart": bar_chart(reasons, title=gettext("暂缓原因（人次）")) if reasons else "",
+            "nbh_chart": bar_chart(nbh, title=gettext("各居民区献血人数")) if nbh else "",
             "volumes": sorted(s["by_volume"].items()),
             "invited": sum(d.delivered for inv in drive.invitations.all() for d in inv.deliveries.all())}
 
@@ -429,7 +431,7 @@ def join(request, slug):
     if request.method == "POST":
         try:
             services.sign_up_self(request.user, drive, time_slot=request.POST.get("time_slot", ""))
-            messages.success(request, "报名成功，感谢您的爱心！")
+            messages.success(request, gettext("报名成功，感谢您的爱心！"))
             return redirect("blood:join", slug=drive.slug)
         except ServiceError as exc:
             error = exc
