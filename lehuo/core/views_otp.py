@@ -11,6 +11,7 @@ from django.contrib.auth.decorators import login_required
 from django.shortcuts import redirect, render
 from django.utils import timezone
 from django.utils.http import url_has_allowed_host_and_scheme
+from django.utils.translation import gettext as _
 from django.views.decorators.cache import never_cache
 
 from . import otp
@@ -47,9 +48,9 @@ def _failed(request):
     if failures >= MAX_FAILURES:
         log_action(request.user, "otp.locked_out", request.user, {"failures": failures})
         logout(request)
-        messages.error(request, "验证码错误次数过多，请重新登录。")
+        messages.error(request, _("验证码错误次数过多，请重新登录。"))
         return redirect("login")
-    messages.error(request, f"验证码不正确或已使用过（还可尝试 {MAX_FAILURES - failures} 次）。")
+    messages.error(request, _("验证码不正确或已使用过（还可尝试 %(n)s 次）。") % {"n": MAX_FAILURES - failures})
     return None
 
 
@@ -66,7 +67,7 @@ def otp_setup(request):
             TotpDevice.objects.filter(pk=device.pk).update(confirmed_at=timezone.now())
             log_action(request.user, "otp.enabled", request.user, {})
             mark_verified(request, device)
-            messages.success(request, "两步验证已启用。以后登录时，输入密码后还需输入验证器中的六位数字。")
+            messages.success(request, _("两步验证已启用。以后登录时，输入密码后还需输入验证器中的六位数字。"))
             return redirect(_next_url(request))
         response = _failed(request)
         if response:

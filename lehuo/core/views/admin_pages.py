@@ -7,6 +7,7 @@ from django.contrib.auth import get_user_model
 from django.db.models import Count, Q
 from django.http import Http404
 from django.shortcuts import redirect, render
+from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 
 from .. import scoping, services
@@ -36,7 +37,7 @@ def tag_list(request):
             except ServiceError as exc:
                 apply_service_error(form, exc)
             else:
-                messages.success(request, f"已添加标签：{form.cleaned_data['name']}")
+                messages.success(request, _("已添加标签：%(name)s") % {"name": form.cleaned_data["name"]})
                 return redirect("core:tags")
     return render(request, "core/tag_list.html", {"tags": tags, "form": form, "may_edit": may_edit})
 
@@ -55,7 +56,7 @@ def tag_edit(request, pk):
         except ServiceError as exc:
             apply_service_error(form, exc)
         else:
-            messages.success(request, "已保存")
+            messages.success(request, _("已保存"))
             return redirect("core:tags")
     return render(request, "core/tag_form.html", {"tag": tag, "form": form})
 
@@ -72,7 +73,7 @@ def tag_delete(request, pk):
     except ServiceError as exc:
         messages.error(request, exc.message)
     else:
-        messages.success(request, f"已删除标签：{tag.name}")
+        messages.success(request, _("已删除标签：%(name)s") % {"name": tag.name})
     return redirect("core:tags")
 
 

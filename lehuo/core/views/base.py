@@ -1,6 +1,7 @@
 from django.contrib.auth import logout
 from django.contrib.auth import views as auth_views
 from django.shortcuts import redirect, render
+from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 
 from .. import scoping
@@ -53,16 +54,16 @@ def workbench_modules(user) -> list[dict]:
     from django.urls import NoReverseMatch, reverse
 
     entries = [
-        ("core:people", "人员", "居民、社工、志愿者信息", None),
-        ("core:organisations", "单位", "共建单位、辖区单位、学校", None),
-        ("training:index", "培训", "零距离工作室等培训班、考勤、证书", None),
-        ("donations:index", "募捐", "慈善募捐、捐款登记、公示与对账", None),
-        ("blood:index", "无偿献血", "献血活动、体检筛查、献血记录", None),
-        ("daycare:index", "爱心暑托班", "办班点、报名、考勤", None),
-        ("visits:index", "走访慰问", "荣誉与走访记录", None),
-        ("newsletter:index", "乐活新泾", "期刊、文章、实时数据", None),
-        ("newsletter:dashboard", "数据看板", "各模块关键数据", None),
-        ("core:audit", "操作日志", "个人、资金、健康数据的操作记录", "town_admin"),
+        ("core:people", _("人员"), _("居民、社工、志愿者信息"), None),
+        ("core:organisations", _("单位"), _("共建单位、辖区单位、学校"), None),
+        ("training:index", _("培训"), _("零距离工作室等培训班、考勤、证书"), None),
+        ("donations:index", _("募捐"), _("慈善募捐、捐款登记、公示与对账"), None),
+        ("blood:index", _("无偿献血"), _("献血活动、体检筛查、献血记录"), None),
+        ("daycare:index", _("爱心暑托班"), _("办班点、报名、考勤"), None),
+        ("visits:index", _("走访慰问"), _("荣誉与走访记录"), None),
+        ("newsletter:index", _("乐活新泾"), _("期刊、文章、实时数据"), None),
+        ("newsletter:dashboard", _("数据看板"), _("各模块关键数据"), None),
+        ("core:audit", _("操作日志"), _("个人、资金、健康数据的操作记录"), "town_admin"),
     ]
     out = []
     for name, title, desc, role in entries:

@@ -7,6 +7,7 @@ from django.core.exceptions import PermissionDenied
 from django.http import HttpResponse
 from django.shortcuts import redirect, render
 from django.utils import timezone
+from django.utils.translation import gettext as _
 
 from .. import scoping, services
 from ..audit import log_action
@@ -81,13 +82,13 @@ def person_erase(request, pk):
     form = EraseForm(request.POST or None)
     if request.method == "POST" and form.is_valid():
         if form.cleaned_data["confirm_name"].strip() != person.name:
-            form.add_error("confirm_name", "姓名不一致")
+            form.add_error("confirm_name", _("姓名不一致"))
         else:
             try:
                 services.erase_person(request.user, person, form.cleaned_data["reason"])
             except ServiceError as exc:
                 apply_service_error(form, exc)
             else:
-                messages.success(request, "已删除此人的个人信息（记录保留为匿名）")
+                messages.success(request, _("已删除此人的个人信息（记录保留为匿名）"))
                 return redirect("core:person", person.pk)
     return render(request, "core/person_erase.html", {"person": person, "form": form})

@@ -5,6 +5,7 @@ from django.contrib import messages
 from django.core.files.base import ContentFile
 from django.http import Http404
 from django.shortcuts import get_object_or_404, redirect, render
+from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 
 from .. import jobs
@@ -42,7 +43,7 @@ def people_import(request):
     if request.method == "POST" and form.is_valid():
         upload = form.cleaned_data["file"]
         if upload.size > settings.LEHUO_MAX_UPLOAD_BYTES:
-            form.add_error("file", f"文件过大（上限 {settings.LEHUO_MAX_UPLOAD_BYTES // 1024 // 1024} MB）")
+            form.add_error("file", _("文件过大（上限 %(mb)s MB）") % {"mb": settings.LEHUO_MAX_UPLOAD_BYTES // 1024 // 1024})
         else:
             data = upload.read()
             try:
@@ -51,7 +52,7 @@ def people_import(request):
                 apply_service_error(form, exc)
             else:
                 if kind == "xls":
-                    form.add_error("file", "不支持旧版 .xls 文件，请另存为 .xlsx 或 CSV")
+                    form.add_error("file", _("不支持旧版 .xls 文件，请另存为 .xlsx 或 CSV"))
                 else:
                     params = {"town": town.pk, "filename": upload.name[:100], "bytes": len(data)}
                     return _start(request, CHECK, params, upload=data, size=len(data))
@@ -85,7 +86,7 @@ def people_import_commit(request, pk):
     if source.kind != CHECK or source.status != Job.DONE or source.result.get("errors") or not source.file:
         raise Http404("nothing to commit")
     if Job.objects.filter(kind=COMMIT, params__source_job=source.pk).exclude(status=Job.FAILED).exists():
-        messages.warning(request, "此文件已提交导入")
+        messages.warning(request, _("此文件已提交导入"))
         return redirect("core:people")
     params = {"town": source.params["town"], "source_job": source.pk}
     return _start(request, COMMIT, params, size=source.params.get("bytes", 0))

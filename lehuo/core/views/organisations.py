@@ -4,6 +4,7 @@ from django.contrib import messages
 from django.db.models import Q
 from django.http import Http404
 from django.shortcuts import redirect, render
+from django.utils.translation import gettext as _
 
 from .. import scoping, services
 from ..decorators import staff_required
@@ -65,7 +66,7 @@ def organisation_create(request):
         except ServiceError as exc:
             apply_service_error(form, exc)
         else:
-            messages.success(request, f"已添加单位：{org.name}")
+            messages.success(request, _("已添加单位：%(name)s") % {"name": org.name})
             return redirect("core:organisation", org.pk)
     return render(request, "core/organisation_form.html", {"form": form, "org": None})
 
@@ -82,6 +83,6 @@ def organisation_edit(request, pk):
         except ServiceError as exc:
             apply_service_error(form, exc)
         else:
-            messages.success(request, "已保存")
+            messages.success(request, _("已保存"))
             return redirect("core:organisation", org.pk)
     return render(request, "core/organisation_form.html", {"form": form, "org": org})

@@ -7,6 +7,8 @@ from django.http import Http404
 from django.shortcuts import redirect, render
 from django.urls import reverse
 from django.utils import timezone
+from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy
 from django.views.decorators.http import require_POST
 
 from .. import scoping, services
@@ -18,8 +20,9 @@ from ..paging import paginate
 from ..search import SORTS, search_people
 from .common import PEOPLE_ROLES, WRITE_ROLES, person_or_404, query_without, town_of
 
-SORT_LABELS = {"name": "姓名拼音", "-name": "姓名拼音（倒序）", "age": "年龄（小到大）", "-age": "年龄（大到小）",
-               "-created": "最近登记", "created": "最早登记"}
+SORT_LABELS = {"name": gettext_lazy("姓名拼音"), "-name": gettext_lazy("姓名拼音（倒序）"),
+               "age": gettext_lazy("年龄（小到大）"), "-age": gettext_lazy("年龄（大到小）"),
+               "-created": gettext_lazy("最近登记"), "created": gettext_lazy("最早登记")}
 
 
 def filtered_people(request):
@@ -108,7 +111,7 @@ def person_create(request):
         except ServiceError as exc:
             apply_service_error(form, exc)
         else:
-            messages.success(request, f"已登记：{person.name}")
+            messages.success(request, _("已登记：%(name)s") % {"name": person.name})
             return redirect("core:person", person.pk)
     return render(request, "core/person_form.html", {"form": form, "person": None})
 
@@ -131,7 +134,7 @@ def person_edit(request, pk):
         except ServiceError as exc:
             apply_service_error(form, exc)
         else:
-            messages.success(request, "已保存")
+            messages.success(request, _("已保存"))
             return redirect("core:person", person.pk)
     return render(request, "core/person_form.html", {"form": form, "person": person})
 
@@ -158,14 +161,14 @@ def guardian_add(request, pk):
         guardian = services.find_person_by_id_number(child.town, form.cleaned_data["guardian_id_number"])
         # A guardian outside the user's scope is "not found": no hint that the number exists.
         if guardian is None or not Person.objects.for_user(request.user).filter(pk=guardian.pk).exists():
-            form.add_error("guardian_id_number", "未找到该证件号码的人员（须先登记，且在您的负责范围内）")
+            form.add_error("guardian_id_number", _("未找到该证件号码的人员（须先登记，且在您的负责范围内）"))
         else:
             try:
                 services.link_guardian(request.user, child, guardian, form.cleaned_data["relation"])
             except ServiceError as exc:
                 form.add_error("guardian_id_number" if exc.field == "guardian_id" else None, exc.message)
             else:
-                messages.success(request, f"已添加监护人：{guardian.name}")
+                messages.success(request, _("已添加监护人：%(name)s") % {"name": guardian.name})
                 return redirect("core:person", child.pk)
     return render(request, "core/person_detail.html", _detail_context(request, child, guardian_form=form), status=400)
 
@@ -182,7 +185,7 @@ def consent_add(request, pk):
         except ServiceError as exc:
             apply_service_error(form, exc)
         else:
-            messages.success(request, "已记录同意")
+            messages.success(request, _("已记录同意"))
             return redirect("core:person", person.pk)
     return render(request, "core/person_detail.html", _detail_context(request, person, consent_form=form), status=400)
 
@@ -195,5 +198,5 @@ def consent_withdraw(request, pk, consent_pk):
     if consent is None:
         raise Http404("consent")
     services.withdraw_consent(request.user, consent)
-    messages.success(request, f"已撤回同意：{consent.purpose}")
+    messages.success(request, _("已撤回同意：%(purpose)s") % {"purpose": consent.purpose})
     return redirect(reverse("core:person", args=[person.pk]))
