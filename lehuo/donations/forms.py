@@ -100,7 +100,7 @@ class MappingForm(forms.Form):
         choices = [("", _("（忽略）"))] + [(f, FIELD_LABELS[f]) for f in COLUMNS]
         self.headers = list(headers)
         for i, header in enumerate(self.headers):
-            self.fields[f"col_{i}"] = forms.ChoiceField(label=header or f"第{i + 1}列", choices=choices, required=False,
+            self.fields[f"col_{i}"] = forms.ChoiceField(label=header or _("第%(n)s列") % {"n": i + 1}, choices=choices, required=False,
                                                        initial=(initial_mapping or {}).get(header, ""))
 
     def mapping(self) -> dict[str, str]:
@@ -109,6 +109,6 @@ class MappingForm(forms.Form):
             value = self.cleaned_data.get(f"col_{i}")
             if value and header:
                 if value in out.values():
-                    raise forms.ValidationError(f"“{FIELD_LABELS[value]}”被指定给了多列")
+                    raise forms.ValidationError(_("“%(field)s”被指定给了多列") % {"field": FIELD_LABELS[value]})
                 out[header] = value
         return out

@@ -9,6 +9,7 @@ from django.db.models import Count, Q, Sum
 from django.http import Http404
 from django.shortcuts import redirect, render
 from django.utils.safestring import mark_safe
+from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 
 from lehuo.core import charts, scoping
@@ -65,7 +66,7 @@ def drive_create(request):
         except ServiceError as exc:
             _form_error(form, exc, {"organiser_id": "organiser"})
         else:
-            messages.success(request, "募捐活动已创建")
+            messages.success(request, _("募捐活动已创建"))
             return redirect("donations:drive", drive.pk)
     return _render(request, "donations/drive_form.html", {"form": form})
 
@@ -76,7 +77,7 @@ def drive_detail(request, pk):
     drive = _drive(request, pk)
     s = stats.drive_stats(drive)
     by_nbh = sorted(((name, b["total"]) for name, b in s["by_neighbourhood"].items()), key=lambda x: -x[1])
-    chart = charts.bar_chart(by_nbh, unit="元", title="各居民区捐款金额")
+    chart = charts.bar_chart(by_nbh, unit=_("元"), title=_("各居民区捐款金额"))
     channels = [(str(label), s["by_channel"].get(code)) for code, label in CHANNELS]
     methods = [(str(dict(METHODS)[code]), block) for code, block in s["by_method"].items()]
     progress = None
@@ -173,11 +174,11 @@ def donation_new(request, pk):
         if kind == "person":
             person = _find_person(drive.town, data)
             if person is None:
-                form.add_error("id_number", "未找到该居民：请核对身份证号，或姓名与手机号")
+                form.add_error("id_number", _("未找到该居民：请核对身份证号，或姓名与手机号"))
             kwargs["person"] = person
         elif kind == "organisation":
             if data["organisation"] is None:
-                form.add_error("organisation", "请选择单位")
+                form.add_error("organisation", _("请选择单位"))
             kwargs["organisation"] = data["organisation"]
         elif kind == "outsider":
             kwargs["donor_name"] = data["donor_name"]
@@ -194,9 +195,9 @@ def donation_new(request, pk):
                                         "organisation_id": "organisation"})
             else:
                 if created:
-                    messages.success(request, f"已登记 {donation.donor_display} {donation.amount} 元")
+                    messages.success(request, _("已登记 %(donor)s %(amount)s 元") % {"donor": donation.donor_display, "amount": donation.amount})
                 else:
-                    messages.warning(request, "该凭证号已登记过，未重复登记")
+                    messages.warning(request, _("该凭证号已登记过，未重复登记"))
                 if "again" in request.POST:
                     return redirect("donations:donation_new", drive.pk)
                 return redirect("donations:donation", donation.pk)
@@ -224,7 +225,7 @@ def donation_void(request, pk):
     donation = _donation(request, pk)
     try:
         services.void_donation(request.user, donation, request.POST.get("reason", ""))
-        messages.success(request, "已作废")
+        messages.success(request, _("已作废"))
     except ServiceError as exc:
         if exc.code == "forbidden":
             raise PermissionDenied
@@ -238,7 +239,7 @@ def donation_receipt(request, pk):
     donation = _donation(request, pk)
     try:
         services.record_receipt_number(request.user, donation, request.POST.get("receipt_number", ""))
-        messages.success(request, "票据号已登记")
+        messages.success(request, _("票据号已登记"))
     except ServiceError as exc:
         if exc.code == "forbidden":
             raise PermissionDenied
@@ -273,7 +274,7 @@ def reconciliation(request, pk):
         except ServiceError as exc:
             _form_error(form, exc)
         else:
-            messages.success(request, "汇缴已登记")
+            messages.success(request, _("汇缴已登记"))
             return redirect("donations:reconciliation", drive.pk)
     rows = reconciliation_rows(drive)
     by_nbh = (Donation.objects.filter(drive=drive, voided_at__isnull=True, channel="offline")

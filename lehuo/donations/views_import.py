@@ -6,6 +6,7 @@ from django.core.files.base import ContentFile
 from django.db import transaction
 from django.http import Http404
 from django.shortcuts import get_object_or_404, redirect
+from django.utils.translation import gettext as _
 
 from lehuo.core.decorators import staff_required
 from lehuo.core.errors import ServiceError
@@ -34,7 +35,7 @@ def import_upload(request, pk):
         try:
             headers = headers_of(data, upload.name)
             if kind == "offline" and nbh is None and not dscoping.may_manage(request.user):
-                raise ServiceError("请选择经办居民区", "neighbourhood")
+                raise ServiceError(_("请选择经办居民区"), "neighbourhood")
         except ServiceError as exc:
             form.add_error(exc.field if exc.field in form.fields else None, exc.message)
         else:
@@ -95,10 +96,10 @@ def import_commit(request, pk):
         return redirect("donations:import_report", pk)
     source = _own_job(request, pk, CHECK)
     if not source.file or source.status != Job.DONE:
-        messages.error(request, "该文件不能导入（有错误或已导入）")
+        messages.error(request, _("该文件不能导入（有错误或已导入）"))
         return redirect("donations:import_report", source.pk)
     if live_jobs(Job.objects.filter(kind=COMMIT, params__source_job=source.pk)).exists():
-        messages.warning(request, "该文件已提交导入")
+        messages.warning(request, _("该文件已提交导入"))
         return redirect("donations:import_report", source.pk)
     unseal(source)  # the file must still be readable before a commit job is queued
     job = Job.objects.create(kind=COMMIT, created_by=request.user, params={"source_job": source.pk})
