@@ -5,6 +5,8 @@ from django.core.exceptions import PermissionDenied
 from django.http import HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import reverse
+from django.utils.translation import gettext
+from django.utils.translation import gettext_lazy as _
 from django.views.decorators.http import require_POST
 
 from lehuo.core import scoping
@@ -129,7 +131,7 @@ def edit_article(request, slug, pk=None):
     if request.method == "POST" and form.is_valid():
         try:
             article = services.save_article(request.user, issue, article, **form.cleaned_data)
-            messages.success(request, "文章已保存")
+            messages.success(request, gettext("文章已保存"))
             return redirect("newsletter:edit_article", slug=issue.slug, pk=article.pk)
         except ServiceError as exc:
             form.add_error(exc.field if exc.field in form.fields else None, exc.message)
@@ -167,11 +169,11 @@ def add_photo(request, slug, pk):
     if form.is_valid() and article.issue_id == issue.pk:
         try:
             services.add_photo(request.user, article, form.cleaned_data["image"].read(), form.cleaned_data["caption"])
-            messages.success(request, "照片已上传")
+            messages.success(request, gettext("照片已上传"))
         except ServiceError as exc:
             messages.error(request, exc.message)
     else:
-        messages.error(request, "请选择照片文件")
+        messages.error(request, gettext("请选择照片文件"))
     return redirect("newsletter:edit_article", slug=issue.slug, pk=article.pk)
 
 
@@ -204,9 +206,9 @@ def _workflow(action, done: str):
     return view
 
 
-submit = _workflow(services.submit_issue, "已提交审核")
-publish = _workflow(services.publish_issue, "已发布，数据已固定")
-return_to_draft = _workflow(services.return_to_draft, "已退回草稿")
+submit = _workflow(services.submit_issue, _("已提交审核"))
+publish = _workflow(services.publish_issue, _("已发布，数据已固定"))
+return_to_draft = _workflow(services.return_to_draft, _("已退回草稿"))
 
 
 @resident_required
