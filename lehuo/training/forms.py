@@ -2,6 +2,7 @@ import datetime as dt
 
 from django import forms
 from django.contrib.auth import get_user_model
+from django.utils.translation import gettext_lazy as _
 
 from lehuo.core.models import PROGRAMME_STAFF, HolidayOverride
 
@@ -12,19 +13,19 @@ TIME = forms.TimeInput(attrs={"type": "time"}, format="%H:%M")
 
 
 class CohortForm(forms.Form):
-    programme = forms.ModelChoiceField(Programme.objects.none(), label="培训项目")
-    number = forms.IntegerField(label="期数", min_value=1, max_value=10000)
-    slug = forms.SlugField(label="标识（网址用，可留空）", required=False, max_length=60)
-    starts_on = forms.DateField(label="开始日期", widget=DATE)
-    ends_on = forms.DateField(label="结束日期", widget=DATE)
+    programme = forms.ModelChoiceField(Programme.objects.none(), label=_("培训项目"))
+    number = forms.IntegerField(label=_("期数"), min_value=1, max_value=10000)
+    slug = forms.SlugField(label=_("标识（网址用，可留空）"), required=False, max_length=60)
+    starts_on = forms.DateField(label=_("开始日期"), widget=DATE)
+    ends_on = forms.DateField(label=_("结束日期"), widget=DATE)
     weekdays = forms.TypedMultipleChoiceField(
-        label="上课日", choices=list(WEEKDAY_NAMES.items()), coerce=int, widget=forms.CheckboxSelectMultiple,
-        error_messages={"required": "请至少选择一个上课日"})
-    start_time = forms.TimeField(label="上课时间", initial=dt.time(14, 0), widget=TIME)
-    end_time = forms.TimeField(label="下课时间", initial=dt.time(16, 0), widget=TIME)
-    venue = forms.CharField(label="地点", max_length=200, required=False)
-    instructor = forms.ModelChoiceField(get_user_model().objects.none(), label="讲师", required=False)
-    capacity = forms.IntegerField(label="名额（留空不限）", min_value=1, required=False)
+        label=_("上课日"), choices=list(WEEKDAY_NAMES.items()), coerce=int, widget=forms.CheckboxSelectMultiple,
+        error_messages={"required": _("请至少选择一个上课日")})
+    start_time = forms.TimeField(label=_("上课时间"), initial=dt.time(14, 0), widget=TIME)
+    end_time = forms.TimeField(label=_("下课时间"), initial=dt.time(16, 0), widget=TIME)
+    venue = forms.CharField(label=_("地点"), max_length=200, required=False)
+    instructor = forms.ModelChoiceField(get_user_model().objects.none(), label=_("讲师"), required=False)
+    capacity = forms.IntegerField(label=_("名额（留空不限）"), min_value=1, required=False)
 
     def __init__(self, *args, town_ids=None, **kwargs):
         super().__init__(*args, **kwargs)
@@ -40,14 +41,14 @@ class CohortForm(forms.Form):
 
 
 class MoveForm(forms.Form):
-    date = forms.DateField(label="调整到", widget=DATE)
-    start_time = forms.TimeField(label="上课时间", required=False, widget=TIME)
-    end_time = forms.TimeField(label="下课时间", required=False, widget=TIME)
-    reason = forms.CharField(label="调课原因", max_length=200)
+    date = forms.DateField(label=_("调整到"), widget=DATE)
+    start_time = forms.TimeField(label=_("上课时间"), required=False, widget=TIME)
+    end_time = forms.TimeField(label=_("下课时间"), required=False, widget=TIME)
+    reason = forms.CharField(label=_("调课原因"), max_length=200)
 
 
 class CancelForm(forms.Form):
-    reason = forms.CharField(label="取消原因", max_length=200)
+    reason = forms.CharField(label=_("取消原因"), max_length=200)
 
 
 class HolidayForm(forms.ModelForm):
@@ -55,7 +56,7 @@ class HolidayForm(forms.ModelForm):
         model = HolidayOverride
         fields = ["date", "is_holiday", "name"]
         widgets = {"date": DATE}
-        labels = {"is_holiday": "放假（不勾选表示调休上班）"}
+        labels = {"is_holiday": _("放假（不勾选表示调休上班）")}
 
 
 ATTENDANCE_CHOICES = Attendance.STATUSES

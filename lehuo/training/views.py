@@ -7,6 +7,7 @@ from django.http import Http404
 from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import reverse
 from django.utils import timezone
+from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 
 from lehuo.core import scoping as core_scoping
@@ -63,7 +64,8 @@ def cohort_create(request):
         except ServiceError as exc:
             form.add_error(exc.field if exc.field in form.fields else None, exc.message)
         else:
-            messages.success(request, f"已开设{cohort}，生成 {summary['created']} 次课，跳过节假日 {len(summary['skipped'])} 次")
+            messages.success(request, _("已开设%(cohort)s，生成 %(created)s 次课，跳过节假日 %(skipped)s 次") % {
+                "cohort": cohort, "created": summary["created"], "skipped": len(summary["skipped"])})
             if summary["warning"]:
                 messages.warning(request, summary["warning"])
             return redirect("training:cohort", pk=cohort.pk)
@@ -97,8 +99,9 @@ def cohort_regenerate(request, pk: int):
     cohort = _cohort(request, pk)
     _manage(request, cohort)
     summary = services.regenerate_sessions(request.user, cohort)
-    messages.success(request, f"课表已按规则重新生成：新增 {summary['created']} 次，删除 {summary['removed']} 次，"
-                              f"保留已考勤或已调整的课次 {summary['kept']} 次")
+    messages.success(request, _("课表已按规则重新生成：新增 %(created)s 次，删除 %(removed)s 次，"
+                                "保留已考勤或已调整的课次 %(kept)s 次") % {
+        "created": summary["created"], "removed": summary["removed"], "kept": summary["kept"]})
     if summary["warning"]:
         messages.warning(request, summary["warning"])
     return redirect("training:cohort", pk=cohort.pk)
@@ -115,7 +118,7 @@ def cohort_enrol(request, pk: int):
     except ServiceError as exc:
         messages.error(request, exc.message)
     else:
-        messages.success(request, f"{person.name}已报名")
+        messages.success(request, _("%(name)s已报名") % {"name": person.name})
     return redirect("training:cohort", pk=cohort.pk)
 
 
@@ -126,7 +129,7 @@ def enrolment_withdraw(request, pk: int):
     cohort = _cohort(request, enrolment.cohort_id)
     _manage(request, cohort)
     services.withdraw(request.user, enrolment, request.POST.get("reason", ""))
-    messages.success(request, f"{enrolment.person.name}已退出")
+    messages.success(request, _("%(name)s已退出") % {"name": enrolment.person.name})
     return redirect("training:cohort", pk=cohort.pk)
 
 
@@ -152,7 +155,7 @@ def session_attendance(request, pk: int):
         except ServiceError as exc:
             messages.error(request, exc.message)
         else:
-            messages.success(request, f"已保存 {len(entries)} 人的考勤")
+            messages.success(request, _("已保存 %(n)s 人的考勤") % {"n": len(entries)})
             return redirect("training:attendance", pk=session.pk)
     rows = [{"enrolment": e, "person": e.person, "attendance": existing.get(e.person_id)} for e in enrolments]
     return render(request, "training/attendance.html", {
@@ -186,13 +189,13 @@ def session_edit(request, pk: int):
                     moved = services.move_session(request.user, session, form.cleaned_data["date"],
                                                   form.cleaned_data["reason"], start_time=form.cleaned_data["start_time"],
                                                   end_time=form.cleaned_data["end_time"])
-                    messages.success(request, f"已调课到 {moved.date:%Y-%m-%d}")
+                    messages.success(request, _("已调课到 %(date)s") % {"date": f"{moved.date:%Y-%m-%d}"})
                     warning = services.holiday_warning(moved.date)
                     if warning:
                         messages.warning(request, warning)
                 else:
                     services.cancel_session(request.user, session, form.cleaned_data["reason"])
-                    messages.success(request, f"已取消 {session.date:%Y-%m-%d} 的课")
+                    messages.success(request, _("已取消 %(date)s 的课") % {"date": f"{session.date:%Y-%m-%d}"})
                 return redirect("training:cohort", pk=session.cohort_id)
             except ServiceError as exc:
                 form.add_error(exc.field if exc.field in form.fields else None, exc.message)
@@ -237,7 +240,8 @@ def cohort_certificates(request, pk: int):
     cohort = _cohort(request, pk)
     _manage(request, cohort)
     issued, skipped = services.issue_certificates(request.user, cohort)
-    messages.success(request, f"已发放结业证书 {issued} 份；{skipped} 人出勤率未达要求")
+    messages.success(request, _("已发放结业证书 %(issued)s 份；%(skipped)s 人出勤率未达要求") % {
+        "issued": issued, "skipped": skipped})
     return redirect("training:stats", pk=cohort.pk)
 
 
@@ -284,13 +288,14 @@ def holidays(request):
             if row:
                 log_action(request.user, "calendar.override.delete", row, {"date": row.date, "name": row.name})
                 row.delete()
-                messages.success(request, f"已删除 {row.date:%Y-%m-%d}")
+                messages.success(request, _("已删除 %(date)s") % {"date": f"{row.date:%Y-%m-%d}"})
             return redirect("training:holidays")
         if form.is_valid():
             row = form.save()
             log_action(request.user, "calendar.override.add", row, {"date": row.date, "is_holiday": row.is_holiday,
                                                                     "name": row.name})
-            messages.success(request, f"已保存 {row.date:%Y-%m-%d}；已有培训班的课表请在班级页“按规则重新生成”")
+            messages.success(request, _("已保存 %(date)s；已有培训班的课表请在班级页“按规则重新生成”") % {
+                "date": f"{row.date:%Y-%m-%d}"})
             return redirect("training:holidays")
     return render(request, "training/holidays.html", {"form": form, "rows": HolidayOverride.objects.all()[:500]})
 
