@@ -1,6 +1,7 @@
 from django.contrib import messages
 from django.db.models import Q
 from django.shortcuts import redirect, render
+from django.utils.translation import gettext
 from django.views.decorators.http import require_POST
 
 from lehuo.core import scoping
@@ -59,7 +60,7 @@ def add_photo(request, slug):
     if form.is_valid():
         try:
             services.add_visit_photo(request.user, visit, form.cleaned_data["image"].read(), form.cleaned_data["caption"])
-            messages.success(request, "照片已上传")
+            messages.success(request, gettext("照片已上传"))
         except ServiceError as exc:
             messages.error(request, exc.message)
     return redirect("visits:detail", slug=visit.slug)
@@ -67,7 +68,7 @@ def add_photo(request, slug):
 def _person(request, pk):
     person = Person.objects.for_user(request.user).filter(pk=pk).first()
     if person is None:
-        raise ServiceError("人员不存在或不在您的负责范围内", "person_id")
+        raise ServiceError(gettext("人员不存在或不在您的负责范围内"), "person_id")
     return person
 
 @staff_required()
@@ -81,11 +82,11 @@ def new_visit(request):
                 visitors=services.parse_visitors(d["visitors"]), household=d["household"], notes=d["notes"],
                 slug=d["slug"],
             )
-            messages.success(request, "走访已登记")
+            messages.success(request, gettext("走访已登记"))
             return redirect("visits:detail", slug=visit.slug)
         except ServiceError as exc:
             form.add_error(exc.field if exc.field in form.fields else None, exc.message)
-    return render(request, "visits/form.html", {"form": form, "heading": "登记走访"})
+    return render(request, "visits/form.html", {"form": form, "heading": gettext("登记走访")})
 
 @staff_required()
 def honours(request):
@@ -99,8 +100,8 @@ def new_honour(request):
         d = form.cleaned_data
         try:
             services.record_honour(request.user, _person(request, d.pop("person_id")), **d)
-            messages.success(request, "荣誉已登记")
+            messages.success(request, gettext("荣誉已登记"))
             return redirect("visits:honours")
         except ServiceError as exc:
             form.add_error(exc.field if exc.field in form.fields else None, exc.message)
-    return render(request, "visits/form.html", {"form": form, "heading": "登记荣誉"})
+    return render(request, "visits/form.html", {"form": form, "heading": gettext("登记荣誉")})
