@@ -5,13 +5,16 @@ import math
 from decimal import Decimal, InvalidOperation
 
 from django.conf import settings
+from django.contrib.auth import get_user_model
 from django.contrib.contenttypes.models import ContentType
 from django.db import IntegrityError, transaction
+from django.db.models import F
 from django.utils import timezone
 
 from lehuo.core.audit import log_action, snapshot
-from lehuo.core.errors import ServiceError
-from lehuo.core.models import Assignment, Neighbourhood
+from lehuo.core.errors import NotFound, ServiceError
+from lehuo.core.models import PROGRAMME_STAFF, Assignment, Neighbourhood
+from lehuo.core.notify import notify
 
 from .models import (
     Arrival,
@@ -27,6 +30,7 @@ from .models import (
     Year,
 )
 from .models_running import CARE_ROLES, CATEGORIES, CHECK_AREAS, STAFF_ROLES
+from .services import busy_on_lock_failure
 
 
 def _snapshot(obj) -> dict:
@@ -45,41 +49,135 @@ def _text(value, field: str, label: str, max_length: int, required: bool = True)
 
 # --- the programme (town admins) -------------------------------------------------------------
 
+# Two terms of three weeks (Monday to Friday), back to back, the first starting on the first
+# Monday of July (Shanghai: 2021 7/5-7/23 and 7/26-8/13, 2023 7/3-7/21 and 7/24-8/11, 2025 from 7/7).
+DEFAULT_TERMS = 2
+TERM_WEEKS = 3
+MAX_TERMS = 9
+MAX_CAPACITY = 500
+MAX_FEE = Decimal("100000")
+
+
+def default_term_dates(year: int) -> list[tuple[int, dt.date, dt.date]]:
+    """The usual terms of ``year``: ``[(number, starts_on, ends_on), ...]``."""
+    july_1 = dt.date(int(year), 7, 1)
+    start = july_1 + dt.timedelta(days=(7 - july_1.weekday()) % 7)
+    terms = []
+    for number in range(1, DEFAULT_TERMS + 1):
+        terms.append((number, start, start + dt.timedelta(weeks=TERM_WEEKS, days=-3)))
+        start += dt.timedelta(weeks=TERM_WEEKS)
+    return terms
+
+
 @transaction.atomic
-def create_year(actor, town, year: int, title: str = "") -> Year:
-    if not 2014 <= int(year) <= 2100:
-        raise ServiceError("年度不正确", "year")
+def create_year(actor, town, year: int, title: str = "", *, default_terms: bool = False,
+                exists_ok: bool = True) -> Year:
+    """The town's programme of ``year``. ``exists_ok=False`` (the setup page) refuses a year
+    that is already there; ``default_terms`` adds the usual two terms to a new year."""
+    try:
+        year = int(year)
+    except (TypeError, ValueError):
+        raise ServiceError("年度须为数字", "year")
+    if not 2014 <= year <= 2100:
+        raise ServiceError("年度须在2014-2100之间", "year")
+    title = _text(title, "title", "名称", 100, required=False)
     obj, created = Year.objects.get_or_create(town=town, year=year, defaults={"title": title})
+    if not created and not exists_ok:
+        raise ServiceError(f"{year}年度已存在", "year", code="duplicate")
     if created:
-        log_action(actor, "daycare.year.create", obj, {"year": year})
+        log_action(actor, "daycare.year.create", obj, {"year": year, "title": title})
+        if default_terms:
+            create_default_terms(actor, obj)
     return obj
 
 
 @transaction.atomic
+def create_default_terms(actor, year: Year) -> list[Term]:
+    """The usual two terms (``default_term_dates``) for a year that has none yet."""
+    if year.terms.exists():
+        raise ServiceError("本年度已有期，请逐期添加", "number")
+    return [create_term(actor, year, number=n, starts_on=s, ends_on=e) for n, s, e in default_term_dates(year.year)]
+
+
+def site_head_candidates(town):
+    """Users who may head a site of ``town``: its programme staff."""
+    return (get_user_model().objects.filter(memberships__town=town, memberships__role=PROGRAMME_STAFF, is_active=True)
+            .distinct().order_by("username"))
+
+
+def _count(value, field: str, label: str, low: int, high: int) -> int:
+    try:
+        value = int(value)
+    except (TypeError, ValueError):
+        raise ServiceError(f"{label}须为整数", field)
+    if not low <= value <= high:
+        raise ServiceError(f"{label}须在{low}-{high}之间", field)
+    return value
+
+
+@transaction.atomic
 def create_site(actor, year: Year, *, name: str, neighbourhood: Neighbourhood, address: str = "",
-                head_name: str = "", min_volunteers: int = 3, min_security: int = 2) -> Site:
+                head_name: str = "", min_volunteers: int = 3, min_security: int = 2, head_user=None) -> Site:
+    """A site of ``year``; ``head_user`` (programme staff of the town) is assigned to run it."""
     name = _text(name, "name", "办班点名称", 100)
     if neighbourhood is None or neighbourhood.town_id != year.town_id:
         raise ServiceError("请选择本镇的居民区", "neighbourhood_id")
+    address = _text(address, "address", "地址", 200, required=False)
+    head_name = _text(head_name, "head_name", "负责人姓名", 50, required=False)
+    min_volunteers = _count(min_volunteers, "min_volunteers", "最少志愿者人数", 0, 50)
+    min_security = _count(min_security, "min_security", "最少安保人数", 0, 50)
     if Site.objects.filter(year=year, name=name).exists():
         raise ServiceError("同名办班点已存在", "name", code="duplicate")
-    site = Site.objects.create(year=year, name=name, neighbourhood=neighbourhood, address=(address or "")[:200],
-                               head_name=(head_name or "")[:50], min_volunteers=min_volunteers, min_security=min_security)
+    site = Site.objects.create(year=year, name=name, neighbourhood=neighbourhood, address=address,
+                               head_name=head_name, min_volunteers=min_volunteers, min_security=min_security)
     log_action(actor, "daycare.site.create", site, {"after": snapshot(site)})
+    if head_user is not None:
+        assign_site_head(actor, site, head_user)
     return site
 
 
 @transaction.atomic
 def create_term(actor, year: Year, *, number: int, starts_on: dt.date, ends_on: dt.date) -> Term:
+    number = _count(number, "number", "期数", 1, MAX_TERMS)
+    if starts_on is None:
+        raise ServiceError("请填写开始日期", "starts_on")
+    if ends_on is None:
+        raise ServiceError("请填写结束日期", "ends_on")
+    if starts_on.year != year.year:
+        raise ServiceError(f"开始日期须在{year.year}年内", "starts_on")
+    if ends_on.year != year.year:
+        raise ServiceError(f"结束日期须在{year.year}年内", "ends_on")
     if ends_on < starts_on:
         raise ServiceError("结束日期不能早于开始日期", "ends_on")
-    if starts_on.year != year.year:
-        raise ServiceError("开始日期须在本年度内", "starts_on")
     if Term.objects.filter(year=year, number=number).exists():
         raise ServiceError(f"第{number}期已存在", "number", code="duplicate")
+    # A child may hold one place per term: overlapping terms would let a child be in two places at once.
+    clash = Term.objects.filter(year=year, starts_on__lte=ends_on, ends_on__gte=starts_on).first()
+    if clash is not None:
+        raise ServiceError(f"日期与{clash}重叠", "starts_on")
     term = Term.objects.create(year=year, number=number, starts_on=starts_on, ends_on=ends_on)
     log_action(actor, "daycare.term.create", term, {"after": snapshot(term)})
     return term
+
+
+def _offering_terms(term: Term, capacity, fee, opens_at: dt.datetime | None) -> tuple[int, Decimal]:
+    """The rules an offering's capacity, fee and opening time must pass (create and update):
+    the capacity as an int and the fee as a Decimal of two places."""
+    capacity = _count(capacity, "capacity", "名额", 1, MAX_CAPACITY)
+    try:
+        fee = Decimal(str(fee).strip())
+        rounded = fee.quantize(Decimal("0.01"))
+    except (InvalidOperation, ValueError):
+        raise ServiceError("费用须为金额（元），如600.00", "fee")
+    if rounded != fee:
+        raise ServiceError("费用最多保留两位小数（到分）", "fee")
+    if not 0 <= rounded <= MAX_FEE:
+        raise ServiceError(f"费用须在0-{MAX_FEE}元之间", "fee")
+    if opens_at is None:
+        raise ServiceError("请填写报名开始时间", "opens_at")
+    if timezone.localtime(opens_at).date() >= term.starts_on:
+        raise ServiceError(f"报名开始时间须早于开班日期（{term.starts_on:%Y-%m-%d}）", "opens_at")
+    return capacity, rounded
 
 
 @transaction.atomic
@@ -88,18 +186,7 @@ def create_offering(actor, site: Site, term: Term, *, capacity: int | None = Non
     capacity = capacity if capacity is not None else settings.LEHUO_RULES["daycare"]["default_capacity"]
     if term.year_id != site.year_id:
         raise ServiceError("期与办班点不属于同一年度", "term_id")
-    if not 1 <= int(capacity) <= 500:
-        raise ServiceError("名额须在1-500之间", "capacity")
-    try:
-        fee = Decimal(str(fee)).quantize(Decimal("0.01"))
-    except (InvalidOperation, ValueError):
-        raise ServiceError("费用格式不正确", "fee")
-    if fee < 0 or fee > 100000:
-        raise ServiceError("费用不正确", "fee")
-    if opens_at is None:
-        raise ServiceError("请填写报名开始时间", "opens_at")
-    if timezone.localtime(opens_at).date() > term.starts_on:
-        raise ServiceError("报名开始时间须早于开班日期", "opens_at")
+    capacity, fee = _offering_terms(term, capacity, fee, opens_at)
     try:
         with transaction.atomic():
             offering = Offering.objects.create(site=site, term=term, capacity=capacity, fee=fee, opens_at=opens_at)
@@ -109,12 +196,63 @@ def create_offering(actor, site: Site, term: Term, *, capacity: int | None = Non
     return offering
 
 
+def _promote_waiting(actor, offering: Offering, places: int, now: dt.datetime) -> list[Enrolment]:
+    """Confirm the first ``places`` waiting children (lowest positions first) and tell their
+    guardians after commit. The caller holds the offering's row lock and moves ``taken``."""
+    if places <= 0:
+        return []
+    waiting = list(Enrolment.objects.select_for_update(of=("self",)).select_related("guardian", "child__person")
+                   .filter(offering=offering, status=Enrolment.WAITLISTED).order_by("position")[:places])
+    for e in waiting:
+        e.status, e.confirmed_at = Enrolment.CONFIRMED, now
+        e.save(update_fields=["status", "confirmed_at"])
+        log_action(actor, "daycare.promote", e, {"position": e.position, "capacity": offering.capacity})
+        notify(e.guardian.phone, f"【乐活新泾】{e.child.person.name}已由候补转为正式录取："
+                                 f"{offering.site.name}{offering.term}，请按时报到。")
+    return waiting
+
+
+def update_offering(actor, offering: Offering, *, capacity, fee, opens_at: dt.datetime) -> list[Enrolment]:
+    """Change an offering's capacity, fee and opening time; ``offering`` is refreshed.
+
+    The capacity is changed by one conditional UPDATE (``taken <= new capacity``), so it cannot
+    race an enrolment claiming a place: whichever comes second sees the other's row. Places
+    added while children wait go to the first of them in the same transaction (returned)."""
+    capacity, fee = _offering_terms(offering.term, capacity, fee, opens_at)
+    try:
+        with busy_on_lock_failure(), transaction.atomic():
+            current = Offering.objects.select_related("site", "term").get(pk=offering.pk)
+            before = snapshot(current)
+            if (current.capacity, current.fee, current.opens_at) == (capacity, fee, opens_at):
+                return []
+            if not Offering.objects.filter(pk=offering.pk, taken__lte=capacity).update(
+                    capacity=capacity, fee=fee, opens_at=opens_at):
+                taken = Offering.objects.values_list("taken", flat=True).get(pk=offering.pk)
+                raise ServiceError(f"名额不能少于已录取的{taken}人", "capacity")
+            # The row is locked by the UPDATE until commit: these counts cannot move under us.
+            current.refresh_from_db(fields=["capacity", "taken", "fee", "opens_at"])
+            promoted = _promote_waiting(actor, current, current.capacity - current.taken, timezone.now())
+            if promoted:
+                Offering.objects.filter(pk=offering.pk).update(taken=F("taken") + len(promoted))
+                current.refresh_from_db(fields=["taken"])
+            log_action(actor, "daycare.offering.update", current,
+                       {"before": before, "after": snapshot(current), "promoted": [e.pk for e in promoted]})
+    except Offering.DoesNotExist:
+        raise NotFound()
+    offering.refresh_from_db()
+    return promoted
+
+
 @transaction.atomic
 def assign_site_head(actor, site: Site, user, duty: str = "办班点负责人") -> Assignment:
+    """``user`` (programme staff of the site's town) runs ``site``."""
+    if user is None or not site_head_candidates(site.year.town_id).filter(pk=user.pk).exists():
+        raise ServiceError("负责人须是本镇的项目工作人员", "head_user")
     ct = ContentType.objects.get_for_model(Site)
-    assignment, _ = Assignment.objects.get_or_create(user=user, content_type=ct, object_id=site.pk,
-                                                     defaults={"duty": duty})
-    log_action(actor, "daycare.site.assign", site, {"user": user.pk, "duty": duty})
+    assignment, created = Assignment.objects.get_or_create(user=user, content_type=ct, object_id=site.pk,
+                                                           defaults={"duty": duty})
+    if created:
+        log_action(actor, "daycare.site.assign", site, {"user": user.pk, "duty": duty})
     return assignment
 
 
