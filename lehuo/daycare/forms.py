@@ -1,6 +1,8 @@
 """Page forms: they parse; the rules live in the services (errors come back per field)."""
 
 from django import forms
+from django.conf import settings
+from django.utils.text import format_lazy
 from django.utils.translation import gettext_lazy as _
 
 from lehuo.core.errors import ServiceError
@@ -12,9 +14,12 @@ GRADE_CHOICES = [("", "—")] + [(str(g), f"{g}年级") for g in range(1, 6)]
 
 
 class ServiceErrorMixin:
+    # A service's field name -> this form's, where they differ ("term_id" -> "term").
+    service_fields: dict[str, str] = {}
+
     def add_service_error(self, exc: ServiceError) -> None:
         for err in exc.errors:
-            field = err.get("field")
+            field = self.service_fields.get(err.get("field"), err.get("field"))
             self.add_error(field if field in self.fields else None, err["message"])
 
 
@@ -86,3 +91,102 @@ class CeremonyForm(ServiceErrorMixin, forms.Form):
     held_on = forms.DateField(label=_("日期"), widget=forms.DateInput(attrs={"type": "date"}))
     attendees = forms.IntegerField(label=_("参加人数"), min_value=0, max_value=1000)
     programme = forms.CharField(label=_("活动内容"), widget=forms.Textarea(attrs={"rows": 3}), required=False)
+
+
+# --- setting up the programme (town admins) ---------------------------------------------------
+# Fields parse only; the rules (ranges, dates in the year, duplicates...) are the services',
+# whose messages name the field. Parse errors name it too.
+
+def _errors(label, choose: bool = False) -> dict:
+    return {"required": format_lazy(_("请选择{label}") if choose else _("请填写{label}"), label=label),
+            "invalid": format_lazy(_("{label}格式不正确"), label=label),
+            "invalid_choice": format_lazy(_("请选择{label}"), label=label),
+            "max_length": format_lazy(_("{label}不能超过%(limit_value)d个字"), label=label)}
+
+
+def _field(cls, label, *, name=None, **kwargs):
+    """A form field whose error messages name it (``name`` where the label says more)."""
+    choose = issubclass(cls, forms.ModelChoiceField)
+    return cls(label=label, error_messages=_errors(name or label, choose), **kwargs)
+
+
+def _date_input():
+    return forms.DateInput(attrs={"type": "date"}, format="%Y-%m-%d")
+
+
+def _datetime_input():
+    return forms.DateTimeInput(attrs={"type": "datetime-local"}, format="%Y-%m-%dT%H:%M")
+
+
+class YearForm(ServiceErrorMixin, forms.Form):
+    year = _field(forms.IntegerField, _("年度"), widget=forms.NumberInput(attrs={"min": "2014", "max": "2100"}))
+    title = _field(forms.CharField, _("名称"), max_length=100, required=False,
+                   help_text=_("不填则为“某某年爱心暑托班”"))
+    default_terms = forms.BooleanField(label=_("同时建立默认的两期（每期3周，7月第一个周一开班）"), required=False,
+                                       initial=True)
+
+
+class TermForm(ServiceErrorMixin, forms.Form):
+    number = _field(forms.IntegerField, _("期数"), widget=forms.NumberInput(attrs={"min": "1", "max": "9"}))
+    starts_on = _field(forms.DateField, _("开始日期"), widget=_date_input())
+    ends_on = _field(forms.DateField, _("结束日期"), widget=_date_input())
+
+
+class HeadUserField(forms.ModelChoiceField):
+    def label_from_instance(self, user) -> str:
+        name = user.get_full_name()
+        return f"{name}（{user.username}）" if name else user.username
+
+
+class SiteForm(ServiceErrorMixin, forms.Form):
+    service_fields = {"neighbourhood_id": "neighbourhood"}
+
+    name = _field(forms.CharField, _("办班点名称"), max_length=100)
+    neighbourhood = _field(forms.ModelChoiceField, _("居民区"), queryset=None)
+    address = _field(forms.CharField, _("地址"), max_length=200, required=False)
+    head_name = _field(forms.CharField, _("负责人姓名"), max_length=50, required=False)
+    head_user = _field(HeadUserField, _("负责人账号（可在系统中管理本办班点）"), name=_("负责人账号"), queryset=None,
+                       required=False)
+    min_volunteers = _field(forms.IntegerField, _("最少志愿者人数"), initial=3)
+    min_security = _field(forms.IntegerField, _("最少安保人数"), initial=2)
+
+    def __init__(self, *args, neighbourhoods, head_users, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.fields["neighbourhood"].queryset = neighbourhoods
+        self.fields["head_user"].queryset = head_users
+
+
+class SiteHeadForm(ServiceErrorMixin, forms.Form):
+    site = _field(forms.ModelChoiceField, _("办班点"), queryset=None)
+    head_user = _field(HeadUserField, _("负责人账号"), queryset=None)
+
+    def __init__(self, *args, sites, head_users, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.fields["site"].queryset = sites
+        self.fields["head_user"].queryset = head_users
+
+
+class OfferingTermsForm(ServiceErrorMixin, forms.Form):
+    """Capacity, fee and opening time: what an offering is opened with and later edited."""
+
+    capacity = _field(forms.IntegerField, _("名额"), widget=forms.NumberInput(attrs={"min": "1", "max": "500"}))
+    # A plain decimal: "600.001" must reach the service, which refuses it by name.
+    fee = _field(forms.DecimalField, _("费用（元）"), name=_("费用"),
+                 widget=forms.NumberInput(attrs={"min": "0", "step": "0.01"}))
+    opens_at = _field(forms.DateTimeField, _("报名开始时间"), widget=_datetime_input())
+
+
+class OfferingForm(OfferingTermsForm):
+    service_fields = {"term_id": "term"}
+
+    site = _field(forms.ModelChoiceField, _("办班点"), queryset=None)
+    term = _field(forms.ModelChoiceField, _("期"), queryset=None)
+    field_order = ["site", "term", "capacity", "fee", "opens_at"]
+
+    def __init__(self, *args, sites, terms, **kwargs):
+        kwargs.setdefault("initial", {})
+        kwargs["initial"].setdefault("capacity", settings.LEHUO_RULES["daycare"]["default_capacity"])
+        kwargs["initial"].setdefault("fee", "600.00")
+        super().__init__(*args, **kwargs)
+        self.fields["site"].queryset = sites
+        self.fields["term"].queryset = terms

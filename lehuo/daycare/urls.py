@@ -1,6 +1,6 @@
 from django.urls import path
 
-from . import views, views_staff
+from . import views, views_setup, views_staff
 
 app_name = "daycare"
 urlpatterns = [
@@ -22,4 +22,13 @@ urlpatterns = [
     path("enrolments/<int:pk>/cancel/", views_staff.enrolment_cancel, name="enrolment_cancel"),
     path("courses/", views_staff.courses, name="courses"),
     path("stats/", views_staff.stats, name="stats"),
+    # Setting up the programme (town admins)
+    path("setup/", views_setup.setup, name="setup"),
+    path("setup/years/", views_setup.year_create, name="setup_year"),
+    path("setup/<int:year>/default-terms/", views_setup.terms_default, name="setup_default_terms"),
+    path("setup/<int:year>/terms/", views_setup.term_create, name="setup_term"),
+    path("setup/<int:year>/sites/", views_setup.site_create, name="setup_site"),
+    path("setup/<int:year>/site-heads/", views_setup.site_head_assign, name="setup_site_head"),
+    path("setup/<int:year>/offerings/", views_setup.offering_create, name="setup_offering"),
+    path("offerings/<int:pk>/edit/", views_setup.offering_edit, name="offering_edit"),
 ]

@@ -130,7 +130,8 @@ def offering_detail(request, pk: int):
         "timetable": timetable, "ceremonies": list(offering.ceremonies.all()),
         "warnings": services_running.roster_warnings(offering, len(confirmed)),
         "lesson_form": LessonForm(courses=courses), "ceremony_form": CeremonyForm(),
-        "may_run": scoping.may_run_site(request.user, offering.site)})
+        "may_run": scoping.may_run_site(request.user, offering.site),
+        "may_manage": scoping.may_manage_programme(request.user)})
 
 
 @staff_required()
@@ -261,4 +262,5 @@ def stats(request):
         site_ids = None if scoping.may_manage_programme(request.user) else list(sites.values_list("pk", flat=True))
         data = year_stats(year, site_ids)
         chart = bar_chart(list(data["by_category"].items()))
-    return render(request, "daycare/stats.html", {"years": years, "year": year, "s": data, "chart": chart})
+    return render(request, "daycare/stats.html", {"years": years, "year": year, "s": data, "chart": chart,
+                                                  "may_manage": scoping.may_manage_programme(request.user)})

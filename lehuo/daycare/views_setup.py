@@ -1,0 +1,226 @@
+"""Setting up the programme (town admins): a year, its terms, sites and their heads, offerings,
+and editing an offering's capacity, fee and opening time. Parse, call a service, render."""
+
+from django.contrib import messages
+from django.contrib.contenttypes.models import ContentType
+from django.core.exceptions import PermissionDenied
+from django.db.models import Count
+from django.http import Http404
+from django.shortcuts import get_object_or_404, redirect, render
+from django.urls import reverse
+from django.utils.translation import gettext as _
+from django.views.decorators.http import require_POST
+
+from lehuo.core.decorators import staff_required
+from lehuo.core.errors import ServiceError
+from lehuo.core.models import Assignment, Neighbourhood
+from lehuo.core.services import town_for
+
+from . import scoping, services_running
+from .forms import OfferingForm, OfferingTermsForm, SiteForm, SiteHeadForm, TermForm, YearForm
+from .models import Enrolment, Offering, Site, Year
+from .stats import offering_counts
+
+
+def _town(request):
+    if not scoping.may_manage_programme(request.user):
+        raise PermissionDenied
+    return town_for(request.user)
+
+
+def _year(town, number) -> Year:
+    year = Year.objects.filter(town=town, year=number).first()
+    if year is None:
+        raise Http404
+    return year
+
+
+def _back(year: Year, section: str = ""):
+    return redirect(f"{reverse('daycare:setup')}?year={year.year}{'#' + section if section else ''}")
+
+
+def _site_form(town, data=None) -> SiteForm:
+    return SiteForm(data, neighbourhoods=Neighbourhood.objects.filter(town=town).order_by("name"),
+                    head_users=services_running.site_head_candidates(town))
+
+
+def _head_form(year, data=None) -> SiteHeadForm:
+    return SiteHeadForm(data, sites=year.sites.all(), head_users=services_running.site_head_candidates(year.town_id))
+
+
+def _offering_form(year, data=None) -> OfferingForm:
+    # New offerings usually open for registration when the year's others do.
+    last = Offering.objects.filter(site__year=year).order_by("-pk").values_list("opens_at", flat=True).first()
+    return OfferingForm(data, sites=year.sites.all(), terms=year.terms.all(), initial={"opens_at": last})
+
+
+def _heads(sites) -> dict[int, list]:
+    """Site pk -> the users assigned to run it (one query)."""
+    rows = (Assignment.objects.filter(content_type=ContentType.objects.get_for_model(Site),
+                                      object_id__in=[s.pk for s in sites]).select_related("user").order_by("user__username"))
+    heads: dict[int, list] = {}
+    for a in rows:
+        heads.setdefault(a.object_id, []).append(a.user)
+    return heads
+
+
+def _page(request, town, year: Year | None, **bound):
+    """The setup page of ``year``; ``bound`` holds a submitted form to show with its errors."""
+    years = list(Year.objects.filter(town=town).order_by("-year"))
+    ctx = {"years": years, "year": year, "may_manage": True,
+           "year_form": bound.get("year_form") or YearForm(initial={"year": (years[0].year + 1) if years else None})}
+    if year is not None:
+        terms = list(year.terms.annotate(n_offerings=Count("offerings")))
+        sites = list(year.sites.select_related("neighbourhood"))
+        heads = _heads(sites)
+        offerings = (offering_counts(Offering.objects.filter(site__year=year).select_related("site", "term"))
+                     .order_by("site__name", "term__number"))
+        ctx.update({
+            "terms": terms, "sites": [(s, heads.get(s.pk, [])) for s in sites], "offerings": list(offerings),
+            "proposed": [] if terms else services_running.default_term_dates(year.year),
+            "term_form": bound.get("term_form") or TermForm(initial={
+                "number": max((t.number for t in terms), default=0) + 1}),
+            "site_form": bound.get("site_form") or _site_form(town),
+            "head_form": bound.get("head_form") or _head_form(year),
+            "offering_form": bound.get("offering_form") or _offering_form(year),
+        })
+    return render(request, "daycare/setup.html", ctx)
+
+
+@staff_required()
+def setup(request):
+    town = _town(request)
+    years = Year.objects.filter(town=town).order_by("-year")
+    wanted = request.GET.get("year", "")
+    year = (years.filter(year=wanted).first() if wanted.isdigit() else None) or years.first()
+    return _page(request, town, year)
+
+
+@staff_required()
+@require_POST
+def year_create(request):
+    town = _town(request)
+    form = YearForm(request.POST)
+    if form.is_valid():
+        d = form.cleaned_data
+        try:
+            year = services_running.create_year(request.user, town, d["year"], d["title"],
+                                                default_terms=d["default_terms"], exists_ok=False)
+        except ServiceError as exc:
+            form.add_service_error(exc)
+        else:
+            n = year.terms.count()
+            messages.success(request, _("已建立%(year)s年度（%(n)s期）") % {"year": year.year, "n": n} if n
+                             else _("已建立%(year)s年度，请添加期") % {"year": year.year})
+            return _back(year)
+    return _page(request, town, Year.objects.filter(town=town).order_by("-year").first(), year_form=form)
+
+
+@staff_required()
+@require_POST
+def terms_default(request, year: int):
+    town = _town(request)
+    year = _year(town, year)
+    try:
+        terms = services_running.create_default_terms(request.user, year)
+    except ServiceError as exc:
+        messages.error(request, exc.message)
+    else:
+        messages.success(request, _("已建立：%(terms)s") % {"terms": "、".join(str(t) for t in terms)})
+    return _back(year, "terms")
+
+
+@staff_required()
+@require_POST
+def term_create(request, year: int):
+    town = _town(request)
+    year = _year(town, year)
+    form = TermForm(request.POST)
+    if form.is_valid():
+        try:
+            term = services_running.create_term(request.user, year, **form.cleaned_data)
+        except ServiceError as exc:
+            form.add_service_error(exc)
+        else:
+            messages.success(request, _("已添加%(term)s") % {"term": term})
+            return _back(year, "terms")
+    return _page(request, town, year, term_form=form)
+
+
+@staff_required()
+@require_POST
+def site_create(request, year: int):
+    town = _town(request)
+    year = _year(town, year)
+    form = _site_form(town, request.POST)
+    if form.is_valid():
+        try:
+            site = services_running.create_site(request.user, year, **form.cleaned_data)
+        except ServiceError as exc:
+            form.add_service_error(exc)
+        else:
+            messages.success(request, _("已添加办班点%(site)s") % {"site": site.name})
+            return _back(year, "sites")
+    return _page(request, town, year, site_form=form)
+
+
+@staff_required()
+@require_POST
+def site_head_assign(request, year: int):
+    town = _town(request)
+    year = _year(town, year)
+    form = _head_form(year, request.POST)
+    if form.is_valid():
+        site, user = form.cleaned_data["site"], form.cleaned_data["head_user"]
+        try:
+            services_running.assign_site_head(request.user, site, user)
+        except ServiceError as exc:
+            form.add_service_error(exc)
+        else:
+            messages.success(request, _("%(user)s 负责%(site)s") % {"user": user.get_full_name() or user.username,
+                                                                  "site": site.name})
+            return _back(year, "sites")
+    return _page(request, town, year, head_form=form)
+
+
+@staff_required()
+@require_POST
+def offering_create(request, year: int):
+    town = _town(request)
+    year = _year(town, year)
+    form = _offering_form(year, request.POST)
+    if form.is_valid():
+        d = form.cleaned_data
+        try:
+            offering = services_running.create_offering(request.user, d["site"], d["term"], capacity=d["capacity"],
+                                                        fee=d["fee"], opens_at=d["opens_at"])
+        except ServiceError as exc:
+            form.add_service_error(exc)
+        else:
+            messages.success(request, _("已开班：%(offering)s") % {"offering": offering})
+            return _back(year, "offerings")
+    return _page(request, town, year, offering_form=form)
+
+
+@staff_required()
+def offering_edit(request, pk: int):
+    offering = get_object_or_404(Offering.objects.select_related("site__year", "term"), pk=pk,
+                                 site__in=scoping.sites_for(request.user).values("pk"))
+    if not scoping.may_manage_programme(request.user):
+        raise PermissionDenied
+    form = OfferingTermsForm(request.POST or None, initial={
+        "capacity": offering.capacity, "fee": offering.fee, "opens_at": offering.opens_at})
+    if request.method == "POST" and form.is_valid():
+        try:
+            promoted = services_running.update_offering(request.user, offering, **form.cleaned_data)
+        except ServiceError as exc:
+            form.add_service_error(exc)
+        else:
+            if promoted:
+                messages.success(request, _("已保存；候补第%(positions)s位已转为录取并短信通知监护人")
+                                 % {"positions": "、".join(str(e.position) for e in promoted)})
+            else:
+                messages.success(request, _("已保存"))
+            return redirect("daycare:offering", pk=offering.pk)
+    waiting = offering.enrolments.filter(status=Enrolment.WAITLISTED).count()
+    return render(request, "daycare/offering_edit.html", {"offering": offering, "form": form, "waiting": waiting})
