@@ -6,6 +6,7 @@ from collections import Counter, defaultdict
 from decimal import Decimal
 
 from django.db.models import Count, Q, Sum
+from django.utils.translation import gettext as _
 
 from lehuo.core import figures
 from lehuo.core.models import Person
@@ -72,17 +73,17 @@ def dashboard_summary(town) -> dict:
     donations = Donation.objects.valid().filter(drive__town=town)
     latest = drives.order_by("-date").first()
     totals = donations.aggregate(u=Sum("units"), d=Count("person", distinct=True))
-    figs = [("献血活动", drives.count()), ("献血人数", totals["d"] or 0),
-            ("献血量(U)", (totals["u"] or Decimal("0")).quantize(Decimal("0.01"))),
-            ("造血干细胞登记", StemCellSignup.objects.valid().filter(drive__town=town).count())]
+    figs = [(_("献血活动"), drives.count()), (_("献血人数"), totals["d"] or 0),
+            (_("献血量(U)"), (totals["u"] or Decimal("0")).quantize(Decimal("0.01"))),
+            (_("造血干细胞登记"), StemCellSignup.objects.valid().filter(drive__town=town).count())]
     by_nbh = []
     if latest:
         s = drive_stats(latest)
-        figs.insert(0, (f"{latest.title}献血人数", s["donors"]))
+        figs.insert(0, (_("%(drive)s献血人数") % {"drive": latest.title}, s["donors"]))
         by_nbh = [(name, row["donors"]) for name, row in s["by_neighbourhood"].items()]
     over_time = [(d.date.isoformat(), (d.u or Decimal("0"))) for d in drives.order_by("date").annotate(
         u=Sum("donations__units", filter=Q(donations__voided_at__isnull=True)))]
-    return {"title": "无偿献血", "url": reverse("blood:index"), "figures": figs, "by_neighbourhood": by_nbh,
+    return {"title": _("无偿献血"), "url": reverse("blood:index"), "figures": figs, "by_neighbourhood": by_nbh,
             "over_time": over_time}
 
 

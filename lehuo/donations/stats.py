@@ -10,6 +10,7 @@ from decimal import Decimal
 
 from django.db.models import Count, Q, Sum
 from django.db.models.functions import TruncMonth
+from django.utils.translation import gettext as _
 
 from lehuo.core import figures
 from lehuo.core.models import Tag
@@ -114,14 +115,14 @@ def dashboard_summary(town) -> dict:
            .order_by("-total", "neighbourhood__name"))
     months = qs.annotate(month=TruncMonth("received_on")).values("month").annotate(total=Sum("amount")).order_by("month")
     return {
-        "title": "募捐",
+        "title": _("募捐"),
         "url": reverse("donations:index"),
         "figures": [
-            ("募捐活动", Drive.objects.filter(town=town).count()),
-            ("参与人数", head["people"]),
-            ("参与单位", head["organisations"]),
-            ("捐款笔数", head["donations"]),
-            ("捐款总额（元）", _money(head["total"])),
+            (_("募捐活动"), Drive.objects.filter(town=town).count()),
+            (_("参与人数"), head["people"]),
+            (_("参与单位"), head["organisations"]),
+            (_("捐款笔数"), head["donations"]),
+            (_("捐款总额（元）"), _money(head["total"])),
         ],
         "by_neighbourhood": [(r["neighbourhood__name"], _money(r["total"])) for r in nbh],
         "over_time": [(r["month"].strftime("%Y-%m"), _money(r["total"])) for r in months if r["month"]],

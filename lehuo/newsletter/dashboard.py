@@ -4,6 +4,7 @@ import importlib
 import logging
 
 from django.utils.safestring import mark_safe
+from django.utils.translation import gettext as _
 
 from lehuo.core import charts, figures
 
@@ -26,13 +27,13 @@ def summaries(town) -> list[dict]:
             summary = dict(summary_fn(town))
         except Exception:  # one module's bug must not blank the whole dashboard
             logger.exception("dashboard_summary of %s failed", name)
-            out.append({"module": name, "title": name, "error": "该模块数据暂时无法计算", "figures": []})
+            out.append({"module": name, "title": name, "error": _("该模块数据暂时无法计算"), "figures": []})
             continue
         summary["module"] = name
         summary["figures"] = [(label, figures.format_value(value)) for label, value in summary.get("figures") or []]
         summary["by_neighbourhood_svg"] = mark_safe(charts.bar_chart(
-            list(summary.get("by_neighbourhood") or []), title="按居民区")) if summary.get("by_neighbourhood") else ""
+            list(summary.get("by_neighbourhood") or []), title=_("按居民区"))) if summary.get("by_neighbourhood") else ""
         summary["over_time_svg"] = mark_safe(charts.line_chart(
-            list(summary.get("over_time") or []), title="按时间")) if summary.get("over_time") else ""
+            list(summary.get("over_time") or []), title=_("按时间"))) if summary.get("over_time") else ""
         out.append(summary)
     return out

@@ -2,6 +2,7 @@
 
 from django.db.models import Count
 from django.db.models.functions import TruncMonth
+from django.utils.translation import gettext as _
 
 from lehuo.core import figures
 
@@ -47,13 +48,13 @@ def dashboard_summary(town) -> dict:
     by_month = visits.annotate(m=TruncMonth("date")).values("m").annotate(n=Count("id")).order_by("m")
     by_purpose = dict(visits.values_list("purpose").annotate(n=Count("id")))
     return {
-        "title": "走访慰问",
+        "title": _("走访慰问"),
         "url": reverse("visits:index"),
         "figures": [
-            ("走访次数", visits.count()),
-            ("荣誉", Honour.objects.filter(town=town).count()),
+            (_("走访次数"), visits.count()),
+            (_("荣誉"), Honour.objects.filter(town=town).count()),
             *[(str(label), by_purpose.get(key, 0)) for key, label in Visit.PURPOSES],
         ],
-        "by_neighbourhood": [(r["neighbourhood__name"] or "未填", r["n"]) for r in by_nbh],
+        "by_neighbourhood": [(r["neighbourhood__name"] or _("未填"), r["n"]) for r in by_nbh],
         "over_time": [(f"{r['m']:%Y-%m}", r["n"]) for r in by_month if r["m"]],
     }
