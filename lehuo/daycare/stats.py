@@ -5,6 +5,7 @@ from decimal import ROUND_HALF_UP, Decimal
 from django.conf import settings
 from django.db.models import Count, Q, Sum
 from django.urls import reverse
+from django.utils.translation import gettext as _
 
 from lehuo.core import figures
 
@@ -97,18 +98,18 @@ def dashboard_summary(town) -> dict:
     except Exception:  # pragma: no cover - the URLconf always has it
         url = ""
     if year is None:
-        return {"title": "爱心暑托班", "url": url, "figures": [], "by_neighbourhood": [], "over_time": []}
+        return {"title": _("爱心暑托班"), "url": url, "figures": [], "by_neighbourhood": [], "over_time": []}
     stats = year_stats(year)
     by_nbh = (Enrolment.objects.filter(offering__site__year=year, status=Enrolment.CONFIRMED)
               .values_list("offering__site__neighbourhood__name").annotate(n=Count("id")).order_by("-n"))
     by_term = (Enrolment.objects.filter(offering__site__year=year, status=Enrolment.CONFIRMED)
                .values_list("offering__term__number").annotate(n=Count("id")).order_by("offering__term__number"))
     return {
-        "title": f"{year.year}年爱心暑托班",
+        "title": _("%(year)s年爱心暑托班") % {"year": year.year},
         "url": url,
-        "figures": [("办班点", stats["sites"]), ("名额", stats["places"]), ("录取", stats["enrolled"]),
-                    ("候补", stats["waitlisted"]), ("报满率", stats["fill_rate_pct"]),
-                    ("出勤率", stats["attendance_rate_pct"]), ("课程", stats["courses"])],
+        "figures": [(_("办班点"), stats["sites"]), (_("名额"), stats["places"]), (_("录取"), stats["enrolled"]),
+                    (_("候补"), stats["waitlisted"]), (_("报满率"), stats["fill_rate_pct"]),
+                    (_("出勤率"), stats["attendance_rate_pct"]), (_("课程"), stats["courses"])],
         "by_neighbourhood": [(name, n) for name, n in by_nbh],
-        "over_time": [(f"第{number}期", n) for number, n in by_term],
+        "over_time": [(_("第%(n)s期") % {"n": number}, n) for number, n in by_term],
     }
