@@ -10,6 +10,7 @@ from django.http import Http404
 from django.shortcuts import redirect, render
 from django.utils.safestring import mark_safe
 from django.utils.translation import gettext as _
+from django.utils.translation import pgettext
 from django.views.decorators.http import require_POST
 
 from lehuo.core import charts, scoping
@@ -77,7 +78,7 @@ def drive_detail(request, pk):
     drive = _drive(request, pk)
     s = stats.drive_stats(drive)
     by_nbh = sorted(((name, b["total"]) for name, b in s["by_neighbourhood"].items()), key=lambda x: -x[1])
-    chart = charts.bar_chart(by_nbh, unit=_("元"), title=_("各居民区捐款金额"))
+    chart = charts.bar_chart(by_nbh, unit=pgettext("unit after a number in a chart", "元"), title=_("各居民区捐款金额"))
     channels = [(str(label), s["by_channel"].get(code)) for code, label in CHANNELS]
     methods = [(str(dict(METHODS)[code]), block) for code, block in s["by_method"].items()]
     progress = None
