@@ -354,6 +354,23 @@ def enrol_linked_child(user, offering_id: int, child_id: int, *, now: dt.datetim
                          position=e.position, created_at=now)
 
 
+def promote_waiting(actor, offering: Offering, places: int, now: dt.datetime, why: dict) -> list[Enrolment]:
+    """Confirm the first ``places`` waiting children (lowest positions first), audit each with
+    ``why``, and tell their guardians after commit. The caller holds the offering's row lock
+    and keeps ``taken`` right (a freed place is re-used; new places are added)."""
+    if places <= 0:
+        return []
+    waiting = list(Enrolment.objects.select_for_update(of=("self",)).select_related("guardian", "child__person")
+                   .filter(offering=offering, status=Enrolment.WAITLISTED).order_by("position")[:places])
+    for e in waiting:
+        e.status, e.confirmed_at = Enrolment.CONFIRMED, now
+        e.save(update_fields=["status", "confirmed_at"])
+        log_action(actor, "daycare.promote", e, {"position": e.position, **why})
+        notify(e.guardian.phone, f"【乐活新泾】{e.child.person.name}已由候补转为正式录取："
+                                 f"{offering.site.name}{offering.term}，请按时报到。")
+    return waiting
+
+
 def cancel_enrolment(actor, enrolment: Enrolment, reason: str = "") -> Enrolment | None:
     """Cancel; a freed place goes to the first waiting child in the same transaction, whose
     guardian is told after commit. Returns the promoted enrolment, if any."""
@@ -372,17 +389,9 @@ def cancel_enrolment(actor, enrolment: Enrolment, reason: str = "") -> Enrolment
                                                           "reason": reason})
             promoted = None
             if was_confirmed:
-                promoted = (Enrolment.objects.select_for_update().select_related("guardian", "child__person")
-                            .filter(offering=offering, status=Enrolment.WAITLISTED).order_by("position").first())
+                promoted = next(iter(promote_waiting(actor, offering, 1, now, {"freed_by": current.pk})), None)
                 if promoted is None:
                     Offering.objects.filter(pk=offering.pk, taken__gt=0).update(taken=F("taken") - 1)
-                else:
-                    promoted.status, promoted.confirmed_at = Enrolment.CONFIRMED, now
-                    promoted.save(update_fields=["status", "confirmed_at"])
-                    log_action(actor, "daycare.promote", promoted, {"position": promoted.position, "freed_by": current.pk})
-                    notify(promoted.guardian.phone,
-                           f"【乐活新泾】{promoted.child.person.name}已由候补转为正式录取："
-                           f"{offering.site.name}{offering.term}，请按时报到。")
     except Enrolment.DoesNotExist:
         raise NotFound()
     enrolment.refresh_from_db()

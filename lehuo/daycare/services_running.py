@@ -14,7 +14,6 @@ from django.utils import timezone
 from lehuo.core.audit import log_action, snapshot
 from lehuo.core.errors import NotFound, ServiceError
 from lehuo.core.models import PROGRAMME_STAFF, Assignment, Neighbourhood
-from lehuo.core.notify import notify
 
 from .models import (
     Arrival,
@@ -30,7 +29,7 @@ from .models import (
     Year,
 )
 from .models_running import CARE_ROLES, CATEGORIES, CHECK_AREAS, STAFF_ROLES
-from .services import busy_on_lock_failure
+from .services import busy_on_lock_failure, promote_waiting
 
 
 def _snapshot(obj) -> dict:
@@ -196,22 +195,6 @@ def create_offering(actor, site: Site, term: Term, *, capacity: int | None = Non
     return offering
 
 
-def _promote_waiting(actor, offering: Offering, places: int, now: dt.datetime) -> list[Enrolment]:
-    """Confirm the first ``places`` waiting children (lowest positions first) and tell their
-    guardians after commit. The caller holds the offering's row lock and moves ``taken``."""
-    if places <= 0:
-        return []
-    waiting = list(Enrolment.objects.select_for_update(of=("self",)).select_related("guardian", "child__person")
-                   .filter(offering=offering, status=Enrolment.WAITLISTED).order_by("position")[:places])
-    for e in waiting:
-        e.status, e.confirmed_at = Enrolment.CONFIRMED, now
-        e.save(update_fields=["status", "confirmed_at"])
-        log_action(actor, "daycare.promote", e, {"position": e.position, "capacity": offering.capacity})
-        notify(e.guardian.phone, f"【乐活新泾】{e.child.person.name}已由候补转为正式录取："
-                                 f"{offering.site.name}{offering.term}，请按时报到。")
-    return waiting
-
-
 def update_offering(actor, offering: Offering, *, capacity, fee, opens_at: dt.datetime) -> list[Enrolment]:
     """Change an offering's capacity, fee and opening time; ``offering`` is refreshed.
 
@@ -231,7 +214,8 @@ def update_offering(actor, offering: Offering, *, capacity, fee, opens_at: dt.da
                 raise ServiceError(f"名额不能少于已录取的{taken}人", "capacity")
             # The row is locked by the UPDATE until commit: these counts cannot move under us.
             current.refresh_from_db(fields=["capacity", "taken", "fee", "opens_at"])
-            promoted = _promote_waiting(actor, current, current.capacity - current.taken, timezone.now())
+            promoted = promote_waiting(actor, current, current.capacity - current.taken, timezone.now(),
+                                       {"capacity": current.capacity})
             if promoted:
                 Offering.objects.filter(pk=offering.pk).update(taken=F("taken") + len(promoted))
                 current.refresh_from_db(fields=["taken"])
