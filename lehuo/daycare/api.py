@@ -1,11 +1,13 @@
 """/api/v1/daycare/...: offerings, children, enrolment (idempotent) and cancellation."""
 
 import datetime as dt
+from dataclasses import asdict
 from decimal import Decimal
 
 from ninja import Router, Schema, Status
-from ninja.pagination import PageNumberPagination, paginate
+from ninja.pagination import paginate
 
+from lehuo.api.pagination import PageNumberPagination
 from lehuo.core.errors import NotFound, ServiceError
 from lehuo.core.idempotency import run_idempotent
 
@@ -163,8 +165,7 @@ def enrol(request, offering_id: int, payload: EnrolIn):
             except NotFound:
                 _offering(request, offering_id)  # 404 unless the offering is visible after all
                 raise ServiceError("儿童不存在或不是您登记的孩子", "child_id")
-            return 201, {"id": e.id, "offering_id": e.offering_id, "child_id": e.child_id, "child_name": e.child_name,
-                         "status": e.status, "position": e.position, "created_at": e.created_at.isoformat()}
+            return 201, {**asdict(e), "created_at": e.created_at.isoformat()}  # the fields of EnrolmentOut
 
         status, body = run_idempotent(request.user, key, f"daycare.enrol:{offering_id}", create_linked)
         return Status(status, body)
