@@ -4,8 +4,9 @@ import datetime as dt
 from decimal import Decimal
 
 from ninja import Field, Router, Schema, Status
-from ninja.pagination import PageNumberPagination, paginate
+from ninja.pagination import paginate
 
+from lehuo.api.pagination import PageNumberPagination
 from lehuo.core import scoping as core_scoping
 from lehuo.core import services as core_services
 from lehuo.core.errors import NotFound, ServiceError

@@ -3,7 +3,9 @@
 from django.db.models import Q
 from django.shortcuts import get_object_or_404
 from ninja import Query, Router, Status
-from ninja.pagination import PageNumberPagination, paginate
+from ninja.pagination import paginate
+
+from lehuo.api.pagination import PageNumberPagination
 
 from . import scoping, services
 from .errors import ServiceError

@@ -4,9 +4,10 @@ import datetime as dt
 
 from django.db.models import Q
 from ninja import Field, Query, Router, Schema, Status
-from ninja.pagination import PageNumberPagination, paginate
+from ninja.pagination import paginate
 from pydantic import StrictFloat, StrictInt, StrictStr
 
+from lehuo.api.pagination import PageNumberPagination
 from lehuo.core import scoping
 from lehuo.core.errors import ServiceError
 from lehuo.core.idempotency import run_idempotent

@@ -3,8 +3,9 @@
 import datetime as dt
 
 from ninja import Router, Schema, Status
-from ninja.pagination import PageNumberPagination, paginate
+from ninja.pagination import paginate
 
+from lehuo.api.pagination import PageNumberPagination
 from lehuo.core import scoping
 from lehuo.core.errors import ServiceError
 from lehuo.core.models import Person
