@@ -11,6 +11,7 @@ from . import scoping
 from .errors import ServiceError
 from .identity import ID_TYPES
 from .models import GuardianLink, Neighbourhood, Organisation, Tag
+from .uploads import UploadField
 
 # Service field names that differ from form field names.
 FIELD_ALIASES = {"neighbourhood_id": "neighbourhood", "guardian_id": "guardian", "tags": "tags"}
@@ -105,7 +106,7 @@ class TagForm(forms.Form):
 
 
 class ImportForm(forms.Form):
-    file = forms.FileField(label=_("Excel 或 CSV 文件"), help_text=_("按模板填写：第一行为表头，每行一人"))
+    file = UploadField(label=_("Excel 或 CSV 文件"), help_text=_("按模板填写：第一行为表头，每行一人"))
 
 
 class GuardianForm(forms.Form):

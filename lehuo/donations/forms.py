@@ -3,6 +3,7 @@ from django.utils.translation import gettext_lazy as _
 
 from lehuo.core import scoping
 from lehuo.core.models import Neighbourhood, Organisation
+from lehuo.core.uploads import VOUCHER_MAX_BYTES, UploadField
 
 from .importers import COLUMNS, FIELD_LABELS, KINDS
 from .models import BANK, CASH, CHANNELS, METHODS, WECHAT
@@ -76,7 +77,7 @@ class HandoverForm(forms.Form):
     amount = forms.CharField(label=_("金额（元）"))
     handed_on = forms.DateField(label=_("汇缴日期"), widget=DATE)
     voucher_number = forms.CharField(label=_("凭证号"), required=False, max_length=60)
-    voucher = forms.FileField(label=_("凭证（图片或PDF）"), required=False)
+    voucher = UploadField(label=_("凭证（图片或PDF）"), required=False, max_bytes=VOUCHER_MAX_BYTES)
     receipt_number = forms.CharField(label=_("捐赠票据号"), required=False, max_length=60)
     notes = forms.CharField(label=_("备注"), required=False, max_length=200)
 
@@ -85,7 +86,7 @@ class ImportUploadForm(forms.Form):
     kind = forms.ChoiceField(label=_("文件类型"), choices=list(KINDS.items()), widget=forms.RadioSelect)
     neighbourhood = forms.ModelChoiceField(label=_("经办居民区"), queryset=Neighbourhood.objects.none(),
                                            required=False, help_text=_("线下台账必填；线上流水可留空（按捐赠人所在居民区）"))
-    file = forms.FileField(label=_("文件（xlsx 或 csv）"))
+    file = UploadField(label=_("文件（xlsx 或 csv）"))
 
     def __init__(self, *args, user=None, town=None, **kwargs):
         super().__init__(*args, **kwargs)

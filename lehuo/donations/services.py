@@ -17,6 +17,7 @@ from lehuo.core import scoping
 from lehuo.core.audit import build_log, log_action
 from lehuo.core.errors import NotFound, ServiceError
 from lehuo.core.models import AuditLog, Neighbourhood, Organisation, Person, Town
+from lehuo.core.uploads import checked_voucher
 
 from . import scoping as dscoping
 from .models import CASH, CHANNELS, METHODS, OFFLINE, ONLINE, OTHER, Donation, Drive, Handover
@@ -311,6 +312,9 @@ def record_handover(actor, drive: Drive, *, channel: str, amount, handed_on, vou
         raise ServiceError("汇缴日期不能晚于今天", "handed_on")
     if neighbourhood is not None and neighbourhood.town_id != drive.town_id:
         raise ServiceError("居民区不属于本镇", "neighbourhood_id")
+    if voucher is not None:
+        # By content, named by content: an "evil.html" must never be stored and served as a voucher.
+        voucher = checked_voucher(voucher, "voucher", f"voucher-{drive.pk}")
     handover = Handover(drive=drive, channel=channel, amount=value, handed_on=handed,
                         voucher_number=(voucher_number or "").strip()[:60], neighbourhood=neighbourhood,
                         receipt_number=(receipt_number or "").strip()[:60], notes=(notes or "").strip()[:200],

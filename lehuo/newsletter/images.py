@@ -1,37 +1,13 @@
-"""Photo uploads checked by content (Pillow), and placeholder pictures for the demo."""
+"""Photo uploads checked by content (``lehuo.core.uploads``), and placeholder pictures for the demo."""
 
 import io
 
-from django.core.files.base import ContentFile
+from lehuo.core.uploads import PHOTO_FORMATS as ALLOWED_FORMATS
+from lehuo.core.uploads import PHOTO_MAX_BYTES as MAX_BYTES
+from lehuo.core.uploads import PHOTO_MAX_PIXELS as MAX_PIXELS
+from lehuo.core.uploads import checked_image
 
-from lehuo.core.errors import ServiceError
-
-ALLOWED_FORMATS = {"JPEG": "jpg", "PNG": "png", "WEBP": "webp", "GIF": "gif"}
-MAX_BYTES = 10 * 1024 * 1024
-MAX_PIXELS = 40_000_000
-
-
-def checked_image(data: bytes, field: str = "image", name: str = "photo") -> ContentFile:
-    """A ContentFile of ``data`` if it really is a JPEG/PNG/WebP/GIF picture; the file
-    name's extension comes from the content, never from what the browser said."""
-    from PIL import Image, UnidentifiedImageError
-
-    if not data:
-        raise ServiceError("请选择照片文件", field)
-    if len(data) > MAX_BYTES:
-        raise ServiceError("照片不能超过10MB", field)
-    try:
-        with Image.open(io.BytesIO(data)) as img:
-            fmt = img.format
-            width, height = img.size
-            img.verify()
-    except (UnidentifiedImageError, OSError, SyntaxError, ValueError):
-        raise ServiceError("文件不是有效的图片（支持 JPG、PNG、WebP、GIF）", field)
-    if fmt not in ALLOWED_FORMATS:
-        raise ServiceError("图片格式不支持（支持 JPG、PNG、WebP、GIF）", field)
-    if width * height > MAX_PIXELS:
-        raise ServiceError("图片像素过大", field)
-    return ContentFile(data, name=f"{name}.{ALLOWED_FORMATS[fmt]}")
+__all__ = ["ALLOWED_FORMATS", "MAX_BYTES", "MAX_PIXELS", "checked_image", "placeholder_jpeg"]
 
 
 def placeholder_jpeg(text: str, *, size=(960, 640), colour=(200, 16, 46), seed: int = 0) -> bytes:

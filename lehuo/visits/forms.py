@@ -1,6 +1,8 @@
 from django import forms
 from django.utils.translation import gettext_lazy as _
 
+from lehuo.core.uploads import PHOTO_MAX_BYTES, UploadField
+
 from .models import Honour, Visit
 
 
@@ -25,5 +27,5 @@ class HonourForm(forms.Form):
 
 
 class PhotoForm(forms.Form):
-    image = forms.FileField(label=_("照片"))
+    image = UploadField(label=_("照片"), max_bytes=PHOTO_MAX_BYTES)
     caption = forms.CharField(label=_("说明"), max_length=200, required=False)

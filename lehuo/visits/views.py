@@ -63,6 +63,9 @@ def add_photo(request, slug):
             messages.success(request, gettext("照片已上传"))
         except ServiceError as exc:
             messages.error(request, exc.message)
+    else:
+        # An empty or oversized file, or none: say why instead of returning to the page silently.
+        messages.error(request, "；".join(e for errors in form.errors.values() for e in errors))
     return redirect("visits:detail", slug=visit.slug)
 
 def _person(request, pk):
