@@ -50,6 +50,14 @@ def report(job: Job, progress: int, total: int | None = None, message: str = "")
     Job.objects.filter(pk=job.pk).update(**fields)
 
 
+def drop_upload(job: Job) -> None:
+    """Delete the job's stored upload. Only the file column is written: ``file.delete(save=True)``
+    would save the whole row as this (stale) object holds it, setting progress back to 0."""
+    if job.file:
+        job.file.delete(save=False)
+        Job.objects.filter(pk=job.pk).update(file="")
+
+
 def finish(job: Job, result: dict | None = None, message: str = "", failed: bool = False) -> None:
     Job.objects.filter(pk=job.pk).update(
         status=Job.FAILED if failed else Job.DONE, result=result or {}, message=message, finished_at=timezone.now()

@@ -52,6 +52,8 @@ def run_people_import(job_id: int) -> None:
         result = import_people(actor, town, unseal(source), commit=commit,
                                filename=source.params.get("filename", ""), progress=progress)
     except ServiceError as exc:
+        if not commit:
+            jobs.drop_upload(job)  # an unreadable file can never be committed: do not keep it
         jobs.finish(job, {"errors": [{"row": 0, "field": "file", "label": "文件", "message": exc.message}],
                           "rows": 0, "next_url": reverse("core:people_import_report", args=[source.pk])},
                     message=exc.message, failed=True)
@@ -62,16 +64,16 @@ def run_people_import(job_id: int) -> None:
         raise
     report = result.report()
     if commit and result.ok:
-        source.file.delete(save=True)
+        jobs.drop_upload(source)
         report["next_url"] = reverse("core:people") + "?sort=-created"
         jobs.finish(job, report, message=f"已导入 {result.rows} 人")
     elif commit:
-        source.file.delete(save=True)
+        jobs.drop_upload(source)
         report["next_url"] = reverse("core:people_import_report", args=[job.pk])
         jobs.finish(job, report, message="数据已变化，有错误行，未导入任何数据", failed=True)
     else:
         if not result.ok:
-            job.file.delete(save=True)  # nothing can be committed from it
+            jobs.drop_upload(job)  # nothing can be committed from it
         report["next_url"] = reverse("core:people_import_report", args=[job.pk])
         jobs.finish(job, report, message="校验完成" if result.ok else f"{report['bad_rows']} 行有错误")
 

@@ -51,6 +51,7 @@ METHOD_WORDS = {
 }
 YES = {"是", "同意", "y", "yes", "1", "true", "√"}
 MAX_REPORTED = 500
+MAX_COLUMNS = 200  # the mapping page posts one field per column (Django allows 1,000 fields)
 PROGRESS_EVERY = 1000
 
 
@@ -86,10 +87,15 @@ class ImportReport:
 
 
 def headers_of(data: bytes, filename: str = "") -> list[str]:
-    """The first non-empty row of the file: what the mapping step shows."""
+    """The first non-empty row of the file: what the mapping step shows (one select per column)."""
     for row in read_rows(data, filename):
         if any(v not in (None, "") for v in row):
-            return [str(v or "").strip() for v in row]
+            headers = [str(v or "").strip() for v in row]
+            while headers and not headers[-1]:
+                headers.pop()  # formatting far to the right makes thousands of empty header cells
+            if len(headers) > MAX_COLUMNS:
+                raise ServiceError(f"表头有 {len(headers):,} 列，超过上限 {MAX_COLUMNS} 列：请删除无关的列后重新上传", "file")
+            return headers
     raise ServiceError("表格中没有内容", "file")
 
 
@@ -130,6 +136,9 @@ def check_statement(actor, drive: Drive, table: Table, kind: str, neighbourhood:
                     progress: Callable[[int, int], None] | None = None) -> ImportReport:
     """Dry run: what would be written, every error by row and field, duplicates, matches."""
     report = ImportReport(kind=kind, rows=len(table.rows), unmapped=table.unmapped)
+    if not table.rows:
+        report.error(0, "file", "表格中没有数据行")  # only a header: say so, not "0 rows, 0 errors"
+        return report
     town = drive.town
     if kind not in drive.channels:
         report.error(0, "file", "本次募捐不接受该渠道")

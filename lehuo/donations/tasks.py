@@ -40,16 +40,19 @@ def run_import(job_id: int) -> None:
         # the check phase reports as it goes.
         jobs.report(job, done, total, "写入中" if phase == "write" else "校验中")
 
+    # The wizard showed every column: one it did not map was set to "ignore", even when its
+    # header is a name the importer knows (昵称 left out, 姓名 chosen as the donor).
+    chosen = params.get("mapping") or {}
+    mapping = {h: chosen.get(h, "") for h in params.get("headers", [])} or chosen or None
     jobs.report(job, 0, 0, "读取文件")
     try:
         report = import_statement(actor, drive, unseal(source), params["kind"], commit=commit,
-                                  filename=params.get("filename", ""), mapping=params.get("mapping") or None,
+                                  filename=params.get("filename", ""), mapping=mapping,
                                   neighbourhood=nbh, progress=progress)
     except ServiceError as exc:
+        jobs.drop_upload(source)  # an unreadable file can never be committed: do not keep it
         jobs.finish(job, {"errors": [{"row": 0, "field": exc.field or "file", "label": "文件", "message": exc.message}],
                           "rows": 0, "next_url": report_url}, message=exc.message, failed=True)
-        if commit:
-            source.file.delete(save=True)
         return
     except IntegrityError:
         # A reference was recorded by someone else between the check and the write.
@@ -63,7 +66,7 @@ def run_import(job_id: int) -> None:
     result = report.as_dict()
     result["next_url"] = report_url
     if commit:
-        source.file.delete(save=True)
+        jobs.drop_upload(source)
         if report.ok:
             result["next_url"] = reverse("donations:drive", args=[drive.pk])
             jobs.finish(job, result, message=f"已导入 {len(report.ready)} 笔，跳过重复 {len(report.duplicates)} 笔")
@@ -71,7 +74,7 @@ def run_import(job_id: int) -> None:
             jobs.finish(job, result, message="数据已变化，有错误行，未导入任何数据", failed=True)
     else:
         if not report.ok:
-            job.file.delete(save=True)
+            jobs.drop_upload(job)
         jobs.finish(job, result, message="校验完成" if report.ok else f"{result['bad_rows']} 行有错误")
 
 
