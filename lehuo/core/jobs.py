@@ -19,7 +19,8 @@ logger = logging.getLogger("lehuo.jobs")
 def start_job(kind: str, user, task, *, params: dict | None = None, upload: bytes | None = None,
               filename: str = "upload.bin") -> Job:
     """Create the Job row, store the upload with it, and enqueue ``task(job_id)`` after commit."""
-    job = Job.objects.create(kind=kind, params=params or {}, created_by=user if user and user.is_authenticated else None)
+    job = Job.objects.create(kind=kind, params=params or {}, task_path=task.module_path,
+                             created_by=user if user and user.is_authenticated else None)
     if upload is not None:
         job.file.save(f"{job.pk}-{filename}", ContentFile(upload), save=True)
     transaction.on_commit(lambda: task.enqueue(job.pk))
@@ -27,8 +28,9 @@ def start_job(kind: str, user, task, *, params: dict | None = None, upload: byte
 
 
 # A job queued or running for longer than this lost its worker (killed, machine restarted):
-# the work it did rolled back, so the same work may be started again.
+# the work it did rolled back (every task writes in one transaction), so it may run again.
 STALE_AFTER = dt.timedelta(minutes=30)
+MAX_ATTEMPTS = 3
 
 
 def live_jobs(queryset):
@@ -37,7 +39,49 @@ def live_jobs(queryset):
     from django.db.models import Q
 
     fresh = timezone.now() - STALE_AFTER
-    return queryset.filter(Q(status=Job.DONE) | Q(status__in=[Job.PENDING, Job.RUNNING], created_at__gte=fresh))
+    return queryset.filter(Q(status=Job.DONE) | Q(status__in=[Job.PENDING, Job.RUNNING], queued_at__gte=fresh))
+
+
+def is_stale(job: Job, now: dt.datetime | None = None) -> bool:
+    return job.status in (Job.PENDING, Job.RUNNING) and job.queued_at < (now or timezone.now()) - STALE_AFTER
+
+
+def restart(actor, job: Job) -> Job:
+    """Queue a stale job's task again (its worker died; what it wrote rolled back). The tasks
+    take a second delivery of an unfinished job, and an import that did commit before the
+    worker died finds its rows already written. After ``MAX_ATTEMPTS`` the job is failed."""
+    from django.utils.module_loading import import_string
+
+    from .audit import log_action
+    from .errors import ServiceError
+
+    if not is_stale(job):
+        raise ServiceError("任务仍在进行中，无需重新开始", "job")
+    if not job.task_path:
+        raise ServiceError("该任务不能重新开始", "job")
+    if job.attempts >= MAX_ATTEMPTS:
+        finish(job, job.result, message=f"后台任务已中断{job.attempts}次，请重新上传或联系管理员", failed=True)
+        job.refresh_from_db()
+        return job
+    with transaction.atomic():
+        updated = Job.objects.filter(pk=job.pk, status__in=[Job.PENDING, Job.RUNNING], queued_at=job.queued_at).update(
+            status=Job.PENDING, progress=0, message="重新排队", queued_at=timezone.now(),
+            attempts=job.attempts + 1)
+        if not updated:  # restarted meanwhile, or it finished after all
+            job.refresh_from_db()
+            return job
+        log_action(actor, "job.restart", job, {"kind": job.kind, "attempt": job.attempts + 1})
+        task = import_string(job.task_path)
+        transaction.on_commit(lambda: task.enqueue(job.pk))
+    job.refresh_from_db()
+    return job
+
+
+def restart_stale(actor=None) -> list[Job]:
+    """Restart every stale job (``python -m lehuo restart_stale_jobs``, from cron)."""
+    cutoff = timezone.now() - STALE_AFTER
+    stale = Job.objects.filter(status__in=[Job.PENDING, Job.RUNNING], queued_at__lt=cutoff).exclude(task_path="")
+    return [restart(actor, job) for job in stale]
 
 
 def report(job: Job, progress: int, total: int | None = None, message: str = "") -> None:

@@ -337,6 +337,11 @@ class Job(models.Model):
     created_by = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.SET_NULL, null=True, blank=True)
     created_at = models.DateTimeField(auto_now_add=True)
     finished_at = models.DateTimeField(null=True, blank=True)
+    # The task that runs it (dotted path), when it was last queued, and how many times: a job
+    # whose worker died is queued again (``jobs.restart``), at most ``jobs.MAX_ATTEMPTS`` times.
+    task_path = models.CharField(max_length=200, blank=True)
+    queued_at = models.DateTimeField(default=timezone.now)
+    attempts = models.PositiveSmallIntegerField(default=1)
 
     @property
     def percent(self) -> int:

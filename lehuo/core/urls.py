@@ -9,6 +9,7 @@ urlpatterns = [
     path("workbench/", views.home, name="home"),
     path("health/", health.health, name="health"),
     path("jobs/<int:pk>/", views.job_status, name="job"),
+    path("jobs/<int:pk>/restart/", views.job_restart, name="job_restart"),
     path("people/", people.people_list, name="people"),
     path("people/new/", people.person_create, name="person_create"),
     path("people/export.xlsx", exports.people_export, name="people_export"),

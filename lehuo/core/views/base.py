@@ -1,11 +1,13 @@
+from django.contrib import messages
 from django.contrib.auth import logout
 from django.contrib.auth import views as auth_views
 from django.shortcuts import redirect, render
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 
-from .. import scoping
+from .. import jobs, scoping
 from ..decorators import staff_required
+from ..errors import ServiceError
 
 
 class LoginView(auth_views.LoginView):
@@ -85,4 +87,20 @@ def job_status(request, pk: int):
 
     job = get_object_or_404(Job, pk=pk, created_by=request.user)
     template = "core/_job_progress.html" if request.headers.get("HX-Request") else "core/job.html"
-    return render(request, template, {"job": job})
+    return render(request, template, {"job": job, "stale": jobs.is_stale(job)})
+
+
+@staff_required()
+@require_POST
+def job_restart(request, pk: int):
+    """Queue a job again whose worker died (its page says so and offers this)."""
+    from django.shortcuts import get_object_or_404, redirect
+
+    from ..models import Job
+
+    job = get_object_or_404(Job, pk=pk, created_by=request.user)
+    try:
+        jobs.restart(request.user, job)
+    except ServiceError as exc:
+        messages.error(request, exc.message)
+    return redirect("core:job", pk=job.pk)

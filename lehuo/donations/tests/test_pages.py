@@ -196,11 +196,13 @@ def test_a_commit_whose_worker_died_can_be_submitted_again(login, drive, town_ad
     # a commit job left "running" by a killed worker, 10 minutes ago: still blocks a second commit
     dead = Job.objects.create(kind="donations.import.commit", status=Job.RUNNING, created_by=town_admin,
                               params={"source_job": job_id})
-    Job.objects.filter(pk=dead.pk).update(created_at=timezone.now() - dt.timedelta(minutes=10))
+    ten_minutes_ago = timezone.now() - dt.timedelta(minutes=10)
+    Job.objects.filter(pk=dead.pk).update(created_at=ten_minutes_ago, queued_at=ten_minutes_ago)
     client.post(f"/donations/import/{job_id}/commit/")
     assert not Donation.objects.exists()
     # an hour later it is stale (its transaction rolled back with the worker): commit again
-    Job.objects.filter(pk=dead.pk).update(created_at=timezone.now() - dt.timedelta(hours=1))
+    an_hour_ago = timezone.now() - dt.timedelta(hours=1)
+    Job.objects.filter(pk=dead.pk).update(created_at=an_hour_ago, queued_at=an_hour_ago)
     with django_capture_on_commit_callbacks(execute=True):
         client.post(f"/donations/import/{job_id}/commit/")
     assert Donation.objects.count() == 1
