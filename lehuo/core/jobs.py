@@ -85,7 +85,8 @@ def restart_stale(actor=None) -> list[Job]:
 
 
 def report(job: Job, progress: int, total: int | None = None, message: str = "") -> None:
-    """Progress is written outside any transaction the task holds, so pages see it at once."""
+    """Record progress. Written on the task's own connection: inside an import's transaction
+    pages see it only after the commit (docs/reliability.md)."""
     fields = {"progress": progress, "status": Job.RUNNING}
     if total is not None:
         fields["total"] = total
