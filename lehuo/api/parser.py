@@ -1,6 +1,10 @@
 """Request parsing for the API with the checks every endpoint needs, in one place:
 strings must not hold NUL characters (PostgreSQL cannot store them), integers must fit a
-64-bit column, and a PATCH body must be a JSON object."""
+64-bit column, and a body must be a JSON object, or null where the body is optional, or a list
+for a PUT (the one kind of operation that takes a list: ``PUT /sessions/{id}/attendance``;
+``test_openapi.py`` keeps it so). ninja's ``Schema`` reads any value by its attributes, so
+``false``, ``[]`` or a number became a body of defaults, and an enrolment was cancelled by
+one."""
 
 import json
 
@@ -43,6 +47,8 @@ class GuardedParser(Parser):
             raise ServiceError("请求体不是有效的 JSON", "body")
         if request.method == "PATCH" and not isinstance(data, dict):
             raise ServiceError("PATCH 请求体必须是 JSON 对象", "body")
+        if data is not None and not isinstance(data, dict) and not (request.method == "PUT" and isinstance(data, list)):
+            raise ServiceError("请求体必须是 JSON 对象", "body")
         check_value(data, "")
         return data
 

@@ -4,19 +4,28 @@ import logging
 
 from django.core.exceptions import RequestDataTooBig
 from django.db import InterfaceError, OperationalError
-from django.http import Http404
-from django.urls import include, path
+from django.http import Http404, JsonResponse
+from django.urls import include, path, re_path
+from django.views.decorators.csrf import csrf_exempt
 from ninja import NinjaAPI
 from ninja.errors import AuthenticationError, HttpError, ValidationError
 
 from lehuo.core.errors import ServiceError
 
 from .auth import api_auth
+from .openapi import add_error_responses
 from .parser import GuardedParser
 
 logger = logging.getLogger("lehuo.api")
 
-api = NinjaAPI(
+
+class LehuoAPI(NinjaAPI):
+    def get_openapi_schema(self, *, path_prefix=None, path_params=None):
+        # The exception handlers below answer on every operation: their answers are documented too.
+        return add_error_responses(super().get_openapi_schema(path_prefix=path_prefix, path_params=path_params))
+
+
+api = LehuoAPI(
     title="Lehuo 乐活 API",
     version="1",
     urls_namespace="api-v1",
@@ -117,6 +126,14 @@ def _grouped(patterns: list) -> list:
     return top + [path(f"{head}/", include(group)) for head, group in groups.items()]
 
 
+@csrf_exempt  # a POST to a missing path is a 404, not a CSRF refusal page
+def _no_such_path(request, *args, **kwargs):
+    """A path no operation has, or an id in it that is not a number (``/people/true``): the
+    API's JSON 404, not the site's HTML page."""
+    return JsonResponse({"detail": [], "message": "记录不存在或无权访问"}, status=404)
+
+
 _add_routers()
 _patterns, _app_name, _namespace = api.urls
-urls = (_grouped(_patterns), _app_name, _namespace)  # lehuo/urls.py mounts it at /api/v1/
+urls = (_grouped(_patterns) + [re_path(r"", _no_such_path, name="no-such-path")], _app_name, _namespace)
+# lehuo/urls.py mounts it at /api/v1/

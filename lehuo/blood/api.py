@@ -7,6 +7,7 @@ from ninja import Field, Router, Schema, Status
 from ninja.pagination import paginate
 
 from lehuo.api.pagination import PageNumberPagination
+from lehuo.api.types import Date, Int
 from lehuo.core import scoping as core_scoping
 from lehuo.core import services as core_services
 from lehuo.core.errors import NotFound, ServiceError
@@ -20,19 +21,19 @@ from .models import Donation, Drive, Screening, SignUp
 router = Router(tags=["blood"])
 
 
-class DriveIn(Schema):
+class BloodDriveIn(Schema):
     slug: str = Field(..., min_length=1, max_length=50)
     title: str = Field(..., min_length=1, max_length=100)
-    date: dt.date
-    end_date: dt.date | None = None
+    date: Date
+    end_date: Date | None = None
     venue: str = Field("", max_length=200)
     organiser: str = Field("", max_length=100)
-    target_donors: int | None = Field(None, ge=0, le=100000)
+    target_donors: Int | None = Field(None, ge=0, le=100000)
     extra_checks: list[str] = Field(default_factory=list, max_length=10)
     time_slots: list[str] = Field(default_factory=list, max_length=30)
 
 
-class DriveOut(Schema):
+class BloodDriveOut(Schema):
     id: int
     slug: str
     title: str
@@ -46,7 +47,7 @@ class DriveOut(Schema):
 
 
 class SignUpIn(Schema):
-    person_id: int
+    person_id: Int
     time_slot: str = Field("", max_length=30)
     source: str = Field("committee", max_length=20)
 
@@ -66,11 +67,11 @@ class SignUpOut(Schema):
 
 
 class PersonRef(Schema):
-    person_id: int
+    person_id: Int
 
 
 class ScreeningIn(Schema):
-    person_id: int
+    person_id: Int
     weight_kg: Decimal | None = None
     systolic: Decimal | None = None
     diastolic: Decimal | None = None
@@ -97,14 +98,14 @@ class ScreeningOut(Schema):
     permanent: bool
 
 
-class DonationIn(Schema):
-    person_id: int
-    volume_ml: int
+class BloodDonationIn(Schema):
+    person_id: Int
+    volume_ml: Int
     bag_number: str = Field("", max_length=30)
     certificate_number: str = Field("", max_length=30)
 
 
-class DonationOut(Schema):
+class BloodDonationOut(Schema):
     id: int
     person_id: int
     donated_on: dt.date
@@ -123,7 +124,7 @@ class RelativeIn(Schema):
 
 
 class StemCellIn(Schema):
-    person_id: int
+    person_id: Int
     consent: bool = False
     relatives: list[RelativeIn] = Field(default_factory=list, max_length=5)
     sample_taken: bool = False
@@ -136,7 +137,7 @@ class StemCellOut(Schema):
     sample_taken: bool
 
 
-class VoidIn(Schema):
+class BloodVoidIn(Schema):
     reason: str = Field(..., max_length=200)
 
 
@@ -174,19 +175,19 @@ def _person(request, drive: Drive, person_id: int) -> Person:
         raise ServiceError("人员不存在或不在您的负责范围", "person_id")
 
 
-@router.get("/blood-drives", response=list[DriveOut])
+@router.get("/blood-drives", response=list[BloodDriveOut])
 @paginate(PageNumberPagination, page_size=50)
 def list_drives(request):
     return Drive.objects.filter(scoping.drive_q(request.user)).order_by("-date", "-id")
 
 
-@router.post("/blood-drives", response={201: DriveOut})
-def create_drive(request, payload: DriveIn):
+@router.post("/blood-drives", response={201: BloodDriveOut})
+def create_drive(request, payload: BloodDriveIn):
     town = core_services.town_for(request.user)
     return Status(201, services.create_drive(request.user, town, **payload.dict()))
 
 
-@router.get("/blood-drives/{int:drive_id}", response=DriveOut)
+@router.get("/blood-drives/{int:drive_id}", response=BloodDriveOut)
 def get_drive(request, drive_id: int):
     return _drive(request, drive_id)
 
@@ -258,7 +259,7 @@ def get_screening(request, screening_id: int):
 
 
 @router.post("/blood-screenings/{int:screening_id}/void")
-def void_screening(request, screening_id: int, payload: VoidIn):
+def void_screening(request, screening_id: int, payload: BloodVoidIn):
     screening = Screening.objects.select_related("drive").filter(pk=screening_id).first()
     if screening is None or not Drive.objects.filter(scoping.drive_q(request.user), pk=screening.drive_id).exists():
         raise NotFound()
@@ -266,15 +267,15 @@ def void_screening(request, screening_id: int, payload: VoidIn):
     return {"id": screening.pk, "voided": True}
 
 
-@router.get("/blood-drives/{int:drive_id}/donations", response=list[DonationOut])
+@router.get("/blood-drives/{int:drive_id}/donations", response=list[BloodDonationOut])
 @paginate(PageNumberPagination, page_size=50)
 def list_donations(request, drive_id: int):
     drive = _drive(request, drive_id)
     return Donation.objects.filter(drive=drive).filter(scoping.people_q(request.user, drive)).order_by("id")
 
 
-@router.post("/blood-drives/{int:drive_id}/donations", response={201: DonationOut})
-def create_donation(request, drive_id: int, payload: DonationIn):
+@router.post("/blood-drives/{int:drive_id}/donations", response={201: BloodDonationOut})
+def create_donation(request, drive_id: int, payload: BloodDonationIn):
     drive = _staff_drive(request, drive_id)
     person = _person(request, drive, payload.person_id)
 
@@ -290,8 +291,8 @@ def create_donation(request, drive_id: int, payload: DonationIn):
     return Status(code, body)
 
 
-@router.post("/blood-donations/{int:donation_id}/void", response=DonationOut)
-def void_donation(request, donation_id: int, payload: VoidIn):
+@router.post("/blood-donations/{int:donation_id}/void", response=BloodDonationOut)
+def void_donation(request, donation_id: int, payload: BloodVoidIn):
     donation = Donation.objects.select_related("drive", "person").filter(pk=donation_id).first()
     if donation is None or (donation.drive_id and not Drive.objects.filter(
             scoping.drive_q(request.user), pk=donation.drive_id).exists()):
@@ -325,7 +326,7 @@ def drive_stats(request, drive_id: int):
 
 @router.get("/blood-recall", response=list[RecallOut])
 @paginate(PageNumberPagination, page_size=50)
-def recall(request, by: dt.date):
+def recall(request, by: Date):
     """Past donors eligible to give whole blood again by ``by`` (scoped to the people one may see)."""
     if not core_scoping.is_staff_member(request.user):
         raise ServiceError("无权访问", code="forbidden")

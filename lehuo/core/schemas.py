@@ -5,11 +5,13 @@ import datetime as dt
 from django.utils import timezone
 from ninja import Field, Schema
 
+from lehuo.api.types import Date, Int
+
 
 class NeighbourhoodIn(Schema):
     code: str = Field(..., min_length=1, max_length=20)
     name: str = Field(..., min_length=1, max_length=50)
-    households: int | None = Field(None, ge=0, le=100000)
+    households: Int | None = Field(None, ge=0, le=100000)
 
 
 class NeighbourhoodOut(Schema):
@@ -24,10 +26,10 @@ class PersonIn(Schema):
     sex: str | None = Field(None, pattern="^[MF]?$")
     id_type: str | None = None
     id_number: str | None = Field(None, max_length=40)
-    birth_date: dt.date | None = None
+    birth_date: Date | None = None
     phone: str | None = Field(None, max_length=30)
     address: str | None = Field(None, max_length=200)
-    neighbourhood_id: int | None = None
+    neighbourhood_id: Int | None = None
     tags: list[str] = Field(default_factory=list, max_length=30)
 
 
@@ -36,10 +38,10 @@ class PersonPatch(Schema):
     sex: str | None = Field(None, pattern="^[MF]?$")
     id_type: str | None = None
     id_number: str | None = Field(None, max_length=40)
-    birth_date: dt.date | None = None
+    birth_date: Date | None = None
     phone: str | None = Field(None, max_length=30)
     address: str | None = Field(None, max_length=200)
-    neighbourhood_id: int | None = None
+    neighbourhood_id: Int | None = None
     tags: list[str] | None = Field(None, max_length=30)
 
 
@@ -71,7 +73,7 @@ class RevealOut(Schema):
 class OrganisationIn(Schema):
     name: str = Field(..., min_length=1, max_length=100)
     kind: str = "other"
-    neighbourhood_id: int | None = None
+    neighbourhood_id: Int | None = None
     contact_name: str | None = Field(None, max_length=50)
     contact_phone: str | None = Field(None, max_length=30)
 

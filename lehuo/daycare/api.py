@@ -8,6 +8,7 @@ from ninja import Router, Schema, Status
 from ninja.pagination import paginate
 
 from lehuo.api.pagination import PageNumberPagination
+from lehuo.api.types import Date, DateTime, Int
 from lehuo.core.errors import NotFound, ServiceError
 from lehuo.core.idempotency import run_idempotent
 
@@ -39,18 +40,18 @@ class OfferingOut(Schema):
 
 
 class OfferingIn(Schema):
-    site_id: int
-    term_id: int
-    capacity: int | None = None
+    site_id: Int
+    term_id: Int
+    capacity: Int | None = None
     fee: Decimal = Decimal("600.00")
-    opens_at: dt.datetime
+    opens_at: DateTime
 
 
 class ChildIn(Schema):
     name: str
     id_number: str | None = None
-    birth_date: dt.date | None = None
-    grade: int
+    birth_date: Date | None = None
+    grade: Int
     school: str
     sex: str = ""
 
@@ -76,7 +77,7 @@ class ChildOut(Schema):
 
 
 class EnrolIn(Schema):
-    child_id: int | None = None
+    child_id: Int | None = None
     child: ChildIn | None = None
     guardian: GuardianIn | None = None
     relation: str = "other"

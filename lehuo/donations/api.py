@@ -8,6 +8,7 @@ from ninja.pagination import paginate
 from pydantic import StrictFloat, StrictInt, StrictStr
 
 from lehuo.api.pagination import PageNumberPagination
+from lehuo.api.types import Date, Int
 from lehuo.core import scoping
 from lehuo.core.errors import ServiceError
 from lehuo.core.idempotency import run_idempotent
@@ -24,10 +25,10 @@ Money = StrictStr | StrictInt | StrictFloat
 class DriveIn(Schema):
     slug: str
     title: str
-    organiser_id: int
+    organiser_id: Int
     purpose: str = ""
-    starts_on: dt.date
-    ends_on: dt.date
+    starts_on: Date
+    ends_on: Date
     accepts_online: bool = True
     accepts_offline: bool = True
     platform: str = ""
@@ -57,17 +58,17 @@ class DriveOut(Schema):
 
 
 class DonationIn(Schema):
-    person_id: int | None = None
-    organisation_id: int | None = None
+    person_id: Int | None = None
+    organisation_id: Int | None = None
     donor_name: str = ""
     anonymous: bool = False
     named_consent: bool = False
     amount: Money = Field(..., description='金额：字符串 "200.00" 或数字，最多两位小数')
     channel: str
     method: str = ""
-    received_on: dt.date
+    received_on: Date
     reference: str = ""
-    neighbourhood_id: int | None = None
+    neighbourhood_id: Int | None = None
     notes: str = ""
 
 
@@ -142,10 +143,10 @@ class ReceiptIn(Schema):
 class HandoverIn(Schema):
     channel: str
     amount: Money
-    handed_on: dt.date
+    handed_on: Date
     voucher_number: str = ""
     receipt_number: str = ""
-    neighbourhood_id: int | None = None
+    neighbourhood_id: Int | None = None
     notes: str = ""
 
 

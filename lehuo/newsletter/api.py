@@ -2,10 +2,11 @@
 
 import datetime as dt
 
-from ninja import Router, Schema, Status
+from ninja import Field, Router, Schema, Status
 from ninja.pagination import paginate
 
 from lehuo.api.pagination import PageNumberPagination
+from lehuo.api.types import Date, Int
 from lehuo.core.errors import NotFound, ServiceError
 from lehuo.core.services import town_for
 
@@ -17,8 +18,8 @@ router = Router(tags=["newsletter"])
 
 class IssueIn(Schema):
     slug: str = ""
-    number: int
-    published_on: dt.date
+    number: Int = Field(..., ge=1, le=99999)  # past a PositiveIntegerField, PostgreSQL refused it: a 500
+    published_on: Date
     title: str = ""
 
 
@@ -36,14 +37,14 @@ class IssueOut(Schema):
 
 
 class ArticleIn(Schema):
-    issue_id: int
+    issue_id: Int
     column: str
     title: str
     kicker: str = ""
     subtitle: str = ""
     body: str = ""
     author: str = ""
-    order: int = 0
+    order: Int = Field(0, ge=0, le=32767)  # a PositiveSmallIntegerField: out of range was a 500
 
 
 class ArticlePatch(Schema):
@@ -53,7 +54,7 @@ class ArticlePatch(Schema):
     subtitle: str | None = None
     body: str | None = None
     author: str | None = None
-    order: int | None = None
+    order: Int | None = Field(None, ge=0, le=32767)
 
 
 class ArticleOut(Schema):

@@ -1,11 +1,14 @@
 """/api/v1/cohorts, /cohorts/{id}/sessions, /enrolments, /stats, /sessions/{id}/attendance."""
 
 import datetime as dt
+from typing import Annotated
 
 from ninja import Field, Router, Schema, Status
 from ninja.pagination import paginate
+from pydantic import AfterValidator, WithJsonSchema
 
 from lehuo.api.pagination import PageNumberPagination
+from lehuo.api.types import Date, Int
 from lehuo.core import scoping as core_scoping
 from lehuo.core.errors import NotFound, ServiceError
 from lehuo.core.idempotency import run_idempotent
@@ -17,17 +20,31 @@ from .stats import cohort_stats
 router = Router(tags=["training"])
 
 
+def _local_time(value: dt.time) -> dt.time:
+    if value.tzinfo is not None:
+        raise ValueError("请填写本地时间（如 14:00），不带时区")
+    return value
+
+
+# A wall-clock time of the town, "14:00" or "14:00:00", without an offset. JSON Schema's "time"
+# format is RFC 3339's full-time, which requires one: the answers contradicted it ("14:00:00" is not
+# a "time"), and an offset sent in was taken, then compared with a naive time (TypeError, a 500;
+# SQLite cannot store an aware time either).
+LocalTime = Annotated[dt.time, AfterValidator(_local_time), WithJsonSchema(
+    {"type": "string", "pattern": r"^([01]\d|2[0-3]):[0-5]\d(:[0-5]\d(\.\d{1,6})?)?$", "example": "14:00:00"})]
+
+
 class CohortIn(Schema):
-    programme: int = Field(..., description="programme id")
-    number: int = Field(..., ge=1, le=10000)
-    starts_on: dt.date
-    ends_on: dt.date
-    weekdays: list[int] = Field(..., description="ISO weekdays 1-7 (1 = Monday)", max_length=7)
-    instructor_id: int | None = None
-    start_time: dt.time = dt.time(14, 0)
-    end_time: dt.time = dt.time(16, 0)
+    programme: Int = Field(..., description="programme id")
+    number: Int = Field(..., ge=1, le=10000)
+    starts_on: Date
+    ends_on: Date
+    weekdays: list[Int] = Field(..., description="ISO weekdays 1-7 (1 = Monday)", max_length=7)
+    instructor_id: Int | None = None
+    start_time: LocalTime = dt.time(14, 0)
+    end_time: LocalTime = dt.time(16, 0)
     venue: str = Field("", max_length=200)
-    capacity: int | None = Field(None, ge=1, le=100000)
+    capacity: Int | None = Field(None, ge=1, le=100000)
     slug: str = Field("", max_length=60)
 
 
@@ -41,8 +58,8 @@ class CohortOut(Schema):
     starts_on: dt.date
     ends_on: dt.date
     weekdays: list[int]
-    start_time: dt.time
-    end_time: dt.time
+    start_time: LocalTime
+    end_time: LocalTime
     venue: str
     instructor_id: int | None
     capacity: int | None
@@ -70,11 +87,11 @@ class CohortCreatedOut(CohortOut):
 
 
 class CohortPatch(Schema):
-    starts_on: dt.date | None = None
-    ends_on: dt.date | None = None
-    weekdays: list[int] | None = Field(None, max_length=7)
-    start_time: dt.time | None = None
-    end_time: dt.time | None = None
+    starts_on: Date | None = None
+    ends_on: Date | None = None
+    weekdays: list[Int] | None = Field(None, max_length=7)
+    start_time: LocalTime | None = None
+    end_time: LocalTime | None = None
     venue: str | None = Field(None, max_length=200)
 
 
@@ -82,18 +99,18 @@ class SessionOut(Schema):
     id: int
     date: dt.date
     planned_date: dt.date | None
-    start_time: dt.time
-    end_time: dt.time
+    start_time: LocalTime
+    end_time: LocalTime
     topic: str
     status: str
     reason: str
 
 
 class EnrolmentIn(Schema):
-    person_id: int
+    person_id: Int
 
 
-class EnrolmentOut(Schema):
+class CohortEnrolmentOut(Schema):
     id: int
     person_id: int
     name: str
@@ -108,7 +125,7 @@ class EnrolmentOut(Schema):
 
 
 class AttendanceIn(Schema):
-    person_id: int
+    person_id: Int
     status: str = Field(..., description="present / late / absent / excused")
     note: str = Field("", max_length=200)
 
@@ -230,7 +247,7 @@ def list_sessions(request, cohort_id: int):
     return _cohort(request, cohort_id).sessions.all()
 
 
-@router.get("/cohorts/{int:cohort_id}/enrolments", response=list[EnrolmentOut])
+@router.get("/cohorts/{int:cohort_id}/enrolments", response=list[CohortEnrolmentOut])
 @paginate(PageNumberPagination, page_size=100)
 def list_enrolments(request, cohort_id: int):
     cohort = _cohort(request, cohort_id)
@@ -238,14 +255,14 @@ def list_enrolments(request, cohort_id: int):
             .select_related("person").order_by("person__name_pinyin", "id"))
 
 
-@router.post("/cohorts/{int:cohort_id}/enrolments", response={201: EnrolmentOut})
+@router.post("/cohorts/{int:cohort_id}/enrolments", response={201: CohortEnrolmentOut})
 def create_enrolment(request, cohort_id: int, payload: EnrolmentIn):
     cohort = _cohort(request, cohort_id)
 
     def create():
         person = services.person_for_cohort(cohort, payload.person_id)
         enrolment = services.enrol(request.user, cohort, person)
-        body = EnrolmentOut.from_orm(enrolment).dict()
+        body = CohortEnrolmentOut.from_orm(enrolment).dict()
         body["enrolled_on"] = body["enrolled_on"].isoformat()
         return 201, body
 
@@ -296,10 +313,10 @@ def stats(request, cohort_id: int):
 
 
 class MoveIn(Schema):
-    date: dt.date
+    date: Date
     reason: str = Field(..., max_length=200)
-    start_time: dt.time | None = None
-    end_time: dt.time | None = None
+    start_time: LocalTime | None = None
+    end_time: LocalTime | None = None
 
 
 class ReasonIn(Schema):

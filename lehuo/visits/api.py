@@ -6,6 +6,7 @@ from ninja import Router, Schema, Status
 from ninja.pagination import paginate
 
 from lehuo.api.pagination import PageNumberPagination
+from lehuo.api.types import Date, Int
 from lehuo.core import scoping
 from lehuo.core.errors import ServiceError
 from lehuo.core.models import Person
@@ -22,13 +23,13 @@ class VisitorIn(Schema):
 
 
 class VisitIn(Schema):
-    person_id: int
-    date: dt.date
+    person_id: Int
+    date: Date
     purpose: str
     visitors: list[VisitorIn]
     household: str = ""
     notes: str = ""
-    honour_id: int | None = None
+    honour_id: Int | None = None
     slug: str = ""
 
 
@@ -49,9 +50,9 @@ class VisitOut(Schema):
 
 
 class HonourIn(Schema):
-    person_id: int
+    person_id: Int
     title: str
-    achieved_on: dt.date
+    achieved_on: Date
     level: str = "national"
     event: str = ""
     rank: str = ""

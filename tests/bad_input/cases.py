@@ -162,6 +162,73 @@ def _core_cases() -> list[Case]:
 CORE_CASES = _core_cases()
 
 
+# --- findings of the schema fuzzer (tests/fuzz), one case each so they stay fixed -------------
+# Paths name the schema's own placeholders ({cohort_id}, {drive_id}...), filled with the records
+# of tests/fuzz/world.py. Every answer is also checked against the published schema: status
+# documented, JSON when JSON is declared, body valid (formats included).
+
+def _fuzz_cases() -> list[Case]:
+    article, cohort = "/api/v1/newsletter/articles/{article_id}", "/api/v1/cohorts/{cohort_id}"
+    return [
+        # Error answers were not in the schema at all: every 4xx was an "undocumented status".
+        Case("fuzz-404-documented", "GET", "/api/v1/cohorts/987654", {}),
+        Case("fuzz-422-documented", "GET", "/api/v1/donation-drives", {"page": "abc"}, field="page"),
+        Case("fuzz-400-documented", "POST", "/api/v1/neighbourhoods", {"code": "lv11", "name": "又一个绿十一"},
+             field="code"),
+        # Same-named schemas of two modules: the schema described donation drives, donations and
+        # cohort enrolments with the blood drive's, blood donation's and day-care enrolment's fields.
+        Case("fuzz-donation-drive-own-schema", "GET", "/api/v1/donation-drives/{drive_id}", {}, LENIENT),
+        Case("fuzz-donation-own-schema", "GET", "/api/v1/donations/{donation_id}", {}, LENIENT),
+        Case("fuzz-blood-drive-own-schema", "GET", "/api/v1/blood-drives/{drive_id}", {}, LENIENT),
+        Case("fuzz-cohort-enrolments-own-schema", "GET", cohort + "/enrolments", {}, LENIENT),
+        Case("fuzz-donation-void-own-body", "POST", "/api/v1/donations/{donation_id}/void", {"reason": "录入错误"},
+             LENIENT),
+        # "14:00:00" is not a JSON Schema "time" (RFC 3339 wants an offset); an offset sent in
+        # was taken and compared with a naive time (TypeError, 500).
+        Case("fuzz-cohort-times-match-schema", "GET", cohort, {}, LENIENT),
+        Case("fuzz-cohort-time-with-offset", "PATCH", cohort, {"start_time": "10:00:00Z"}, field="start_time"),
+        Case("fuzz-session-move-time-with-offset", "POST", "/api/v1/sessions/{session_id}/move",
+             {"date": "2021-08-11", "reason": "调课", "start_time": "10:00:00+05:00"}, field="start_time"),
+        # An article's order past its PositiveSmallIntegerField: IntegrityError, 500.
+        Case("fuzz-article-order-negative", "PATCH", article, {"order": -1016355}, field="order"),
+        Case("fuzz-article-order-past-smallint", "PATCH", article, {"order": 40000}, field="order"),
+        Case("fuzz-new-article-order-negative", "POST", "/api/v1/newsletter/articles",
+             {"issue_id": "{issue_id}", "column": "乐活·温情", "title": "标题", "order": -1}, field="order"),
+        # An issue number past PostgreSQL's integer: 500 there.
+        Case("fuzz-issue-number-past-integer", "POST", "/api/v1/newsletter/issues",
+             {"number": 12753147514, "published_on": "2021-09-20"}, field="number"),
+        # A path whose id is not a number matched no route: the site's HTML 404 page.
+        Case("fuzz-id-not-a-number-get", "GET", "/api/v1/people/true", {}),
+        Case("fuzz-id-not-a-number-post", "POST", "/api/v1/donations/false/void", {"reason": "录入错误"}),
+        Case("fuzz-no-such-path", "PATCH", "/api/v1/no-such-thing/1", {"name": "王"}),
+        # pydantic's lax mode: a number read as a Unix-time date, false / true as 0 / 1.
+        Case("fuzz-nbh-households-false", "POST", "/api/v1/neighbourhoods",
+             {"code": "new", "name": "新区", "households": False}, field="households"),
+        Case("fuzz-blood-drive-target-false", "POST", "/api/v1/blood-drives",
+             {"slug": "d-new", "title": "献血", "date": "2021-09-01", "target_donors": False}, field="target_donors"),
+        Case("fuzz-person-birth-date-number", "POST", "/api/v1/people", {"name": "王小明", "birth_date": 0},
+             field="birth_date"),
+        Case("fuzz-issue-date-number", "POST", "/api/v1/newsletter/issues", {"number": 9, "published_on": 0},
+             field="published_on"),
+        Case("fuzz-recall-date-number", "GET", "/api/v1/blood-recall", {"by": "0"}, field="by"),
+        Case("fuzz-donation-person-true", "POST", "/api/v1/donation-drives/{drive_id}/donations",
+             {"person_id": True, "amount": "10.00", "channel": "offline", "received_on": "2021-07-25"},
+             field="person_id"),
+        # A body that is no object: ninja took it for "no body", and cancelled the enrolment.
+        Case("fuzz-cancel-body-false", "POST", "/api/v1/daycare/enrolments/{enrolment_id}/cancel", "false", raw=True),
+        Case("fuzz-cancel-body-empty-list", "POST", "/api/v1/daycare/enrolments/{enrolment_id}/cancel", "[]",
+             raw=True),
+        Case("fuzz-cancel-body-number", "POST", "/api/v1/daycare/enrolments/{enrolment_id}/cancel", "1.7976931348623157e+308",
+             raw=True),
+        # A page whose offset overflows 64 bits (SQLite "datatype mismatch", 500).
+        Case("fuzz-page-offset-overflow", "GET", "/api/v1/cohorts", {"page": 1926962813581543936}, field="page"),
+        Case("fuzz-page-offset-overflow-people", "GET", "/api/v1/people", {"page": 10**18}, field="page"),
+    ]
+
+
+FUZZ_CASES = _fuzz_cases()
+
+
 # --- generated from the OpenAPI schema -------------------------------------------------------
 
 @lru_cache(maxsize=1)

@@ -16,18 +16,35 @@ Two corpora:
 "Strict" cases are wrong by any reading and must answer 4xx. "Lenient" cases (emoji, control
 characters, formula text in a free-text field) may be accepted; they must never answer 500,
 and when refused, refused with a message and without writing.
+
+A third list, **fuzz**, holds one case per finding of the schema fuzzer (``tests/fuzz``), over
+all modules' records; it and the core cases also check each answer against the published
+schema (status documented, JSON body valid), as the fuzzer does.
 """
 
 import json
 import re
+from functools import cache
 
+import jsonschema_rs  # comes with schemathesis (dev extras); the validator it checks answers with
 import pytest
 from django.db import transaction
+from django.test import Client
 
 from lehuo.core.backup import table_counts
 from lehuo.core.models import Organisation
 
-from .cases import CORE_CASES, STRICT, body_operations, get_operations, query_cases, schema_cases
+from ..fuzz.world import build, ids_for
+from .cases import (
+    CORE_CASES,
+    FUZZ_CASES,
+    STRICT,
+    body_operations,
+    get_operations,
+    openapi,
+    query_cases,
+    schema_cases,
+)
 
 pytestmark = pytest.mark.django_db
 
@@ -92,12 +109,75 @@ def judge(response, before, strictness) -> str | None:
     return None
 
 
+def template_for(method: str, path: str) -> str | None:
+    """The schema's path (``/api/v1/people/{person_id}``) that a concrete path belongs to."""
+    for template, operations in openapi()["paths"].items():
+        if method.lower() in operations and re.fullmatch(re.sub(r"\{\w+\}", "[^/]+", template), path):
+            return template
+    return None
+
+
+@cache
+def _validator(template: str, method: str, status: int):
+    """None when the schema declares no JSON body for that answer; False when it does not document it."""
+    if template == "":
+        schema = {"$ref": "#/components/schemas/ApiError"}
+    else:
+        responses = openapi()["paths"][template][method.lower()]["responses"]
+        declared = responses.get(status, responses.get(str(status)))
+        if declared is None:
+            return False
+        content = declared.get("content", {}).get("application/json")
+        if content is None:
+            return None
+        schema = content["schema"]
+    return jsonschema_rs.validator_for({**schema, "components": openapi()["components"]}, validate_formats=True)
+
+
+def schema_problem(method: str, path: str, response) -> str | None:
+    """None when the answer is one the published schema says the operation gives."""
+    template = template_for(method, path)
+    code = response.status_code
+    if template is None and code != 404:
+        return f"HTTP {code} for a path no operation has (expected the JSON 404)"
+    validator = _validator(template or "", method, code)
+    if validator is False:
+        return f"HTTP {code} is not documented for {method} {template}"
+    if validator is None:
+        return None
+    if not response.get("Content-Type", "").startswith("application/json"):
+        return f"HTTP {code} answered {response.get('Content-Type')}, the schema says JSON"
+    errors = [f"{'/'.join(map(str, e.instance_path))}: {e.message}" for e in validator.iter_errors(response.json())]
+    return f"HTTP {code} body contradicts the schema: {errors[:3]}" if errors else None
+
+
 @pytest.mark.parametrize("case", CORE_CASES, ids=[c.id for c in CORE_CASES])
 def test_core_endpoint_refuses_bad_input(world, case):
     path = case.path.format(**world["ids"])
     before = table_counts()
     response = send(world["client"], case.method, path, fill(case.body, world["ids"]), raw=case.raw)
-    problem = judge(response, before, case.strictness)
+    problem = judge(response, before, case.strictness) or schema_problem(case.method, path, response)
+    assert problem is None, f"{case.method} {path} {case.id}: {problem}"
+    if case.field and response.status_code in (400, 422):
+        assert case.field in json.dumps(response.json(), ensure_ascii=False), "the answer names the field"
+
+
+@pytest.fixture
+def fuzz_world(town, lv11, hj9, town_admin, instructor, make_person, api):
+    ids = build(town=town, lv11=lv11, hj9=hj9, admin=town_admin, instructor=instructor, make_person=make_person)
+    client = api(town_admin)
+    client.client = Client(enforce_csrf_checks=True)  # as a real client meets every view that is not exempt
+    client.get("/api/v1/neighbourhoods")
+    return {"client": client, "ids": ids}
+
+
+@pytest.mark.parametrize("case", FUZZ_CASES, ids=[c.id for c in FUZZ_CASES])
+def test_fuzz_finding_stays_fixed(fuzz_world, case):
+    ids = ids_for(case.path, fuzz_world["ids"])
+    path = case.path.format(**ids)
+    before = table_counts()
+    response = send(fuzz_world["client"], case.method, path, fill(case.body, ids), raw=case.raw)
+    problem = judge(response, before, case.strictness) or schema_problem(case.method, path, response)
     assert problem is None, f"{case.method} {path} {case.id}: {problem}"
     if case.field and response.status_code in (400, 422):
         assert case.field in json.dumps(response.json(), ensure_ascii=False), "the answer names the field"
