@@ -19,14 +19,16 @@ def drive_stats(drive: Drive) -> dict:
     signups = SignUp.objects.filter(drive=drive).exclude(status=SignUp.CANCELLED)
     donations = Donation.objects.valid().filter(drive=drive)
     donor_ids = set(donations.values_list("person_id", flat=True))
-    screenings = list(Screening.objects.valid().filter(drive=drive).order_by("screened_at", "id"))
-    latest: dict[int, Screening] = {}
-    for s in screenings:
-        latest[s.person_id] = s
+    # Each person's last valid screening, as clear columns: only the deferred people's reasons
+    # are read (and so decrypted), not every screening's measurements and reasons.
+    latest: dict[int, tuple[int, bool]] = {}
+    for pk, person_id, eligible in (Screening.objects.valid().filter(drive=drive).order_by("screened_at", "id")
+                                    .values_list("pk", "person_id", "eligible")):
+        latest[person_id] = (pk, eligible)
     # Deferred: screened, their last screening failed, and they did not give blood.
-    deferred = [s for pid, s in latest.items() if not s.eligible and pid not in donor_ids]
+    deferred = [pk for pid, (pk, eligible) in latest.items() if not eligible and pid not in donor_ids]
     by_reason: Counter = Counter()
-    for s in deferred:
+    for s in Screening.objects.filter(pk__in=deferred).only("pk", "reasons"):
         for reason in s.reason_list():
             by_reason[reason["code"]] += 1
     totals = donations.aggregate(units=Sum("units"), volume=Sum("volume_ml"))
@@ -56,6 +58,32 @@ def drive_stats(drive: Drive) -> dict:
         "by_tag": by_tag,
         "by_volume": by_volume,
     }
+
+
+def list_figures(drives) -> dict[int, dict]:
+    """The drive list's columns for many drives in five grouped queries (not ``drive_stats``
+    per drive: 10 queries and two decryptions per screening each). Same definitions as
+    ``drive_stats``: volunteers are sign-ups not cancelled, screened and donors are distinct
+    people with a valid screening / donation, units their valid donations' sum."""
+    ids = [d.pk for d in drives]
+    figs = {pk: {"volunteers": 0, "screened": 0, "donors": 0, "units": Decimal("0.00"), "stem_cell_signups": 0}
+            for pk in ids}
+    if not ids:
+        return figs
+    for pk, n in (SignUp.objects.filter(drive_id__in=ids).exclude(status=SignUp.CANCELLED)
+                  .values_list("drive_id").annotate(n=Count("id"))):
+        figs[pk]["volunteers"] = n
+    for pk, n in (Screening.objects.valid().filter(drive_id__in=ids)
+                  .values_list("drive_id").annotate(n=Count("person_id", distinct=True))):
+        figs[pk]["screened"] = n
+    for pk, n, units in (Donation.objects.valid().filter(drive_id__in=ids).values_list("drive_id")
+                         .annotate(n=Count("person_id", distinct=True), u=Sum("units"))):
+        figs[pk]["donors"] = n
+        figs[pk]["units"] = (units or Decimal("0")).quantize(Decimal("0.01"))
+    for pk, n in (StemCellSignup.objects.valid().filter(drive_id__in=ids)
+                  .values_list("drive_id").annotate(n=Count("id"))):
+        figs[pk]["stem_cell_signups"] = n
+    return figs
 
 
 def resolve(slug: str, measure: str):

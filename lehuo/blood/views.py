@@ -85,7 +85,10 @@ def _int(value, field: str, label: str) -> int:
 @staff_required()
 def index(request):
     drives = Drive.objects.filter(scoping.drive_q(request.user)).order_by("-date", "-id")
-    rows = [(d, stats.drive_stats(d)) for d in drives[:20]]
+    page = paginate(request, drives, 20)
+    on_page = list(page.object_list)
+    figs = stats.list_figures(on_page)
+    rows = [(d, figs[d.pk]) for d in on_page]
     error = None
     if request.method == "POST":
         if not core_scoping.is_town_wide(request.user):
@@ -102,7 +105,7 @@ def index(request):
         except ServiceError as exc:
             error = exc
     return render(request, "blood/index.html", {
-        "rows": rows, "error": error, "can_create": core_scoping.is_town_wide(request.user),
+        "rows": rows, "page": page, "error": error, "can_create": core_scoping.is_town_wide(request.user),
         "extra_checks": EXTRA_CHECKS.items(), "post": request.POST})
 
 

@@ -208,3 +208,59 @@ def test_resident_signs_up_on_phone(login, parent, drive, outsider):
 
 def test_resident_cannot_open_staff_pages(login, parent, drive):
     assert login(parent).get(f"/blood/{drive.slug}/").status_code == 403
+
+
+def _busy_drive(n, town_admin, blood_staff, town, make_person):
+    """A drive with the cases each list column must count right: a cancelled sign-up, a donor
+    screened twice, a voided screening and a voided donation, a deferred donor, a stem-cell
+    volunteer (and one voided)."""
+    import datetime as dt
+
+    drive = services.create_drive(town_admin, town, slug=f"d-{n}", title=f"献血{n}", date=dt.date.today(),
+                                  venue="党群服务中心", extra_checks=["health_code"])
+    services.assign_staff(town_admin, drive, blood_staff)
+    people = [make_person(age=30, sex="M") for _ in range(n + 4)]
+    signups = [services.sign_up(blood_staff, drive, p) for p in people]
+    services.cancel_signup(blood_staff, signups[0])
+    for p in people[1:]:
+        screening, _ = services.screen_donor(blood_staff, drive, p, checks={"health_code": True}, **GOOD)
+    services.screen_donor(blood_staff, drive, people[1], checks={"health_code": True}, **GOOD)  # twice
+    services.void_screening(blood_staff, screening, "录入错误")  # the last person's only screening
+    services.screen_donor(blood_staff, drive, people[2], checks={"health_code": True}, **{**GOOD, "weight_kg": "40"})
+    gifts = [services.record_donation(blood_staff, drive, p, volume_ml=200 + 100 * (i % 3))
+             for i, p in enumerate(people[3:-1])]
+    services.void_donation(blood_staff, gifts[0], "录入错误")
+    relatives = [{"name": "王一", "phone": "13800138000"}, {"name": "王二", "phone": "13800138001"}]
+    kept = services.sign_up_stem_cell(blood_staff, drive, people[1], consent=True, relatives=relatives)
+    gone = services.sign_up_stem_cell(blood_staff, drive, people[2], consent=True, relatives=relatives)
+    services.void_stem_cell_signup(blood_staff, gone, "重复登记")
+    assert kept.pk
+    return drive
+
+
+def test_drive_list_figures_are_the_drive_stats(town_admin, blood_staff, town, make_person):
+    from lehuo.blood import stats
+
+    drives = [_busy_drive(n, town_admin, blood_staff, town, make_person) for n in (1, 2, 4)]
+    drives.append(services.create_drive(town_admin, town, slug="d-empty", title="空", date=drives[0].date))
+    figs = stats.list_figures(drives)
+    columns = ("volunteers", "screened", "donors", "units", "stem_cell_signups")
+    for drive in drives:
+        full = stats.drive_stats(drive)
+        assert figs[drive.pk] == {c: full[c] for c in columns}, drive.slug
+    assert figs[drives[2].pk]["volunteers"] == 7 and figs[drives[2].pk]["donors"] == 3
+    assert figs[drives[-1].pk]["donors"] == 0 and stats.list_figures([]) == {}
+
+
+def test_drive_list_queries_do_not_grow_with_drives_and_pages(login, town_admin, blood_staff, town, make_person):
+    import datetime as dt
+
+    client = login(town_admin)
+    _busy_drive(1, town_admin, blood_staff, town, make_person)
+    few = _queries(client, "/blood/")
+    for n in range(25):
+        services.create_drive(town_admin, town, slug=f"x-{n}", title=f"活动{n}", date=dt.date(2021, 1, 1) + dt.timedelta(n))
+    assert _queries(client, "/blood/") == few
+    first, second = client.get("/blood/").content.decode(), client.get("/blood/?page=2").content.decode()
+    assert "1 / 2" in first and "2 / 2" in second
+    assert "活动24" in first and "活动0<" in second and "活动0<" not in first
