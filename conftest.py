@@ -30,6 +30,16 @@ from lehuo.core.models import (
 )
 
 
+@pytest.fixture(autouse=True)
+def _empty_cache():
+    """Every test starts with an empty cache (the dashboard's figures are cached by town id,
+    and ids are reused on SQLite after a rollback)."""
+    from django.core.cache import cache
+
+    cache.clear()
+    yield
+
+
 @pytest.fixture(scope="session")
 def django_db_modify_db_settings(django_db_modify_db_settings_parallel_suffix, request):
     """On SQLite the test database is a file (RAM-backed where /dev/shm exists), not

@@ -231,6 +231,11 @@ FILE_UPLOAD_MAX_MEMORY_SIZE = 10 * 1024 * 1024
 # API tokens: how long a token's user is served from the cache before the database is asked
 # again (0: every request). Revocation is immediate with REDIS_URL, else within this time.
 LEHUO_TOKEN_CACHE_SECONDS = envint("LEHUO_TOKEN_CACHE_SECONDS", "30")
+# The town dashboard's figures (aggregates over every record of the town: about a second on a
+# city-sized town) are kept this long per town and language; the page says when they were
+# computed and has a "refresh" link. 0: computed on every view. Live figures in the newsletter
+# and the modules' own stats pages are never cached.
+LEHUO_DASHBOARD_CACHE_SECONDS = envint("LEHUO_DASHBOARD_CACHE_SECONDS", "60")
 LEHUO_MAX_UPLOAD_BYTES = envint("LEHUO_MAX_UPLOAD_BYTES", str(20 * 1024 * 1024))
 
 LOGIN_URL = "login"

@@ -1,5 +1,6 @@
 """Newsletter pages: the editor's desk, the reader's issue page, PDF, WeChat export."""
 
+from django.conf import settings
 from django.contrib import messages
 from django.core.exceptions import PermissionDenied
 from django.http import HttpResponse
@@ -229,21 +230,23 @@ def wechat_export(request, pk):
 
 @staff_required()
 def dashboard(request):
-    from .dashboard import summaries
+    from .dashboard import cached_summaries
 
-    return render(request, "newsletter/dashboard.html", {"summaries": summaries(town_for(request.user))})
+    found, computed_at = cached_summaries(town_for(request.user), refresh=request.GET.get("refresh") == "1")
+    return render(request, "newsletter/dashboard.html", {
+        "summaries": found, "computed_at": computed_at, "cache_seconds": settings.LEHUO_DASHBOARD_CACHE_SECONDS})
 
 
 @staff_required()
 def dashboard_pdf(request):
-    from django.conf import settings
     from django.template.loader import render_to_string
 
     from lehuo.core.pdf import html_to_pdf
 
-    from .dashboard import summaries
+    from .dashboard import cached_summaries
 
     town = town_for(request.user)
-    html = render_to_string("newsletter/print_dashboard.html",
-                            {"summaries": summaries(town), "town": town, "pdf_font": settings.LEHUO_PDF_FONT})
+    found, computed_at = cached_summaries(town, refresh=request.GET.get("refresh") == "1")
+    html = render_to_string("newsletter/print_dashboard.html", {
+        "summaries": found, "computed_at": computed_at, "town": town, "pdf_font": settings.LEHUO_PDF_FONT})
     return pdf_response(html_to_pdf(html), f"{town.name}-数据看板.pdf")
