@@ -23,14 +23,24 @@ from .models import IdempotencyKey
 from .rows import insert_row
 
 
+def _checked(key: str) -> str:
+    key = key.strip()
+    if len(key) > 200 or not key.isprintable():
+        raise ServiceError("Idempotency-Key 不合法（最长200个可见字符）", "Idempotency-Key")
+    return key
+
+
+def _stored(user, key: str, scope: str):
+    return (IdempotencyKey.objects.filter(user=user, key=key, scope=scope)
+            .values_list("status_code", "response").first())
+
+
 def run_idempotent(user, key: str | None, scope: str, create: Callable[[], tuple[int, dict]]) -> tuple[int, dict]:
     """Run ``create`` (returning status and JSON body) once per (user, key, scope)."""
     if not key:
         with transaction.atomic():
             return create()
-    key = key.strip()
-    if len(key) > 200 or not key.isprintable():
-        raise ServiceError("Idempotency-Key 不合法（最长200个可见字符）", "Idempotency-Key")
+    key = _checked(key)
     try:
         with transaction.atomic():
             status, body = create()
@@ -38,8 +48,25 @@ def run_idempotent(user, key: str | None, scope: str, create: Callable[[], tuple
             return status, body
     except (IntegrityError, ServiceError):
         # Rolled back. If the key has an answer, this was a repeat: the first answer stands.
-        stored = (IdempotencyKey.objects.filter(user=user, key=key, scope=scope)
-                  .values_list("status_code", "response").first())
+        stored = _stored(user, key, scope)
+        if stored is not None:
+            return stored
+        raise
+
+
+def run_idempotent_writing_key(user, key: str | None, scope: str,
+                               create: Callable[[IdempotencyKey | None], tuple[int, dict]]) -> tuple[int, dict]:
+    """``run_idempotent`` for a ``create`` that writes the key row itself, atomically with its
+    records (the enrolment rush writes everything in one statement, ``daycare/rush.py``): it
+    gets the unsaved row (``None`` without a key) and stores the answer in it. Same rule: if
+    it fails and the key has an answer, that answer is returned."""
+    if not key:
+        return create(None)
+    key = _checked(key)
+    try:
+        return create(IdempotencyKey(user=user, key=key, scope=scope))
+    except (IntegrityError, ServiceError):
+        stored = _stored(user, key, scope)
         if stored is not None:
             return stored
         raise

@@ -1,7 +1,6 @@
 """/api/v1/daycare/...: offerings, children, enrolment (idempotent) and cancellation."""
 
 import datetime as dt
-from dataclasses import asdict
 from decimal import Decimal
 
 from ninja import Router, Schema, Status
@@ -10,7 +9,7 @@ from ninja.pagination import paginate
 from lehuo.api.pagination import PageNumberPagination
 from lehuo.api.types import Date, DateTime, Int
 from lehuo.core.errors import NotFound, ServiceError
-from lehuo.core.idempotency import run_idempotent
+from lehuo.core.idempotency import run_idempotent, run_idempotent_writing_key
 
 from . import scoping, services, services_running
 from .access import guardian_for, offerings_for, resolve_guardian_for_staff
@@ -160,15 +159,15 @@ def enrol(request, offering_id: int, payload: EnrolIn):
     key = request.headers.get("Idempotency-Key")
     if payload.child_id is not None and not (payload.guardian and payload.guardian.phone):
         # The opening-time rush: a parent picks a child already linked to them.
-        def create_linked():
+        def create_linked(key_row):
             try:
-                e = services.enrol_linked_child(request.user, offering_id, payload.child_id)
+                e = services.enrol_linked_child(request.user, offering_id, payload.child_id, key_row=key_row)
             except NotFound:
                 _offering(request, offering_id)  # 404 unless the offering is visible after all
                 raise ServiceError("儿童不存在或不是您登记的孩子", "child_id")
-            return 201, {**asdict(e), "created_at": e.created_at.isoformat()}  # the fields of EnrolmentOut
+            return 201, services.rush_answer(e)  # the fields of EnrolmentOut
 
-        status, body = run_idempotent(request.user, key, f"daycare.enrol:{offering_id}", create_linked)
+        status, body = run_idempotent_writing_key(request.user, key, f"daycare.enrol:{offering_id}", create_linked)
         return Status(status, body)
 
     offering = _offering(request, offering_id)

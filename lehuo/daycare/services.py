@@ -14,7 +14,7 @@ timeout becomes ``Busy`` ("系统繁忙，请稍后重试", HTTP 503), never a 5
 import contextlib
 import datetime as dt
 import time
-from dataclasses import dataclass
+from dataclasses import asdict, dataclass
 
 from django.conf import settings
 from django.db import IntegrityError, OperationalError, connection, transaction
@@ -27,6 +27,7 @@ from lehuo.core.errors import Busy, NotFound, ServiceError
 from lehuo.core.identity import IdentityError, age_at, normalise_phone
 from lehuo.core.models import Consent, GuardianLink, Person
 from lehuo.core.notify import notify
+from lehuo.core.rows import insert_row
 from lehuo.core.services import (
     apply_identity,
     find_person_by_id_number,
@@ -36,6 +37,7 @@ from lehuo.core.services import (
 )
 from lehuo.core.text import pinyin_key
 
+from . import rush
 from .models import Child, Enrolment, Offering
 
 CONSENT_PURPOSE = "daycare"
@@ -233,10 +235,12 @@ def _check_enrolment(*, now: dt.datetime, opens_at: dt.datetime, term_starts_on:
 
 
 def _record_enrolment(actor, *, offering_id: int, term_id: int, child_id: int, child_person_id: int,
-                      guardian_id: int, now: dt.datetime, label: str, likely_full: bool) -> Enrolment:
+                      guardian_id: int, now: dt.datetime, label: str, likely_full: bool,
+                      key_row=None, answer: dict | None = None) -> Enrolment:
     """Claim a place or the next waiting-list position, and write the enrolment and its audit
-    row. The offering's row lock is held from the claim to the caller's commit, so nothing but
-    writes follows it: every read and rule comes before."""
+    row (and ``key_row``, an unsaved ``IdempotencyKey``, with ``answer`` and the enrolment's
+    id, status and position). The offering's row lock is held from the claim to the caller's
+    commit, so nothing but writes follows it: every read and rule comes before."""
     seen = None
     if UNSAFE_READ_THEN_WRITE:
         seen = Offering.objects.values_list("taken", "capacity").get(pk=offering_id)
@@ -258,6 +262,10 @@ def _record_enrolment(actor, *, offering_id: int, term_id: int, child_id: int, c
             create_logged(actor, "daycare.enrol", enrolment,
                           {"child": child_person_id, "offering": offering_id, "status": status, "position": position},
                           object_repr=label)
+            if key_row is not None:
+                key_row.status_code = 201
+                key_row.response = {**(answer or {}), "id": enrolment.pk, "status": status, "position": position}
+                insert_row(key_row)
     except IntegrityError:
         raise ServiceError(DUPLICATE_MESSAGE, "child", code="duplicate")
     return enrolment
@@ -326,11 +334,14 @@ class RushEnrolment:
     created_at: dt.datetime
 
 
-def enrol_linked_child(user, offering_id: int, child_id: int, *, now: dt.datetime | None = None) -> RushEnrolment:
+def enrol_linked_child(user, offering_id: int, child_id: int, *, now: dt.datetime | None = None,
+                       key_row=None) -> RushEnrolment:
     """A parent enrols one of their linked children: the opening-time rush path.
 
-    The same rules and the same writer as ``enrol_child``, with one read instead of five.
-    Raises ``NotFound`` for an offering outside the parent's town."""
+    The same rules as ``enrol_child``, with one read instead of five; on PostgreSQL the writes
+    are one statement (``rush.py``), elsewhere ``_record_enrolment`` in a transaction.
+    ``key_row`` (an unsaved ``IdempotencyKey``) is written with the enrolment, its response
+    the answer. Raises ``NotFound`` for an offering outside the parent's town."""
     now = now or timezone.now()
     with connection.cursor() as cursor:
         cursor.execute(_RUSH_FACTS_SQL, [CONSENT_PURPOSE, *Enrolment.ACTIVE, user.pk, child_id, offering_id])
@@ -347,11 +358,30 @@ def enrol_linked_child(user, offering_id: int, child_id: int, *, now: dt.datetim
                      has_guardian_phone=bool(phone_hash), linked=True, consented=bool(consented),
                      holding=bool(holding))
     term = f"第{term_number}期（{starts_on:%m/%d}-{ends_on:%m/%d}）"
-    e = _record_enrolment(user, offering_id=offering_id, term_id=term_id, child_id=child_pk,
-                          child_person_id=person_id, guardian_id=guardian_id, now=now,
-                          label=f"{name} · {site_name} {term}", likely_full=bool(full))
-    return RushEnrolment(id=e.pk, offering_id=offering_id, child_id=child_pk, child_name=name, status=e.status,
-                         position=e.position, created_at=now)
+    label = f"{name} · {site_name} {term}"
+    # The answer's fields known before the write; the key row adds id, status and position.
+    known = {"offering_id": offering_id, "child_id": child_pk, "child_name": name, "created_at": now.isoformat()}
+    if connection.vendor == "postgresql" and not UNSAFE_READ_THEN_WRITE:
+        try:
+            with busy_on_lock_failure():
+                pk, status, position = rush.write(user, offering_id=offering_id, term_id=term_id, child_id=child_pk,
+                                                  child_person_id=person_id, guardian_id=guardian_id, now=now,
+                                                  label=label, key_row=key_row, answer=known)
+        except IntegrityError:
+            raise ServiceError(DUPLICATE_MESSAGE, "child", code="duplicate")
+    else:
+        e = _record_enrolment(user, offering_id=offering_id, term_id=term_id, child_id=child_pk,
+                              child_person_id=person_id, guardian_id=guardian_id, now=now, label=label,
+                              likely_full=bool(full), key_row=key_row, answer=known)
+        pk, status, position = e.pk, e.status, e.position
+    return RushEnrolment(id=pk, offering_id=offering_id, child_id=child_pk, child_name=name, status=status,
+                         position=position, created_at=now)
+
+
+def rush_answer(e: RushEnrolment) -> dict:
+    """The API's answer to a rush enrolment (the fields of ``EnrolmentOut``), as the key row
+    stores it."""
+    return {**asdict(e), "created_at": e.created_at.isoformat()}
 
 
 def promote_waiting(actor, offering: Offering, places: int, now: dt.datetime, why: dict) -> list[Enrolment]:

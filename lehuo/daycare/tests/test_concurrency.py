@@ -59,20 +59,43 @@ def _run(n_threads: int, work) -> list[Exception]:
     return errors
 
 
-def _rush(town, make_person, offering) -> list[Exception]:
+def _parent(make_person):
+    """A guardian with an account: the resident the rush path (``enrol_linked_child``) serves."""
+    from django.contrib.auth import get_user_model
+
     guardian = make_person(age=38, sex="F")
+    guardian.account = get_user_model().objects.create_user("rush-parent", password="x")
+    guardian.save(update_fields=["account"])
+    return guardian
+
+
+def _enrol(path: str, offering, guardian):
+    """One enrolment by ``path``: the staff / form path, or the parents' rush path (on
+    PostgreSQL one statement, ``daycare/rush.py``)."""
+    if path == "enrol_child":
+        return lambda child: services.enrol_child(None, offering, child, guardian)
+    return lambda child: services.enrol_linked_child(guardian.account, offering.pk, child.pk)
+
+
+def _rush(town, make_person, offering, path) -> list[Exception]:
+    guardian = _parent(make_person)
     children = _children(town, guardian, THREADS)
-    return _run(THREADS, lambda i: services.enrol_child(None, offering, children[i], guardian))
+    enrol = _enrol(path, offering, guardian)
+    return _run(THREADS, lambda i: enrol(children[i]))
+
+
+PATHS = pytest.mark.parametrize("path", ["enrol_child", "enrol_linked_child"], ids=["form", "rush"])
 
 
 @pytest.mark.django_db(transaction=True)
+@PATHS
 @pytest.mark.parametrize("protected", [True, False], ids=["conditional-update", "read-then-write"])
 def test_rush_confirms_exactly_35_and_waitlists_the_rest_in_order(town, make_person, offering, monkeypatch,
-                                                                 protected):
+                                                                 protected, path):
     """220 threads, 35 places. Switched off (a read-then-write path, tests only), the same
     test must see the overbooking: it proves the test can fail."""
     monkeypatch.setattr(services, "UNSAFE_READ_THEN_WRITE", not protected)
-    errors = _rush(town, make_person, offering)
+    errors = _rush(town, make_person, offering, path)
 
     confirmed = Enrolment.objects.filter(offering=offering, status=Enrolment.CONFIRMED).count()
     if not protected:
@@ -88,11 +111,13 @@ def test_rush_confirms_exactly_35_and_waitlists_the_rest_in_order(town, make_per
 
 
 @pytest.mark.django_db(transaction=True)
-def test_cancellations_under_load_promote_exactly_one_child_per_freed_place(town, make_person, offering):
-    guardian = make_person(age=38, sex="F")
+@PATHS
+def test_cancellations_under_load_promote_exactly_one_child_per_freed_place(town, make_person, offering, path):
+    guardian = _parent(make_person)
     children = _children(town, guardian, 75)
+    enrol = _enrol(path, offering, guardian)
     for child in children[:55]:
-        services.enrol_child(None, offering, child, guardian)
+        enrol(child)
     confirmed = list(Enrolment.objects.filter(offering=offering, status=Enrolment.CONFIRMED).order_by("pk")[:10])
     latecomers = children[55:65]
     notify.outbox.clear()
@@ -101,7 +126,7 @@ def test_cancellations_under_load_promote_exactly_one_child_per_freed_place(town
         if i < 10:
             services.cancel_enrolment(None, confirmed[i], "家长取消")
         else:
-            services.enrol_child(None, offering, latecomers[i - 10], guardian)
+            enrol(latecomers[i - 10])
 
     errors = _run(20, work)
 

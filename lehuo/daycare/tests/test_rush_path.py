@@ -8,7 +8,8 @@ statements it costs, and that a stale "full" guess never decides the outcome.
 import datetime as dt
 
 import pytest
-from django.db import connection
+from django.contrib.contenttypes.models import ContentType
+from django.db import connection, transaction
 from django.test.utils import CaptureQueriesContext
 
 from lehuo.core.errors import NotFound, ServiceError
@@ -111,20 +112,26 @@ def test_a_wrong_guess_does_not_decide_the_outcome(parent, make_child, parent_pe
 
 
 def test_rush_request_costs_few_statements(api, parent, linked, offering):
-    """Token (cached after the first request), one read, the claim, the enrolment and its
-    audit row, the idempotency key: the count a regression would change."""
+    """Token (cached after the first request), one read, then the writes: on PostgreSQL one
+    statement (claim, enrolment, audit row, idempotency key: ``daycare/rush.py``), on SQLite
+    the claim, the two rows and the key. The count a regression would change."""
     client = api(parent)
     client.get("/api/v1/daycare/children")  # the token's first use: looked up and cached
+    ContentType.objects.get_for_model(Enrolment)  # the audit row's type: cached per process after its first use
     with CaptureQueriesContext(connection) as ctx:
         r = client.post(_url(offering), {"child_id": linked.pk}, headers={"Idempotency-Key": "rush-1"})
     assert r.status_code == 201, r.json()
     # Transaction control (BEGIN / COMMIT here, SAVEPOINT inside the test's transaction) aside.
     statements = [q["sql"] for q in ctx.captured_queries
                   if not q["sql"].startswith(("BEGIN", "COMMIT", "SAVEPOINT", "RELEASE SAVEPOINT"))]
-    # PostgreSQL writes the enrolment and its audit row in one statement, SQLite in two.
-    expected = 4 if connection.vendor == "postgresql" else 5
-    assert len(statements) == expected, statements
-    assert IdempotencyKey.objects.filter(key="rush-1").count() == 1
+    expected = 2 if connection.vendor == "postgresql" else 5
+    assert len(statements) == expected, [s[:60] for s in statements]
+    key = IdempotencyKey.objects.get(key="rush-1")
+    answer = r.json()
+    assert key.status_code == 201
+    assert {k: v for k, v in key.response.items() if k != "created_at"} == {
+        k: v for k, v in answer.items() if k != "created_at"}
+    assert AuditLog.objects.filter(action="daycare.enrol", object_id=str(r.json()["id"])).count() == 1
 
 
 def test_rush_answer_is_replayed_for_the_same_key(api, parent, linked, offering):
@@ -147,3 +154,36 @@ def test_staff_who_see_the_offering_are_told_the_child_is_not_theirs(api, sw_lv1
     r = api(sw_lv11).post(_url(offering), {"child_id": linked.pk})
     assert r.status_code == 400 and r.json()["detail"][0]["loc"] == ["child_id"]
     assert not Enrolment.objects.exists()
+
+
+def test_waitlisted_rows_and_counters(parent, make_child, parent_person, offering):
+    offering.capacity = 1
+    offering.save()
+    first, second = make_child(parent_person, name="甲"), make_child(parent_person, name="乙")
+    placed = services.enrol_linked_child(parent, offering.pk, first.pk)
+    waiting = services.enrol_linked_child(parent, offering.pk, second.pk)
+    rows = {e.pk: e for e in Enrolment.objects.all()}
+    assert rows[placed.id].confirmed_at is not None and rows[waiting.id].confirmed_at is None
+    assert (rows[waiting.id].status, rows[waiting.id].position, rows[waiting.id].term_id) == (
+        "waitlisted", 1, offering.term_id)
+    log = AuditLog.objects.get(action="daycare.enrol", object_id=str(waiting.id))
+    assert log.data == {"child": second.person_id, "offering": offering.pk, "status": "waitlisted", "position": 1}
+    assert log.content_type.model == "enrolment" and log.actor_name == parent.username
+    offering.refresh_from_db()
+    assert (offering.taken, offering.waitlist_seq) == (1, 1)
+
+
+def test_a_refused_write_leaves_nothing(monkeypatch, parent, linked, offering, other_offering):
+    """The rules passed (the check is skipped here), but the database's own rule refuses: one
+    place per child per term. The claim, the enrolment, the audit row and the key all go."""
+    services.enrol_linked_child(parent, offering.pk, linked.pk)
+    monkeypatch.setattr(services, "_check_enrolment", lambda **kwargs: None)
+    before = (AuditLog.objects.count(), Enrolment.objects.count(), IdempotencyKey.objects.count())
+    # (In its own savepoint here, inside the test's transaction, as a request is on its own.)
+    with pytest.raises(ServiceError) as exc, transaction.atomic():
+        services.enrol_linked_child(parent, other_offering.pk, linked.pk,
+                                    key_row=IdempotencyKey(user=parent, key="x", scope="s"))
+    assert exc.value.code == "duplicate"
+    other_offering.refresh_from_db()
+    assert (other_offering.taken, other_offering.waitlist_seq) == (0, 0)
+    assert (AuditLog.objects.count(), Enrolment.objects.count(), IdempotencyKey.objects.count()) == before
