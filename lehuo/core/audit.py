@@ -51,14 +51,20 @@ def snapshot(obj: models.Model, fields: list[str] | None = None) -> dict:
     return scrub(data)
 
 
+def actor_and_name(actor):
+    """(the user an audit row names, or None; the name it records: "system" without one)."""
+    user = actor if getattr(actor, "is_authenticated", False) else None
+    return user, (getattr(user, "username", "") if user else "system")
+
+
 def build_log(actor, action: str, obj: models.Model | None = None, data: dict | None = None, *,
               object_repr: str | None = None) -> AuditLog:
     """The audit row for ``log_action``, unsaved (bulk writers save many at once).
     ``object_repr`` saves ``str(obj)`` where that would load related rows again."""
-    user = actor if getattr(actor, "is_authenticated", False) else None
+    user, name = actor_and_name(actor)
     return AuditLog(
         actor=user,
-        actor_name=getattr(user, "username", "") if user else "system",
+        actor_name=name,
         action=action,
         content_type=ContentType.objects.get_for_model(obj) if obj is not None else None,
         object_id=str(obj.pk) if obj is not None else "",

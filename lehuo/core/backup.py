@@ -168,8 +168,19 @@ def row_count(connection, table: str) -> int:
 
 
 def table_counts(using: str = "default") -> dict[str, int]:
+    """Rows per backed-up table, in one query (a UNION ALL of counts: the bad-input and
+    fuzzing suites take it before and after every refused request)."""
     connection = connections[using]
-    return {m._meta.db_table: row_count(connection, m._meta.db_table) for m in backed_up_models(using)}
+    tables = [m._meta.db_table for m in backed_up_models(using)]
+    if not tables:
+        return {}
+    qn = connection.ops.quote_name
+    # Table names come from model metadata, never from input; the name goes in as a parameter.
+    sql = " UNION ALL ".join(f"SELECT %s, COUNT(*) FROM {qn(t)}" for t in tables)  # noqa: S608
+    with connection.cursor() as cursor:
+        cursor.execute(sql, tables)
+        counts = dict(cursor.fetchall())
+    return {t: counts[t] for t in tables}
 
 
 # --- backup -----------------------------------------------------------------------------------
