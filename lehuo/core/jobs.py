@@ -6,9 +6,10 @@
 
 import datetime as dt
 import logging
+import threading
 
 from django.core.files.base import ContentFile
-from django.db import transaction
+from django.db import DEFAULT_DB_ALIAS, DatabaseError, connection, connections, transaction
 from django.utils import timezone
 
 from .models import Job
@@ -84,14 +85,64 @@ def restart_stale(actor=None) -> list[Job]:
     return [restart(actor, job) for job in stale]
 
 
+_side = threading.local()
+
+
+def _side_connection():
+    """This thread's second connection to the default database, in autocommit (PostgreSQL)."""
+    conn = getattr(_side, "connection", None)
+    if conn is None:
+        conn = connections.create_connection(DEFAULT_DB_ALIAS)
+        with conn.cursor() as cursor:
+            # If the task's transaction did lock the job row, give up at once rather than wait.
+            cursor.execute("SET lock_timeout = '200ms'")
+        _side.connection = conn
+    return conn
+
+
+def close_side_connection() -> None:
+    """Close this thread's progress connection (``finish`` does; a worker keeps none between jobs)."""
+    conn = getattr(_side, "connection", None)
+    if conn is not None:
+        conn.close()
+        _side.connection = None
+
+
+def _report_outside(job: Job, fields: dict) -> bool:
+    """Write progress on the side connection, so the page sees it while the task's transaction
+    is open (an import's write phase). False if that connection cannot see the row (the job was
+    created in that same open transaction) or fails: the caller writes it in the transaction."""
+    qn = connection.ops.quote_name
+    columns = list(fields)
+    sql = "UPDATE {} SET {} WHERE {} = %s".format(  # noqa: S608 (names from the model)
+        qn(Job._meta.db_table), ", ".join(f"{qn(Job._meta.get_field(c).column)} = %s" for c in columns),
+        qn(Job._meta.pk.column))
+    side = _side_connection()
+    try:
+        with side.cursor() as cursor:
+            cursor.execute(sql, [fields[c] for c in columns] + [job.pk])
+            return cursor.rowcount == 1
+    except DatabaseError:
+        logger.warning("job %s: progress not written outside the transaction", job.pk, exc_info=True)
+        close_side_connection()
+        return False
+
+
 def report(job: Job, progress: int, total: int | None = None, message: str = "") -> None:
-    """Record progress. Written on the task's own connection: inside an import's transaction
-    pages see it only after the commit (docs/reliability.md)."""
+    """Record progress. Inside a transaction on PostgreSQL (an import's write phase) it goes
+    through a second connection, so the waiting page shows it at once; the task's transaction
+    never touches the job row, so the two never wait on each other. On SQLite (one writer at a
+    time) it is written in the transaction and shows after the commit."""
     fields = {"progress": progress, "status": Job.RUNNING}
     if total is not None:
         fields["total"] = total
     if message:
         fields["message"] = message
+    outside = connection.vendor == "postgresql" and connection.in_atomic_block
+    if outside and not getattr(job, "_progress_inside", False):
+        if _report_outside(job, fields):
+            return
+        job._progress_inside = True  # the row is this transaction's now: keep writing it here
     Job.objects.filter(pk=job.pk).update(**fields)
 
 
@@ -104,6 +155,7 @@ def drop_upload(job: Job) -> None:
 
 
 def finish(job: Job, result: dict | None = None, message: str = "", failed: bool = False) -> None:
+    close_side_connection()
     Job.objects.filter(pk=job.pk).update(
         status=Job.FAILED if failed else Job.DONE, result=result or {}, message=message, finished_at=timezone.now()
     )

@@ -43,8 +43,8 @@ def run_people_import(job_id: int) -> None:
     actor = job.created_by or AnonymousUser()
 
     def progress(done: int, total: int, phase: str) -> None:
-        # Rows written inside the import's transaction show once it commits (other connections
-        # cannot see them earlier); the check phase, the long one, shows as it goes.
+        # Shown as it goes; in the write phase (inside the import's transaction) on PostgreSQL
+        # through a second connection, on SQLite after the commit (jobs.report).
         jobs.report(job, done, total, "写入中" if phase == "write" else "校验中")
 
     jobs.report(job, 0, 0, "读取文件")

@@ -36,8 +36,8 @@ def run_import(job_id: int) -> None:
     report_url = reverse("donations:import_report", args=[job.pk])
 
     def progress(done: int, total: int, phase: str) -> None:
-        # Rows written inside the import's transaction become visible when it commits;
-        # the check phase reports as it goes.
+        # Shown as it goes; in the write phase (inside the import's transaction) on PostgreSQL
+        # through a second connection, on SQLite after the commit (jobs.report).
         jobs.report(job, done, total, "写入中" if phase == "write" else "校验中")
 
     # The wizard showed every column: one it did not map was set to "ignore", even when its
