@@ -130,76 +130,64 @@ def terms_default(request, year: int):
     return _back(year, "terms")
 
 
+def _add(request, number: int, form_key: str, form, save, section: str):
+    """A POST of one of the year's "add" forms: ``form(town, year)`` bound to it; valid and
+    accepted by ``save(cleaned_data, year)`` (a service call returning the success message),
+    back to ``section`` of the page; otherwise the page again with the form and its errors."""
+    town = _town(request)
+    year = _year(town, number)
+    bound = form(town, year)
+    if bound.is_valid():
+        try:
+            message = save(bound.cleaned_data, year)
+        except ServiceError as exc:
+            bound.add_service_error(exc)
+        else:
+            messages.success(request, message)
+            return _back(year, section)
+    return _page(request, town, year, **{form_key: bound})
+
+
 @staff_required()
 @require_POST
 def term_create(request, year: int):
-    town = _town(request)
-    year = _year(town, year)
-    form = TermForm(request.POST)
-    if form.is_valid():
-        try:
-            term = services_running.create_term(request.user, year, **form.cleaned_data)
-        except ServiceError as exc:
-            form.add_service_error(exc)
-        else:
-            messages.success(request, _("已添加%(term)s") % {"term": term})
-            return _back(year, "terms")
-    return _page(request, town, year, term_form=form)
+    def save(d, year):
+        return _("已添加%(term)s") % {"term": services_running.create_term(request.user, year, **d)}
+
+    return _add(request, year, "term_form", lambda town, year: TermForm(request.POST), save, "terms")
 
 
 @staff_required()
 @require_POST
 def site_create(request, year: int):
-    town = _town(request)
-    year = _year(town, year)
-    form = _site_form(town, request.POST)
-    if form.is_valid():
-        try:
-            site = services_running.create_site(request.user, year, **form.cleaned_data)
-        except ServiceError as exc:
-            form.add_service_error(exc)
-        else:
-            messages.success(request, _("已添加办班点%(site)s") % {"site": site.name})
-            return _back(year, "sites")
-    return _page(request, town, year, site_form=form)
+    def save(d, year):
+        site = services_running.create_site(request.user, year, **d)
+        return _("已添加办班点%(site)s") % {"site": site.name}
+
+    return _add(request, year, "site_form", lambda town, year: _site_form(town, request.POST), save, "sites")
 
 
 @staff_required()
 @require_POST
 def site_head_assign(request, year: int):
-    town = _town(request)
-    year = _year(town, year)
-    form = _head_form(year, request.POST)
-    if form.is_valid():
-        site, user = form.cleaned_data["site"], form.cleaned_data["head_user"]
-        try:
-            services_running.assign_site_head(request.user, site, user)
-        except ServiceError as exc:
-            form.add_service_error(exc)
-        else:
-            messages.success(request, _("%(user)s 负责%(site)s") % {"user": user.get_full_name() or user.username,
-                                                                  "site": site.name})
-            return _back(year, "sites")
-    return _page(request, town, year, head_form=form)
+    def save(d, year):
+        site, user = d["site"], d["head_user"]
+        services_running.assign_site_head(request.user, site, user)
+        return _("%(user)s 负责%(site)s") % {"user": user.get_full_name() or user.username, "site": site.name}
+
+    return _add(request, year, "head_form", lambda town, year: _head_form(year, request.POST), save, "sites")
 
 
 @staff_required()
 @require_POST
 def offering_create(request, year: int):
-    town = _town(request)
-    year = _year(town, year)
-    form = _offering_form(year, request.POST)
-    if form.is_valid():
-        d = form.cleaned_data
-        try:
-            offering = services_running.create_offering(request.user, d["site"], d["term"], capacity=d["capacity"],
-                                                        fee=d["fee"], opens_at=d["opens_at"])
-        except ServiceError as exc:
-            form.add_service_error(exc)
-        else:
-            messages.success(request, _("已开班：%(offering)s") % {"offering": offering})
-            return _back(year, "offerings")
-    return _page(request, town, year, offering_form=form)
+    def save(d, year):
+        offering = services_running.create_offering(request.user, d["site"], d["term"], capacity=d["capacity"],
+                                                    fee=d["fee"], opens_at=d["opens_at"])
+        return _("已开班：%(offering)s") % {"offering": offering}
+
+    return _add(request, year, "offering_form", lambda town, year: _offering_form(year, request.POST), save,
+                "offerings")
 
 
 @staff_required()
