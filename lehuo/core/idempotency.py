@@ -36,30 +36,26 @@ def _stored(user, key: str, scope: str):
 
 
 def run_idempotent(user, key: str | None, scope: str, create: Callable[[], tuple[int, dict]]) -> tuple[int, dict]:
-    """Run ``create`` (returning status and JSON body) once per (user, key, scope)."""
-    if not key:
-        with transaction.atomic():
-            return create()
-    key = _checked(key)
-    try:
+    """Run ``create`` (returning status and JSON body) once per (user, key, scope): in one
+    transaction with the key row, written last with the answer."""
+    def create_and_store(key_row: IdempotencyKey | None) -> tuple[int, dict]:
         with transaction.atomic():
             status, body = create()
-            insert_row(IdempotencyKey(user=user, key=key, scope=scope, status_code=status, response=body))
+            if key_row is not None:
+                key_row.status_code, key_row.response = status, body
+                insert_row(key_row)
             return status, body
-    except (IntegrityError, ServiceError):
-        # Rolled back. If the key has an answer, this was a repeat: the first answer stands.
-        stored = _stored(user, key, scope)
-        if stored is not None:
-            return stored
-        raise
+
+    return run_idempotent_writing_key(user, key, scope, create_and_store)
 
 
 def run_idempotent_writing_key(user, key: str | None, scope: str,
                                create: Callable[[IdempotencyKey | None], tuple[int, dict]]) -> tuple[int, dict]:
-    """``run_idempotent`` for a ``create`` that writes the key row itself, atomically with its
-    records (the enrolment rush writes everything in one statement, ``daycare/rush.py``): it
-    gets the unsaved row (``None`` without a key) and stores the answer in it. Same rule: if
-    it fails and the key has an answer, that answer is returned."""
+    """The rule for a ``create`` that writes the key row itself, atomically with its records
+    (``run_idempotent`` in a transaction; the enrolment rush in one statement,
+    ``daycare/rush.py``): it gets the unsaved row (``None`` without a key) and stores the
+    answer in it. If it fails (rolled back) and the key has an answer, this was a repeat: the
+    first answer stands."""
     if not key:
         return create(None)
     key = _checked(key)

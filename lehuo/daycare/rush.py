@@ -51,21 +51,20 @@ _COMPUTED = {
 
 
 def _select(model, source: str):
-    """(fields given by Python, ``INSERT ... SELECT`` of ``model`` from CTE ``source``)."""
+    """(the columns' fields in order, ``INSERT ... SELECT`` of ``model`` from CTE ``source``)."""
     qn = connection.ops.quote_name
     fields, _sql = _insert_plan(model, "postgresql", connection.alias)
     computed = _COMPUTED[model]
     columns = ", ".join(qn(f.column) for f in fields)
     exprs = ", ".join(computed.get(f.attname, "%s") for f in fields)
-    given = [f for f in fields if f.attname not in computed]
-    return fields, given, f"INSERT INTO {qn(model._meta.db_table)} ({columns}) SELECT {exprs} FROM {source}"  # noqa: S608
+    return fields, f"INSERT INTO {qn(model._meta.db_table)} ({columns}) SELECT {exprs} FROM {source}"  # noqa: S608
 
 
 @cache
 def _statement(alias: str, with_key: bool):
-    e_fields, e_given, e_insert = _select(Enrolment, "u")
-    a_fields, a_given, a_insert = _select(AuditLog, "e")
-    k_fields, k_given, k_insert = _select(IdempotencyKey, "e") if with_key else ([], [], "")
+    e_fields, e_insert = _select(Enrolment, "u")
+    a_fields, a_insert = _select(AuditLog, "e")
+    k_fields, k_insert = _select(IdempotencyKey, "e") if with_key else ([], "")
     # Every name in the statement comes from the models.
     head = ("WITH cur AS (SELECT id, taken < capacity AS free FROM daycare_offering WHERE id = %s FOR UPDATE), "
             "u AS (UPDATE daycare_offering d SET taken = d.taken + CASE WHEN cur.free THEN 1 ELSE 0 END, "
@@ -75,7 +74,7 @@ def _statement(alias: str, with_key: bool):
     if with_key:
         parts.append(f"k AS ({k_insert})")
     sql = ", ".join(parts) + " SELECT id, status, position FROM e"  # noqa: S608
-    return (e_fields, e_given), (a_fields, a_given), (k_fields, k_given), sql
+    return e_fields, a_fields, k_fields, sql
 
 
 def _params(fields, computed: dict, given: dict, now: dt.datetime) -> list:
@@ -106,7 +105,7 @@ def write(actor, *, offering_id: int, term_id: int, child_id: int, child_person_
     answer known before the statement (the key row stores it with id, status and position)."""
     user, actor_name = actor_and_name(actor)
     user_id = user.pk if user is not None else None
-    (e_fields, _eg), (a_fields, _ag), (k_fields, _kg), sql = _statement(connection.alias, key_row is not None)
+    e_fields, a_fields, k_fields, sql = _statement(connection.alias, key_row is not None)
     params = [offering_id]
     params += _params(e_fields, {"status": [Enrolment.CONFIRMED, Enrolment.WAITLISTED], "position": [],
                                  "confirmed_at": [now]},
