@@ -345,8 +345,11 @@ def main() -> None:
     parser.add_argument("--threads", type=int, default=2)
     parser.add_argument("--waves", type=int, default=5, help="enrolment waves, with a bare-view wave around each")
     parser.add_argument("--quick", action="store_true", help="small run: 10 offerings, 50 clients, 500 requests")
+    parser.add_argument("--scenario", choices=["a", "b"], action="append", help="run only this scenario (repeatable)")
     args = parser.parse_args()
     scenarios = {"a": (10, 50, 500), "b": (2, 100, 200)} if args.quick else {"a": (100, 200, 5000), "b": (3, 500, 1500)}
+    if args.scenario:
+        scenarios = {k: v for k, v in scenarios.items() if k in args.scenario}
 
     if args.database_url:
         use_database(args.database_url)
@@ -354,7 +357,8 @@ def main() -> None:
     ensure_database()
     t0 = time.perf_counter()
     data = seed(scenarios)
-    data["b"]["offering_per_round"] = True
+    if "b" in data:
+        data["b"]["offering_per_round"] = True
     analyse()
     print(f"seeded in {time.perf_counter() - t0:.1f}s; gunicorn {args.workers} workers x {args.threads} threads "
           f"(gthread) on {HOST}:{args.port}, PostgreSQL {DB_NAME}")
