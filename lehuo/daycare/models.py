@@ -128,8 +128,12 @@ class Enrolment(models.Model):
 
     # Indexed by daycare_enrol_queue_idx (offering, status, position), which begins with it.
     offering = models.ForeignKey(Offering, on_delete=models.PROTECT, related_name="enrolments", db_index=False)
-    term = models.ForeignKey(Term, on_delete=models.PROTECT, related_name="+")  # for the one-place-per-term rule
-    child = models.ForeignKey(Child, on_delete=models.PROTECT, related_name="enrolments")
+    # term (for the one-place-per-term rule) and child: indexed together by
+    # daycare_enrol_child_term_idx. No index on term alone: nothing looks enrolments up by term
+    # only, and with statistics older than a rush the planner took such an index for "does this
+    # child hold a place this term" and read the whole term per request.
+    term = models.ForeignKey(Term, on_delete=models.PROTECT, related_name="+", db_index=False)
+    child = models.ForeignKey(Child, on_delete=models.PROTECT, related_name="enrolments", db_index=False)
     guardian = models.ForeignKey(Person, on_delete=models.PROTECT, related_name="+", verbose_name=_("监护人"))
     status = models.CharField(_("状态"), max_length=12, choices=STATUSES)
     position = models.PositiveIntegerField(_("候补序号"), null=True, blank=True)
@@ -149,7 +153,8 @@ class Enrolment(models.Model):
             models.UniqueConstraint(fields=["offering", "position"], condition=Q(position__isnull=False),
                                     name="daycare_waitlist_position_unique"),
         ]
-        indexes = [models.Index(fields=["offering", "status", "position"], name="daycare_enrol_queue_idx")]
+        indexes = [models.Index(fields=["offering", "status", "position"], name="daycare_enrol_queue_idx"),
+                   models.Index(fields=["child", "term"], name="daycare_enrol_child_term_idx")]
 
     def __str__(self) -> str:
         return f"{self.child} · {self.offering}"
