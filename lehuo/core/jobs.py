@@ -5,9 +5,13 @@
 """
 
 import datetime as dt
+import json
 import logging
+import os
 import threading
+from pathlib import Path
 
+from django.conf import settings
 from django.core.files.base import ContentFile
 from django.db import DEFAULT_DB_ALIAS, DatabaseError, connection, connections, transaction
 from django.utils import timezone
@@ -72,6 +76,7 @@ def restart(actor, job: Job) -> Job:
             job.refresh_from_db()
             return job
         log_action(actor, "job.restart", job, {"kind": job.kind, "attempt": job.attempts + 1})
+        _drop_progress_file(job.pk)  # the dead attempt's
         task = import_string(job.task_path)
         transaction.on_commit(lambda: task.enqueue(job.pk))
     job.refresh_from_db()
@@ -129,21 +134,62 @@ def _report_outside(job: Job, fields: dict) -> bool:
 
 
 def report(job: Job, progress: int, total: int | None = None, message: str = "") -> None:
-    """Record progress. Inside a transaction on PostgreSQL (an import's write phase) it goes
-    through a second connection, so the waiting page shows it at once; the task's transaction
-    never touches the job row, so the two never wait on each other. On SQLite (one writer at a
-    time) it is written in the transaction and shows after the commit."""
+    """Record progress. Inside a transaction (an import's write phase) the row's update shows
+    only after the commit, so the progress also goes where the waiting page sees it at once: on
+    PostgreSQL through a second connection (the task's transaction never touches the job row,
+    so the two never wait on each other); on SQLite, one writer at a time, into a small file
+    beside the database that ``live()`` reads."""
     fields = {"progress": progress, "status": Job.RUNNING}
     if total is not None:
         fields["total"] = total
     if message:
         fields["message"] = message
+    if connection.in_atomic_block and connection.vendor == "sqlite":
+        _report_to_file(job, fields)  # and in the transaction below, which holds it after the commit
     outside = connection.vendor == "postgresql" and connection.in_atomic_block
     if outside and not getattr(job, "_progress_inside", False):
         if _report_outside(job, fields):
             return
         job._progress_inside = True  # the row is this transaction's now: keep writing it here
     Job.objects.filter(pk=job.pk).update(**fields)
+
+
+def _progress_file(pk: int) -> Path:
+    return Path(settings.VAR_DIR) / "job-progress" / f"{int(pk)}.json"
+
+
+def _report_to_file(job: Job, fields: dict) -> None:
+    """Write the progress atomically (a reader sees the old file or the new one, never half)."""
+    path = _progress_file(job.pk)
+    try:
+        path.parent.mkdir(parents=True, exist_ok=True)
+        tmp = path.with_suffix(f".{os.getpid()}.{threading.get_ident()}.tmp")
+        tmp.write_text(json.dumps(fields), encoding="utf-8")
+        os.replace(tmp, path)
+    except OSError:
+        logger.warning("job %s: progress file not written", job.pk, exc_info=True)
+
+
+def _drop_progress_file(pk: int) -> None:
+    try:
+        _progress_file(pk).unlink(missing_ok=True)
+    except OSError:
+        logger.warning("job %s: progress file not removed", pk, exc_info=True)
+
+
+def live(job: Job) -> Job:
+    """``job`` as its page should show it: a queued or running job's progress from the task's
+    open transaction (SQLite's progress file), where there is one. Finished jobs are as read."""
+    if job.status not in (Job.PENDING, Job.RUNNING) or connection.vendor != "sqlite":
+        return job
+    try:
+        fields = json.loads(_progress_file(job.pk).read_text(encoding="utf-8"))
+    except (OSError, ValueError):
+        return job
+    for name in ("progress", "total", "message", "status"):
+        if name in fields:
+            setattr(job, name, fields[name])
+    return job
 
 
 def drop_upload(job: Job) -> None:
@@ -156,6 +202,7 @@ def drop_upload(job: Job) -> None:
 
 def finish(job: Job, result: dict | None = None, message: str = "", failed: bool = False) -> None:
     close_side_connection()
+    _drop_progress_file(job.pk)
     Job.objects.filter(pk=job.pk).update(
         status=Job.FAILED if failed else Job.DONE, result=result or {}, message=message, finished_at=timezone.now()
     )

@@ -44,7 +44,7 @@ def run_people_import(job_id: int) -> None:
 
     def progress(done: int, total: int, phase: str) -> None:
         # Shown as it goes; in the write phase (inside the import's transaction) on PostgreSQL
-        # through a second connection, on SQLite after the commit (jobs.report).
+        # through a second connection, on SQLite through a progress file (jobs.report).
         jobs.report(job, done, total, "写入中" if phase == "write" else "校验中")
 
     jobs.report(job, 0, 0, "读取文件")

@@ -1,5 +1,5 @@
 """Progress written inside a task's transaction shows on the waiting page at once on
-PostgreSQL (a second connection writes it); elsewhere it shows after the commit."""
+PostgreSQL (a second connection writes it). SQLite: test_job_progress_sqlite.py."""
 
 import psycopg
 import pytest
@@ -17,7 +17,7 @@ pytestmark = [pytest.mark.postgres, pytest.mark.django_db(transaction=True)]
 @pytest.fixture(autouse=True)
 def _postgres_only():
     if connection.vendor != "postgresql":
-        pytest.skip("SQLite has one writer at a time: progress inside a transaction shows after the commit")
+        pytest.skip("PostgreSQL's second connection (SQLite's progress file: test_job_progress_sqlite.py)")
     yield
     jobs.close_side_connection()
 

@@ -85,7 +85,7 @@ def job_status(request, pk: int):
 
     from ..models import Job
 
-    job = get_object_or_404(Job, pk=pk, created_by=request.user)
+    job = jobs.live(get_object_or_404(Job, pk=pk, created_by=request.user))
     template = "core/_job_progress.html" if request.headers.get("HX-Request") else "core/job.html"
     return render(request, template, {"job": job, "stale": jobs.is_stale(job)})
 
