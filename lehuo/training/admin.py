@@ -1,4 +1,4 @@
-"""Django admin (superusers only): every write of substance goes through services.py pages."""
+"""Django admin (superusers only): every write of substance goes through the pages, which call services/."""
 
 from django.contrib import admin
 

@@ -1,0 +1,151 @@
+"""People at the drive: finding and registering donors, sign-ups, check-in."""
+
+from django.db import IntegrityError, transaction
+from django.db.models import Max
+from django.utils import timezone
+
+from lehuo.core.audit import log_action
+from lehuo.core.crypto import keyed_hash
+from lehuo.core.errors import ServiceError
+from lehuo.core.identity import IdentityError, normalise_phone, parse_id_number
+from lehuo.core.models import Person
+from lehuo.core.services import find_person_by_id_number
+from lehuo.core.text import pinyin_key
+
+from .. import scoping
+from ..models import Drive, SignUp
+from ._common import _text
+
+
+def find_donor(actor, drive: Drive, id_number: str) -> Person | None:
+    """The person holding this ID number in the drive's town (they show it on site)."""
+    scoping.require_drive_staff(actor, drive)
+    try:
+        parse_id_number(id_number)
+    except IdentityError as exc:
+        raise ServiceError(str(exc), "id_number")
+    return find_person_by_id_number(drive.town, id_number)
+
+
+@transaction.atomic
+def register_donor(actor, drive: Drive, *, id_number: str, name: str, phone: str = "",
+                   neighbourhood=None) -> Person:
+    """Register a walk-in donor by ID number. Donors may come from anywhere, so drive staff
+    register people outside any neighbourhood scope (core's create_person would refuse)."""
+    scoping.require_drive_staff(actor, drive)
+    name = _text(name, "name", "姓名", max_length=50)
+    try:
+        parsed = parse_id_number(id_number)
+    except IdentityError as exc:
+        raise ServiceError(str(exc), "id_number")
+    if find_person_by_id_number(drive.town, parsed.number):
+        raise ServiceError("该证件号码已登记，请直接查找", "id_number", code="duplicate")
+    if neighbourhood is not None and neighbourhood.town_id != drive.town_id:
+        raise ServiceError("居民区不属于本镇", "neighbourhood_id")
+    person = Person(town=drive.town, neighbourhood=neighbourhood, name=name, sex=parsed.sex or "",
+                    birth_date=parsed.birth_date, id_type=parsed.kind, id_number=parsed.number,
+                    id_hash=keyed_hash(f"ric:{parsed.number}"))
+    if phone and phone.strip():
+        try:
+            person.phone = normalise_phone(phone)
+        except IdentityError as exc:
+            raise ServiceError(str(exc), "phone")
+        person.phone_hash, person.phone_tail = keyed_hash(person.phone), person.phone[-4:]
+    person.name_pinyin, person.name_initials = pinyin_key(name)
+    try:
+        with transaction.atomic():
+            person.save()
+    except IntegrityError:
+        raise ServiceError("该证件号码已登记，请直接查找", "id_number", code="duplicate")
+    log_action(actor, "person.create", person, {"via": "blood.register_donor", "drive": drive.pk})
+    return person
+
+
+@transaction.atomic
+def sign_up(actor, drive: Drive, person: Person, *, time_slot: str = "", source: str = "committee",
+            organisation=None) -> SignUp:
+    """A volunteer signs up (idempotent: a second sign-up returns the first, reviving a cancelled one).
+    Drive staff sign up anyone; a social worker signs up the people of their neighbourhoods."""
+    if not scoping.is_drive_staff(actor, drive):
+        if not Person.objects.for_user(actor).filter(pk=person.pk).exists():
+            raise ServiceError("只能为本居民区的居民报名", "person_id", code="forbidden")
+    if person.town_id != drive.town_id:
+        raise ServiceError("人员不属于本镇", "person_id")
+    time_slot = (time_slot or "").strip()
+    if time_slot and drive.time_slots and time_slot not in drive.time_slots:
+        raise ServiceError(f"时段须为：{'、'.join(drive.time_slots)}", "time_slot")
+    if source not in dict(SignUp.SOURCES):
+        raise ServiceError("报名来源不正确", "source")
+    existing = SignUp.objects.select_for_update().filter(drive=drive, person=person).first()
+    if existing:
+        if existing.status == SignUp.CANCELLED:
+            existing.status = SignUp.SIGNED_UP
+            existing.time_slot = time_slot or existing.time_slot
+            existing.save(update_fields=["status", "time_slot"])
+        return existing
+    signup = SignUp.objects.create(drive=drive, person=person, time_slot=time_slot, source=source,
+                                   organisation=organisation,
+                                   created_by=actor if getattr(actor, "is_authenticated", False) else None)
+    log_action(actor, "blood.signup.create", signup, {"drive": drive.pk, "person": person.pk})
+    return signup
+
+
+def sign_up_self(user, drive: Drive, *, time_slot: str = "") -> SignUp:
+    """A resident signs themself up on their phone (resident page)."""
+    person = Person.objects.filter(account=user, erased_at__isnull=True).first() if user.is_authenticated else None
+    if person is None or person.town_id != drive.town_id:
+        raise ServiceError("您的账号尚未关联本镇居民信息，请联系居委会报名", code="forbidden")
+    if drive.last_date < timezone.localdate():
+        raise ServiceError("该献血活动已结束", "drive")
+    with transaction.atomic():
+        existing = SignUp.objects.filter(drive=drive, person=person).first()
+        if existing and existing.status != SignUp.CANCELLED:
+            return existing
+        slot = (time_slot or "").strip()
+        if slot and drive.time_slots and slot not in drive.time_slots:
+            raise ServiceError(f"时段须为：{'、'.join(drive.time_slots)}", "time_slot")
+        if existing:
+            existing.status, existing.time_slot = SignUp.SIGNED_UP, slot
+            existing.save(update_fields=["status", "time_slot"])
+            return existing
+        signup = SignUp.objects.create(drive=drive, person=person, time_slot=slot, source="self", created_by=user)
+        log_action(user, "blood.signup.self", signup, {"drive": drive.pk})
+        return signup
+
+
+@transaction.atomic
+def cancel_signup(actor, signup: SignUp) -> SignUp:
+    if not scoping.is_drive_staff(actor, signup.drive) and not Person.objects.for_user(actor).filter(
+            pk=signup.person_id).exists():
+        raise ServiceError("无权取消该报名", code="forbidden")
+    if signup.status in (SignUp.DONATED,):
+        raise ServiceError("已献血的报名不能取消", "status")
+    signup.status = SignUp.CANCELLED
+    signup.save(update_fields=["status"])
+    log_action(actor, "blood.signup.cancel", signup, {})
+    return signup
+
+
+def check_in(actor, drive: Drive, person: Person, *, at=None) -> SignUp:
+    """The person arrives: they join the queue (a walk-in is signed up on the spot).
+    Queue numbers are unique per drive; two desks checking in at once retry."""
+    scoping.require_drive_staff(actor, drive)
+    for _attempt in range(5):
+        try:
+            with transaction.atomic():
+                # One desk at a time hands out numbers for this drive (a short row lock).
+                Drive.objects.select_for_update().filter(pk=drive.pk).first()
+                signup = SignUp.objects.select_for_update().filter(drive=drive, person=person).first()
+                if signup is None:
+                    signup = sign_up(actor, drive, person, source="walk_in")
+                if signup.queue_number:
+                    return signup
+                top = SignUp.objects.filter(drive=drive).aggregate(n=Max("queue_number"))["n"] or 0
+                signup.queue_number = top + 1
+                signup.arrived_at = at or timezone.now()
+                signup.status = SignUp.ARRIVED
+                signup.save(update_fields=["queue_number", "arrived_at", "status"])
+                return signup
+        except IntegrityError:
+            continue
+    raise ServiceError("签到繁忙，请重试", code="busy")

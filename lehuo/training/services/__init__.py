@@ -1,0 +1,45 @@
+"""Every write of the training module and its rules, split by topic. Views and API handlers call these.
+
+Callers keep using ``from lehuo.training import services`` and ``services.enrol(...)``; each name
+below lives in the submodule it is imported from (patch it there, not on this package).
+"""
+
+from .attendance import (
+    CHECKIN_LATE_AFTER,
+    CHECKIN_OPENS_BEFORE,
+    CHECKIN_SALT,
+    STATUS_VALUES,
+    check_in,
+    checkin_status,
+    checkin_token,
+    checkin_window,
+    record_attendance,
+    session_from_token,
+)
+from .calendar import Plan, check_range, check_times, clean_weekdays, holiday_warning, plan_sessions
+from .certificates import issue_certificate, issue_certificates
+from .cohorts import (
+    assign_staff,
+    cancel_session,
+    create_cohort,
+    move_session,
+    regenerate_sessions,
+    update_schedule,
+)
+from .enrolment import enrol, person_for_cohort, withdraw
+
+__all__ = [
+    # calendar
+    "Plan", "check_range", "check_times", "clean_weekdays", "holiday_warning", "plan_sessions",
+    # cohorts and sessions
+    "assign_staff", "cancel_session", "create_cohort", "move_session", "regenerate_sessions",
+    "update_schedule",
+    # enrolment
+    "enrol", "person_for_cohort", "withdraw",
+    # attendance and QR check-in
+    "CHECKIN_LATE_AFTER", "CHECKIN_OPENS_BEFORE", "CHECKIN_SALT", "STATUS_VALUES",
+    "check_in", "checkin_status", "checkin_token", "checkin_window", "record_attendance",
+    "session_from_token",
+    # certificates
+    "issue_certificate", "issue_certificates",
+]

@@ -1,0 +1,86 @@
+"""Session calendars: schedule checks and the holiday-aware plan of class dates."""
+
+import datetime as dt
+from collections.abc import Iterable
+from dataclasses import dataclass, field
+
+from django.conf import settings
+
+from lehuo.core.calendar import HolidayCalendar
+from lehuo.core.errors import ServiceError
+
+
+def _rules() -> dict:
+    return settings.LEHUO_RULES["training"]
+
+
+@dataclass
+class Plan:
+    """The dates a schedule gives, the holidays it skipped, and any calendar warning."""
+
+    dates: list[dt.date] = field(default_factory=list)
+    skipped: list[tuple[dt.date, str]] = field(default_factory=list)
+    warning: str = ""
+
+
+def clean_weekdays(weekdays) -> list[int]:
+    if weekdays is None or isinstance(weekdays, (str, bytes)) or not isinstance(weekdays, Iterable):
+        raise ServiceError("上课日应为 1-7 的数字列表（1=周一，7=周日）", "weekdays")
+    out = set()
+    for value in weekdays:
+        if isinstance(value, bool) or not isinstance(value, int):
+            try:
+                value = int(str(value).strip())
+            except (TypeError, ValueError):
+                raise ServiceError(f"上课日“{value}”不是 1-7 的数字（1=周一，7=周日）", "weekdays")
+        if not 1 <= value <= 7:
+            raise ServiceError(f"上课日 {value} 不存在：星期只能是 1-7（1=周一，7=周日）", "weekdays")
+        out.add(value)
+    if not out:
+        raise ServiceError("请至少选择一个上课日", "weekdays")
+    return sorted(out)
+
+
+def check_range(starts_on: dt.date | None, ends_on: dt.date | None) -> None:
+    if not starts_on:
+        raise ServiceError("请填写开始日期", "starts_on")
+    if not ends_on:
+        raise ServiceError("请填写结束日期", "ends_on")
+    if ends_on < starts_on:
+        raise ServiceError(f"结束日期 {ends_on:%Y-%m-%d} 早于开始日期 {starts_on:%Y-%m-%d}", "ends_on")
+    limit = int(_rules()["max_range_days"])
+    if (ends_on - starts_on).days > limit:
+        raise ServiceError(f"一期培训不能超过两年（{limit}天），请分期设置", "ends_on")
+
+
+def check_times(start_time: dt.time | None, end_time: dt.time | None) -> None:
+    if start_time is None or end_time is None:
+        raise ServiceError("请填写上课和下课时间", "start_time")
+    if end_time <= start_time:
+        raise ServiceError("下课时间应晚于上课时间", "end_time")
+
+
+def plan_sessions(starts_on: dt.date, ends_on: dt.date, weekdays) -> Plan:
+    """Every listed weekday in the range, except public holidays (chinesecalendar + overrides)."""
+    check_range(starts_on, ends_on)
+    days = set(clean_weekdays(weekdays))
+    calendar = HolidayCalendar.for_range(starts_on, ends_on)
+    plan = Plan()
+    day = starts_on
+    while day <= ends_on:
+        if day.isoweekday() in days:
+            if calendar.is_holiday(day):
+                plan.skipped.append((day, calendar.holiday_name(day) or "节假日"))
+            else:
+                plan.dates.append(day)
+        day += dt.timedelta(days=1)
+    plan.warning = calendar.warning
+    return plan
+
+
+def holiday_warning(day: dt.date) -> str:
+    """Moving a class onto a public holiday is allowed (staff know best) but worth a word."""
+    calendar = HolidayCalendar.for_range(day, day)
+    if calendar.is_holiday(day):
+        return f"{day:%Y-%m-%d} 是{calendar.holiday_name(day) or '节假日'}，请确认学员可以到课"
+    return calendar.warning

@@ -1,0 +1,65 @@
+"""Enrolment: people joining and leaving a cohort, with its capacity held by a conditional UPDATE."""
+
+import datetime as dt
+
+from django.db import IntegrityError, transaction
+from django.db.models import F, Q
+from django.utils import timezone
+
+from lehuo.core.audit import log_action
+from lehuo.core.errors import ServiceError
+from lehuo.core.models import Person
+
+from ..models import Cohort, Enrolment
+from ._common import _require_manage
+
+
+def person_for_cohort(cohort: Cohort, person_id) -> Person:
+    """People come from any neighbourhood of the cohort's town."""
+    try:
+        return Person.objects.active().get(pk=person_id, town_id=cohort.programme.studio.town_id)
+    except (Person.DoesNotExist, ValueError, TypeError):
+        raise ServiceError("人员不存在", "person_id")
+
+
+@transaction.atomic
+def enrol(actor, cohort: Cohort, person: Person, *, on: dt.date | None = None) -> Enrolment:
+    """Claim a place with a conditional UPDATE, so two enrolments never overfill the cohort."""
+    _require_manage(actor, cohort)
+    if person.town_id != cohort.programme.studio.town_id or person.erased_at:
+        raise ServiceError("人员不存在", "person_id")
+    existing = Enrolment.objects.select_for_update().filter(cohort=cohort, person=person).first()
+    if existing and existing.status == Enrolment.ACTIVE:
+        raise ServiceError(f"{person.name}已报名{cohort}", "person_id", code="duplicate")
+    claimed = Cohort.objects.filter(pk=cohort.pk).filter(
+        Q(capacity__isnull=True) | Q(enrolled_count__lt=F("capacity"))
+    ).update(enrolled_count=F("enrolled_count") + 1)
+    if not claimed:
+        raise ServiceError(f"{cohort}名额已满（{cohort.capacity}人）", "person_id", code="full")
+    if existing:
+        existing.status = Enrolment.ACTIVE
+        existing.save(update_fields=["status"])
+        enrolment = existing
+    else:
+        try:
+            with transaction.atomic():
+                enrolment = Enrolment.objects.create(cohort=cohort, person=person,
+                                                     enrolled_on=on or timezone.localdate(),
+                                                     neighbourhood_id=person.neighbourhood_id)
+        except IntegrityError:
+            raise ServiceError(f"{person.name}已报名{cohort}", "person_id", code="duplicate")
+    log_action(actor, "training.enrol", enrolment, {"cohort": cohort.pk, "person": person.pk})
+    return enrolment
+
+
+@transaction.atomic
+def withdraw(actor, enrolment: Enrolment, reason: str = "") -> Enrolment:
+    _require_manage(actor, enrolment.cohort)
+    enrolment = Enrolment.objects.select_for_update().get(pk=enrolment.pk)
+    if enrolment.status != Enrolment.ACTIVE:
+        return enrolment
+    enrolment.status = Enrolment.WITHDRAWN
+    enrolment.save(update_fields=["status"])
+    Cohort.objects.filter(pk=enrolment.cohort_id, enrolled_count__gt=0).update(enrolled_count=F("enrolled_count") - 1)
+    log_action(actor, "training.withdraw", enrolment, {"reason": (reason or "")[:200]})
+    return enrolment
