@@ -115,3 +115,11 @@ def test_command_restarts_every_stale_job(town_admin, enqueued, capsys):
     assert f"job {stale.pk}" in out and f"job {spent.pk}" in out and f"job {fresh.pk}" not in out
     stale.refresh_from_db(), spent.refresh_from_db(), fresh.refresh_from_db()
     assert (stale.status, spent.status, fresh.status) == (Job.PENDING, Job.FAILED, Job.RUNNING)
+
+
+def test_job_page_names_the_kind_of_job(login, town_admin):
+    c = login(town_admin)
+    job = _job(town_admin, minutes_ago=1)
+    assert "居民导入：写入" in c.get(reverse("core:job", args=[job.pk])).content.decode()
+    other = Job.objects.create(kind="something.new", created_by=town_admin)
+    assert "后台任务" in c.get(reverse("core:job", args=[other.pk])).content.decode()
