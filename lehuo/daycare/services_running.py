@@ -159,6 +159,11 @@ def create_term(actor, year: Year, *, number: int, starts_on: dt.date, ends_on: 
     return term
 
 
+# Shanghai's rule for the summer day-care: registration opens at a fixed time, not before 9:00
+# on the set day (DOMAIN.md; parents used to queue from 3:30).
+EARLIEST_OPENING = dt.time(9, 0)
+
+
 def _offering_terms(term: Term, capacity, fee, opens_at: dt.datetime | None) -> tuple[int, Decimal]:
     """The rules an offering's capacity, fee and opening time must pass (create and update):
     the capacity as an int and the fee as a Decimal of two places."""
@@ -176,6 +181,8 @@ def _offering_terms(term: Term, capacity, fee, opens_at: dt.datetime | None) -> 
         raise ServiceError("请填写报名开始时间", "opens_at")
     if timezone.localtime(opens_at).date() >= term.starts_on:
         raise ServiceError(f"报名开始时间须早于开班日期（{term.starts_on:%Y-%m-%d}）", "opens_at")
+    if timezone.localtime(opens_at).time() < EARLIEST_OPENING:
+        raise ServiceError(f"报名开始时间不得早于当天{EARLIEST_OPENING:%H:%M}", "opens_at")
     return capacity, rounded
 
 

@@ -159,6 +159,20 @@ def test_town_admin_creates_offering(api, town_admin, other_site, terms):
     assert r.json()["capacity"] == 35
 
 
+@pytest.mark.parametrize("opens_at, status", [
+    ("2021-06-20T08:59:59+08:00", 400),
+    ("2021-06-20T00:30:00Z", 400),  # 08:30 in Shanghai
+    ("2021-06-20T01:00:00Z", 201),  # 09:00 in Shanghai
+])
+def test_registration_does_not_open_before_nine_local_time(api, town_admin, other_site, terms, opens_at, status):
+    r = api(town_admin).post("/api/v1/daycare/offerings", {
+        "site_id": other_site.pk, "term_id": terms[1].pk, "opens_at": opens_at})
+    assert r.status_code == status, r.json()
+    if status == 400:
+        assert r.json()["detail"][0]["loc"] == ["opens_at"] and "09:00" in r.json()["message"]
+        assert not Offering.objects.filter(site=other_site, term=terms[1]).exists()
+
+
 def test_site_head_cannot_create_offering(api, assigned_site_head, site, terms):
     r = api(assigned_site_head).post("/api/v1/daycare/offerings", {
         "site_id": site.pk, "term_id": terms[1].pk, "opens_at": "2021-06-20T09:00:00+08:00"})

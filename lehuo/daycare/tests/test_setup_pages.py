@@ -390,6 +390,8 @@ def test_admin_opens_an_offering(login, town_admin, site, terms):
     ({"fee": "abc"}, "fee", "费用格式不正确"),
     ({"opens_at": "2021-07-27T09:00"}, "opens_at", "报名开始时间须早于开班日期（2021-07-26）"),
     ({"opens_at": "2021-07-26T08:00"}, "opens_at", "报名开始时间须早于开班日期（2021-07-26）"),
+    ({"opens_at": "2021-06-20T08:59"}, "opens_at", "报名开始时间不得早于当天09:00"),
+    ({"opens_at": "2021-06-20T03:30"}, "opens_at", "报名开始时间不得早于当天09:00"),
     ({"opens_at": "明天"}, "opens_at", "报名开始时间格式不正确"),
 ])
 def test_bad_offering_is_refused_on_its_field(login, town_admin, site, terms, changes, field, message):
