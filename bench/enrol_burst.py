@@ -203,6 +203,37 @@ class Client:
         raise RuntimeError("unreachable")
 
 
+CLOCK_TICKS = os.sysconf("SC_CLK_TCK")
+SERVER_PID: list[int] = []  # the running gunicorn's master, for cpu_seconds()
+
+
+def cpu_seconds() -> dict:
+    """CPU seconds used so far (user + system, from /proc) by the gunicorn started here and its
+    workers, by every PostgreSQL process of the machine, and by this process (the clients)."""
+    out = {"gunicorn": 0.0, "postgres": 0.0, "clients": 0.0}
+    stats = {}
+    for pid in os.listdir("/proc"):
+        if pid.isdigit():
+            try:
+                comm, rest = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)
+            except OSError:
+                continue
+            fields = rest.split()
+            stats[int(pid)] = (comm.split("(", 1)[1], int(fields[1]), (int(fields[11]) + int(fields[12])) / CLOCK_TICKS)
+    server = set(SERVER_PID)
+    for pid, (_comm, ppid, _t) in sorted(stats.items()):
+        if ppid in server:
+            server.add(pid)
+    for pid, (comm, _ppid, t) in stats.items():
+        if pid in server:
+            out["gunicorn"] += t
+        elif comm.startswith("postgres"):
+            out["postgres"] += t
+        elif pid == os.getpid():
+            out["clients"] += t
+    return out
+
+
 def run_phase(port: int, jobs_per_client: list[list[tuple]], label: str) -> dict:
     """Each client thread runs its own list of (method, path, body, headers) in sequence."""
     latencies, statuses, lock = [], {}, threading.Lock()
@@ -231,12 +262,16 @@ def run_phase(port: int, jobs_per_client: list[list[tuple]], label: str) -> dict
 
     with ThreadPoolExecutor(max_workers=len(jobs_per_client)) as pool:
         futures = [pool.submit(client_loop, jobs) for jobs in jobs_per_client]
+        cpu0 = cpu_seconds()
         start_gate.wait()
         t0 = time.perf_counter()
         for f in futures:
             f.result()
         elapsed = time.perf_counter() - t0
-    return summarise(label, [(latencies, statuses, elapsed)])  # one wave
+        cpu1 = cpu_seconds()
+    summary = summarise(label, [(latencies, statuses, elapsed)])  # one wave
+    summary["cpu_s"] = {k: cpu1[k] - cpu0[k] for k in cpu0}
+    return summary
 
 
 def summarise(label: str, waves: list[tuple[list, dict, float]]) -> dict:
@@ -304,6 +339,7 @@ def start_server(port: int, workers: int, threads: int, clients: int | None = No
     if clients:
         cmd += ["--worker-connections", str(-(-clients * 11 // (10 * workers)))]
     proc = subprocess.Popen(cmd, cwd=ROOT, env={**os.environ, **ENV}, start_new_session=True)
+    SERVER_PID[:] = [proc.pid]
     client = Client(port)
     for _ in range(100):
         try:
@@ -380,6 +416,8 @@ def main() -> None:
             bare_waves.append(run_phase(args.port, bare_jobs(d["clients"], per_wave), "bare view"))
             enrol = summarise("enrol", [w["raw"][0] for w in enrol_waves])
             bare = summarise("bare view", [w["raw"][0] for w in bare_waves])
+            for summary, phases in ((enrol, enrol_waves), (bare, bare_waves)):
+                summary["cpu_s"] = {k: sum(w["cpu_s"][k] for w in phases) for k in phases[0]["cpu_s"]}
             results[name] = (d, bare, enrol, check(d["offerings"]))
         finally:
             stop_server(proc)
@@ -400,6 +438,9 @@ def main() -> None:
         print(f"  bare view   {bare['per_s']:.0f} req/s (waves {min(spread)}-{max(spread)})   "
               f"p50 {bare['p50_ms']:.0f} ms   p99 {bare['p99_ms']:.0f} ms")
         print(f"  ratio       {ratio:.2f}  (target >= 0.25)")
+        for summary in (enrol, bare):
+            per = ", ".join(f"{k} {1000 * v / summary['requests']:.2f} ms" for k, v in summary["cpu_s"].items())
+            print(f"  CPU per request, {summary['label']}: {per}")
         ok &= db["overbooked"] == 0 and errors == 0 and db["bad_queues"] == 0
     sys.exit(0 if ok else 1)
 
