@@ -5,11 +5,10 @@ from django.db.models import Max
 from django.utils import timezone
 
 from lehuo.core.audit import log_action
-from lehuo.core.crypto import keyed_hash
 from lehuo.core.errors import ServiceError
-from lehuo.core.identity import IdentityError, normalise_phone, parse_id_number
+from lehuo.core.identity import IdentityError, parse_id_number
 from lehuo.core.models import Person
-from lehuo.core.services import find_person_by_id_number
+from lehuo.core.services import apply_identity, find_person_by_id_number
 from lehuo.core.text import pinyin_key
 
 from .. import scoping
@@ -42,15 +41,9 @@ def register_donor(actor, drive: Drive, *, id_number: str, name: str, phone: str
         raise ServiceError("该证件号码已登记，请直接查找", "id_number", code="duplicate")
     if neighbourhood is not None and neighbourhood.town_id != drive.town_id:
         raise ServiceError("居民区不属于本镇", "neighbourhood_id")
-    person = Person(town=drive.town, neighbourhood=neighbourhood, name=name, sex=parsed.sex or "",
-                    birth_date=parsed.birth_date, id_type=parsed.kind, id_number=parsed.number,
-                    id_hash=keyed_hash(f"ric:{parsed.number}"))
-    if phone and phone.strip():
-        try:
-            person.phone = normalise_phone(phone)
-        except IdentityError as exc:
-            raise ServiceError(str(exc), "phone")
-        person.phone_hash, person.phone_tail = keyed_hash(person.phone), person.phone[-4:]
+    person = Person(town=drive.town, neighbourhood=neighbourhood, name=name)
+    # ID number, sex, birth date, phone and their hashes exactly as core sets them.
+    apply_identity(person, id_number=parsed.number, id_type=parsed.kind, phone=phone or "")
     person.name_pinyin, person.name_initials = pinyin_key(name)
     try:
         with transaction.atomic():
