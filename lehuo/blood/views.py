@@ -127,8 +127,10 @@ def signups(request, slug):
     error = None
     if request.method == "POST":
         try:
-            number = request.POST.get("id_number", "")
-            person = services.find_person_by_id_number(drive.town, number) if number.strip() else None
+            number = request.POST.get("id_number", "").strip()
+            if not number:
+                raise ServiceError(gettext("请填写证件号码"), "id_number")
+            person = services.find_donor(request.user, drive, number)
             if person is None:
                 raise ServiceError(gettext("未找到该证件号码对应的居民（新居民请先登记）"), "id_number")
             services.sign_up(request.user, drive, person, time_slot=request.POST.get("time_slot", ""))

@@ -73,6 +73,27 @@ def test_signups_page_scoped(login, drive, blood_staff, sw_hj9, make_person, lv1
     assert xlsx.content.startswith(b"PK")
 
 
+def test_staff_sign_up_volunteer_by_id_number(login, drive, blood_staff, make_person, lv11):
+    person = make_person(lv11)
+    client = login(blood_staff)
+    r = client.post(f"/blood/{drive.slug}/signups/", {"id_number": person.id_number, "time_slot": "上午"})
+    assert r.status_code == 302
+    signup = SignUp.objects.get(drive=drive, person=person)
+    assert signup.time_slot == "上午"
+
+
+@pytest.mark.parametrize("number, message", [
+    ("", "请填写证件号码"),
+    ("310105199001011234", "校验位错误"),
+    ("110101199003077774", "未找到该证件号码对应的居民"),
+])
+def test_staff_sign_up_by_id_number_refusals(login, drive, blood_staff, number, message):
+    r = login(blood_staff).post(f"/blood/{drive.slug}/signups/", {"id_number": number})
+    assert r.status_code == 200
+    assert message in r.content.decode()
+    assert not SignUp.objects.exists()
+
+
 def test_onsite_pages_for_drive_staff_only(login, drive, donor, blood_staff, sw_lv11):
     for url in (f"/blood/{drive.slug}/onsite/", f"/blood/{drive.slug}/onsite/{donor.pk}/", f"/blood/{drive.slug}/queue/"):
         assert login(blood_staff).get(url).status_code == 200
