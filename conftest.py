@@ -14,10 +14,7 @@ import pytest
 from django.contrib.auth import get_user_model
 from django.test import Client
 
-from lehuo.api.auth import create_token
-from lehuo.core import services
-from lehuo.core.demo import make_id_number, make_name
-from lehuo.core.models import (
+from lehuo.accounts.models import (
     EDITOR,
     PROGRAMME_STAFF,
     SOCIAL_WORKER,
@@ -25,9 +22,12 @@ from lehuo.core.models import (
     VIEWER,
     Membership,
     Neighbourhood,
-    Tag,
     Town,
 )
+from lehuo.accounts.tokens import create_token
+from lehuo.people import services
+from lehuo.people.demo import make_id_number, make_name
+from lehuo.people.models import Tag
 
 
 @pytest.fixture(autouse=True)

@@ -49,8 +49,9 @@ def setup_django() -> None:
 def fixtures():
     from django.contrib.auth import get_user_model
 
-    from lehuo.core.models import TOWN_ADMIN, Membership, Neighbourhood, Organisation, Tag, Town
+    from lehuo.accounts.models import TOWN_ADMIN, Membership, Neighbourhood, Town
     from lehuo.donations import services
+    from lehuo.people.models import Organisation, Tag
 
     town = Town.objects.create(code="bench", name="新泾镇")
     for name in ("党员", "学生", "居民", "残疾人"):
@@ -118,22 +119,22 @@ def seed_stats(m: int, town, nbhs, drive) -> None:
     """M donations by ~M/8 people (a quarter 党员), some organisations, 5% voided; by COPY."""
     from django.db import connection
 
-    from lehuo.core.models import Organisation, Tag
+    from lehuo.people.models import Organisation, Tag
 
     rng = random.Random(2)
     people = max(m // 8, 10)
     now = dt.datetime.now(dt.UTC)
     with connection.cursor() as cursor:
-        with cursor.copy("COPY core_person (town_id, neighbourhood_id, name, name_pinyin, name_initials, sex, "
+        with cursor.copy("COPY people_person (town_id, neighbourhood_id, name, name_pinyin, name_initials, sex, "
                          "id_type, id_number, phone, phone_hash, phone_tail, address, notes, created_at, updated_at) "
                          "FROM STDIN") as copy:
             for i in range(people):
                 copy.write_row((town.pk, nbhs[i % len(nbhs)].pk, f"居民{i}", f"jumin{i}", "jm", "M", "ric", "", "", "",
                                 "", "", "", now, now))
-        cursor.execute("SELECT min(id), max(id) FROM core_person WHERE town_id = %s", [town.pk])
+        cursor.execute("SELECT min(id), max(id) FROM people_person WHERE town_id = %s", [town.pk])
         lo, hi = cursor.fetchone()
         tags = {t.name: t.pk for t in Tag.objects.filter(town=town)}
-        with cursor.copy("COPY core_person_tags (person_id, tag_id) FROM STDIN") as copy:
+        with cursor.copy("COPY people_person_tags (person_id, tag_id) FROM STDIN") as copy:
             for pid in range(lo, hi + 1):
                 copy.write_row((pid, tags["居民"]))
                 if pid % 4 == 0:
@@ -164,7 +165,7 @@ HAND_SQL = [
        FROM donations_donation WHERE drive_id = %(d)s AND voided_at IS NULL""",
     # by tag
     """SELECT t.name, count(DISTINCT d.person_id), sum(d.amount) FROM donations_donation d
-       JOIN core_person_tags pt ON pt.person_id = d.person_id JOIN core_tag t ON t.id = pt.tag_id
+       JOIN people_person_tags pt ON pt.person_id = d.person_id JOIN people_tag t ON t.id = pt.tag_id
        WHERE d.drive_id = %(d)s AND d.voided_at IS NULL GROUP BY t.name""",
     # by channel, method, neighbourhood, day
     """SELECT channel, count(*), count(DISTINCT person_id), sum(amount) FROM donations_donation
@@ -172,7 +173,7 @@ HAND_SQL = [
     """SELECT method, count(*), count(DISTINCT person_id), sum(amount) FROM donations_donation
        WHERE drive_id = %(d)s AND voided_at IS NULL GROUP BY method""",
     """SELECT n.name, count(*), count(DISTINCT d.person_id), sum(d.amount) FROM donations_donation d
-       LEFT JOIN core_neighbourhood n ON n.id = d.neighbourhood_id
+       LEFT JOIN accounts_neighbourhood n ON n.id = d.neighbourhood_id
        WHERE d.drive_id = %(d)s AND d.voided_at IS NULL GROUP BY n.name""",
     """SELECT received_on, count(*), count(DISTINCT person_id), sum(amount) FROM donations_donation
        WHERE drive_id = %(d)s AND voided_at IS NULL GROUP BY received_on""",

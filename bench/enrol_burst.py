@@ -81,19 +81,12 @@ def seed(scenarios: dict) -> dict:
     from django.db import transaction
     from django.utils import timezone
 
-    from lehuo.api.auth import hash_token
-    from lehuo.core.crypto import keyed_hash
-    from lehuo.core.models import (
-        ApiToken,
-        AuditLog,
-        Consent,
-        GuardianLink,
-        IdempotencyKey,
-        Neighbourhood,
-        Person,
-        Town,
-    )
+    from lehuo.accounts.models import ApiToken, Neighbourhood, Town
+    from lehuo.accounts.tokens import hash_token
     from lehuo.daycare.models import Child, Enrolment, Offering, Site, Term, Year
+    from lehuo.people.models import Consent, GuardianLink, Person
+    from lehuo.platform.crypto import keyed_hash
+    from lehuo.platform.models import AuditLog, IdempotencyKey
 
     User = get_user_model()
     with transaction.atomic():

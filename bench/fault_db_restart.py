@@ -97,8 +97,8 @@ def configure() -> None:
 def seed_admin() -> None:
     from django.contrib.auth import get_user_model
 
-    from lehuo.api.auth import hash_token
-    from lehuo.core.models import TOWN_ADMIN, ApiToken, Membership, Town
+    from lehuo.accounts.models import TOWN_ADMIN, ApiToken, Membership, Town
+    from lehuo.accounts.tokens import hash_token
 
     town = Town.objects.get(code="bench")
     user, _ = get_user_model().objects.get_or_create(username="fault-db-admin")

@@ -192,8 +192,8 @@ def main() -> None:
 
     from django.db.models import Count, F
 
-    from lehuo.core.models import IdempotencyKey
     from lehuo.daycare.models import Enrolment, Offering
+    from lehuo.platform.models import IdempotencyKey
 
     db = eb.check(data["offerings"])
     enrolments = Enrolment.objects.filter(offering__in=data["offerings"])

@@ -88,7 +88,7 @@ def stop_worker(proc: subprocess.Popen) -> None:
 
 
 def wait_job(job_id: int, until, what: str):
-    from lehuo.core.models import Job
+    from lehuo.platform.models import Job
 
     deadline = time.monotonic() + PHASE_DEADLINE_S
     while time.monotonic() < deadline:
@@ -102,10 +102,10 @@ def wait_job(job_id: int, until, what: str):
 def check_job(admin, drive, data: bytes):
     from django.core.files.base import ContentFile
 
-    from lehuo.core.models import Job
-    from lehuo.core.tasks import seal
     from lehuo.donations.importers import guess_mapping, headers_of
     from lehuo.donations.tasks import CHECK, donation_import_task
+    from lehuo.platform.jobs import seal
+    from lehuo.platform.models import Job
 
     headers = headers_of(data, "statement.csv")
     job = Job.objects.create(kind=CHECK, created_by=admin, params={
@@ -117,8 +117,8 @@ def check_job(admin, drive, data: bytes):
 
 
 def commit_job(admin, source):
-    from lehuo.core.models import Job
     from lehuo.donations.tasks import COMMIT, donation_import_task
+    from lehuo.platform.models import Job
 
     job = Job.objects.create(kind=COMMIT, created_by=admin, params={"source_job": source.pk})
     donation_import_task.enqueue(job.pk)
@@ -126,7 +126,7 @@ def commit_job(admin, source):
 
 
 def done(job) -> bool:
-    from lehuo.core.models import Job
+    from lehuo.platform.models import Job
 
     return job.status in (Job.DONE, Job.FAILED)
 
@@ -134,8 +134,8 @@ def done(job) -> bool:
 def counts(drive) -> dict:
     from django.db.models import Count
 
-    from lehuo.core.models import AuditLog
     from lehuo.donations.models import Donation
+    from lehuo.platform.models import AuditLog
 
     qs = Donation.objects.filter(drive=drive)
     return {"donations": qs.count(), "references": qs.values("reference").distinct().count(),
@@ -158,7 +158,7 @@ def main() -> None:
     from django.db import connection
     from django_tasks_db.models import DBTaskResult
 
-    from lehuo.core.models import Job
+    from lehuo.platform.models import Job
 
     _town, _nbhs, admin, _charity, drive_factory = bd.fixtures()
     drive = drive_factory("fault-import")

@@ -62,9 +62,9 @@ def main() -> None:
     from django.utils.html import strip_tags
     from django.utils.safestring import mark_safe
 
-    from lehuo.core.pdf import html_to_pdf
     from lehuo.newsletter import pdf
     from lehuo.newsletter.models import Issue
+    from lehuo.platform.pdf import html_to_pdf
 
     call_command("migrate", verbosity=0)
     if not Issue.objects.filter(slug="2021-08").exists():

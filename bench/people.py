@@ -70,10 +70,11 @@ from django.test import Client  # noqa: E402
 from django.test.utils import override_settings  # noqa: E402
 from django.urls import include, path  # noqa: E402
 
-from lehuo.core import importers  # noqa: E402
-from lehuo.core.demo import make_id_number, make_name, make_phone  # noqa: E402
-from lehuo.core.excel import write_xlsx  # noqa: E402
-from lehuo.core.models import TOWN_ADMIN, Membership, Neighbourhood, Person, Tag, Town  # noqa: E402
+from lehuo.accounts.models import TOWN_ADMIN, Membership, Neighbourhood, Town  # noqa: E402
+from lehuo.people import importers  # noqa: E402
+from lehuo.people.demo import make_id_number, make_name, make_phone  # noqa: E402
+from lehuo.people.models import Person, Tag  # noqa: E402
+from lehuo.platform.excel import write_xlsx  # noqa: E402
 
 
 def bare(request):
@@ -111,8 +112,8 @@ def setup_town():
 
 def wipe_people():
     with connection.cursor() as cursor:
-        cursor.execute("DELETE FROM core_person_tags")
-        cursor.execute("DELETE FROM core_person")
+        cursor.execute("DELETE FROM people_person_tags")
+        cursor.execute("DELETE FROM people_person")
 
 
 def make_rows(n: int) -> list[list]:
@@ -146,14 +147,14 @@ def baseline_bulk_create(town, rows) -> None:
 
 def baseline_copy(town, rows) -> None:
     """PostgreSQL COPY of the same rows, encrypted beforehand (the column never holds plaintext)."""
-    from lehuo.core.crypto import encrypt
+    from lehuo.platform.crypto import encrypt
 
     nbh = {n.name: n.pk for n in Neighbourhood.objects.filter(town=town)}
     now = dt.datetime.now(dt.UTC)
     cols = ("town_id", "neighbourhood_id", "name", "name_pinyin", "name_initials", "sex", "id_type", "id_number",
             "phone", "phone_hash", "phone_tail", "address", "notes", "created_at", "updated_at")
     with transaction.atomic(), connection.cursor() as cursor:
-        with cursor.copy(f"COPY core_person ({', '.join(cols)}) FROM STDIN") as copy:
+        with cursor.copy(f"COPY people_person ({', '.join(cols)}) FROM STDIN") as copy:
             for r in rows:
                 copy.write_row((town.pk, nbh[r[3]], r[0], "", "", "", "ric", encrypt(r[1]), encrypt(r[2]), "",
                                 r[2][-4:], "", "", now, now))

@@ -16,7 +16,7 @@ counts are printed); ``--reset`` drops and recreates the database first. Determi
 (seeded), except the ciphertext (Fernet has a random IV).
 
 Encryption: every encrypted column holds real ciphertext of its own value, made with
-``lehuo.core.crypto.encrypt`` / ``keyed_hash`` in a multiprocessing pool (no pre-encrypted
+``lehuo.platform.crypto.encrypt`` / ``keyed_hash`` in a multiprocessing pool (no pre-encrypted
 pool of values is reused). The keys are the bench keys below unless ``LEHUO_FIELD_KEYS`` /
 ``LEHUO_HASH_KEY`` are set; ``bench/scale_measure.py`` uses the same ones.
 
@@ -107,7 +107,7 @@ def line(*fields) -> str:
 
 
 def ric(area: str, birth: dt.date, digit: int, seq: int) -> str:
-    """An 18-character RIC with its GB 11643 MOD 11-2 check (as lehuo.core.demo.make_id_number)."""
+    """An 18-character RIC with its GB 11643 MOD 11-2 check (as lehuo.people.demo.make_id_number)."""
     body = f"{area}{birth:%Y%m%d}{digit}{seq:02d}"
     weights = [(2 ** (17 - i)) % 11 for i in range(17)]
     return body + "10X98765432"[sum(int(c) * w for c, w in zip(body, weights, strict=True)) % 11]
@@ -142,7 +142,7 @@ def timed(label: str):
 # Big tables are loaded the bulk way: emptied in the loading transaction so COPY may FREEZE
 # (rows born all-visible: no vacuum pass later), secondary indexes dropped first and built
 # once afterwards (faster than maintaining them row by row). Constraints stay in place.
-BULK_TABLES = {"core_person", "core_person_tags", "donations_donation", "blood_signup", "blood_screening",
+BULK_TABLES = {"people_person", "people_person_tags", "donations_donation", "blood_signup", "blood_screening",
                "blood_donation", "daycare_arrival"}
 
 
@@ -186,7 +186,7 @@ def _init_worker():
 
 def make_people_chunk(args) -> tuple:
     """People ``start_id .. start_id+count-1``: TSV lines and compact metadata arrays."""
-    from lehuo.core.crypto import encrypt, keyed_hash
+    from lehuo.platform.crypto import encrypt, keyed_hash
 
     chunk, start_id, count = args
     rng = random.Random(SEED * 1000 + chunk)
@@ -262,7 +262,7 @@ def make_donation_chunk(args) -> tuple:
 def make_blood_chunk(args) -> tuple:
     """Blood drives g0..: sign-ups, screenings (encrypted measurements / reasons), donations,
     stem-cell sign-ups with their consents. Ids per drive: g*1000 + k."""
-    from lehuo.core.crypto import encrypt
+    from lehuo.platform.crypto import encrypt
 
     chunk, drives = args
     rng = random.Random(SEED * 13 + chunk)
@@ -354,7 +354,7 @@ def ensure_database(db: str, reset: bool) -> None:
         if not exists:
             conn.execute(f'CREATE DATABASE "{db}"')
     with psycopg.connect(f"{PG}/{db}") as conn:
-        if conn.execute("SELECT to_regclass('core_town')").fetchone()[0] and conn.execute(
+        if conn.execute("SELECT to_regclass('accounts_town')").fetchone()[0] and conn.execute(
                 "SELECT to_regclass('daycare_arrival')").fetchone()[0]:
             return
     with timed("migrate"):
@@ -364,10 +364,10 @@ def ensure_database(db: str, reset: bool) -> None:
 
 
 def counts(conn) -> dict:
-    tables = ["core_town", "core_neighbourhood", "core_person", "core_person_tags", "core_organisation",
+    tables = ["accounts_town", "accounts_neighbourhood", "people_person", "people_person_tags", "people_organisation",
               "donations_drive", "donations_donation", "blood_drive", "blood_signup", "blood_screening",
               "blood_donation", "blood_stemcellsignup", "daycare_site", "daycare_offering", "daycare_child",
-              "daycare_enrolment", "daycare_arrival", "core_guardianlink", "core_consent"]
+              "daycare_enrolment", "daycare_arrival", "people_guardianlink", "people_consent"]
     with conn.cursor() as cur:
         return {t: cur.execute(f"SELECT count(*) FROM {t}").fetchone()[0] for t in tables}  # noqa: S608 (fixed names)
 
@@ -375,12 +375,12 @@ def counts(conn) -> dict:
 # ---------------------------------------------------------------------------------- phases
 
 def load_towns(conn, sizes: dict, rng: random.Random) -> None:
-    from lehuo.core.text import pinyin_key
+    from lehuo.lib.text import pinyin_key
 
     n_towns, n_nbh = sizes["towns"], sizes["neighbourhoods"]
     towns = [(i + 1, f"{TOWN_CODE_PREFIX}{i + 1:02d}", TOWNS[i]) for i in range(n_towns)]
-    with timed("core_town") as t:
-        t.rows = copy_rows(conn, "core_town", ["id", "code", "name"], ["".join(line(*r) for r in towns)])
+    with timed("accounts_town") as t:
+        t.rows = copy_rows(conn, "accounts_town", ["id", "code", "name"], ["".join(line(*r) for r in towns)])
     nbh_rows, nbhs_by_town = [], [[] for _ in towns]
     for i in range(n_nbh):
         ti = i % n_towns
@@ -389,8 +389,8 @@ def load_towns(conn, sizes: dict, rng: random.Random) -> None:
         name = f"{base}{CN_NUM[(k // len(NBH_BASES)) % 10]}村{k // (len(NBH_BASES) * 10) + 1}居民区"
         nbh_rows.append(line(i + 1, f"n{k + 1:04d}", name, pinyin_key(name)[0], rng.randrange(300, 1500), ti + 1))
         nbhs_by_town[ti].append((i + 1, name))
-    with timed("core_neighbourhood") as t:
-        t.rows = copy_rows(conn, "core_neighbourhood", ["id", "code", "name", "name_pinyin", "households", "town_id"],
+    with timed("accounts_neighbourhood") as t:
+        t.rows = copy_rows(conn, "accounts_neighbourhood", ["id", "code", "name", "name_pinyin", "households", "town_id"],
                            ["".join(nbh_rows)])
     tag_rows, tag_ids = [], []
     for ti in range(n_towns):
@@ -401,10 +401,10 @@ def load_towns(conn, sizes: dict, rng: random.Random) -> None:
             tag_rows.append(line(tid, name, "person", "", order, ti + 1))
         tag_rows.append(line(ti * 20 + 19, "共建单位", "organisation", "", 20, ti + 1))
         tag_ids.append(ids)
-    with timed("core_tag") as t:
-        t.rows = copy_rows(conn, "core_tag", ["id", "name", "applies_to", "description", '"order"', "town_id"],
+    with timed("people_tag") as t:
+        t.rows = copy_rows(conn, "people_tag", ["id", "name", "applies_to", "description", '"order"', "town_id"],
                            ["".join(tag_rows)])
-    from lehuo.core.crypto import encrypt
+    from lehuo.platform.crypto import encrypt
 
     org_rows, orgs_by_town = [], []
     for ti in range(n_towns):
@@ -417,8 +417,8 @@ def load_towns(conn, sizes: dict, rng: random.Random) -> None:
             org_rows.append(line(oid, name, pinyin_key(name)[0], kind, "联系人", encrypt(phone), "", None, ti + 1))
             ids.append(oid)
         orgs_by_town.append(ids)
-    with timed("core_organisation") as t:
-        t.rows = copy_rows(conn, "core_organisation", ["id", "name", "name_pinyin", "kind", "contact_name",
+    with timed("people_organisation") as t:
+        t.rows = copy_rows(conn, "people_organisation", ["id", "name", "name_pinyin", "kind", "contact_name",
                                                        "contact_phone", "address", "neighbourhood_id", "town_id"],
                            ["".join(org_rows)])
     G.update(town_ids=[t[0] for t in towns], nbhs_by_town=nbhs_by_town, tag_ids=tag_ids, orgs_by_town=orgs_by_town,
@@ -427,7 +427,7 @@ def load_towns(conn, sizes: dict, rng: random.Random) -> None:
 
 def name_pool(n: int, rng: random.Random) -> list[tuple[str, str, str]]:
     """Distinct names with their pinyin (names repeat in a city: people draw from this pool)."""
-    from lehuo.core.text import pinyin_key
+    from lehuo.lib.text import pinyin_key
 
     seen: dict[str, tuple] = {}
     while len(seen) < n:
@@ -457,8 +457,8 @@ def load_people(conn, sizes: dict, rng: random.Random, workers: int) -> None:
             sex_of.extend(sb)
             yield text, count
 
-    with timed("core_person (+encrypt)") as t, mp.get_context("fork").Pool(workers, _init_worker) as pool:
-        t.rows = copy_rows(conn, "core_person", cols, chunks(pool))
+    with timed("people_person (+encrypt)") as t, mp.get_context("fork").Pool(workers, _init_worker) as pool:
+        t.rows = copy_rows(conn, "people_person", cols, chunks(pool))
     G.update(first_pid=1, town_idx=town_idx, nbh_of=nbh_of, birth_of=birth_of, sex_of=sex_of)
 
     # Who is who, by town, for the later phases.
@@ -505,8 +505,8 @@ def load_people(conn, sizes: dict, rng: random.Random, workers: int) -> None:
         if buf:
             yield "".join(buf)
 
-    with timed("core_person_tags") as t:
-        t.rows = copy_rows(conn, "core_person_tags", ["id", "person_id", "tag_id"], tag_lines())
+    with timed("people_person_tags") as t:
+        t.rows = copy_rows(conn, "people_person_tags", ["id", "person_id", "tag_id"], tag_lines())
 
 
 def load_donations(conn, sizes: dict, rng: random.Random, workers: int) -> None:
@@ -581,7 +581,7 @@ def load_blood(conn, sizes: dict, rng: random.Random, workers: int) -> None:
         ("blood_donation", 2, 7, ["id", "place", "donated_on", "kind", "volume_ml", "units", "bag_number",
                                   "certificate_number", "adverse_reaction", "created_at", "voided_at", "void_reason",
                                   "created_by_id", "person_id", "drive_id", "screening_id"]),
-        ("core_consent", 3, 8, ["id", "purpose", "given_by", "given_on", "withdrawn_on", "recorded_by_id",
+        ("people_consent", 3, 8, ["id", "purpose", "given_by", "given_on", "withdrawn_on", "recorded_by_id",
                                 "guardian_id", "person_id"]),
         ("blood_stemcellsignup", 4, 8, ["id", "relatives", "sample_taken", "signed_on", "voided_at", "void_reason",
                                         "consent_id", "created_by_id", "drive_id", "person_id"]),
@@ -679,10 +679,10 @@ def load_daycare(conn, sizes: dict, rng: random.Random) -> None:
     with timed("daycare_child") as t:
         t.rows = copy_rows(conn, "daycare_child", ["id", "school", "grade", "created_at", "updated_at", "person_id"],
                            ["".join(child_rows)])
-    with timed("core_guardianlink") as t:
-        t.rows = copy_rows(conn, "core_guardianlink", ["id", "relation", "child_id", "guardian_id"], ["".join(links)])
-    with timed("core_consent (daycare)") as t:
-        t.rows = copy_rows(conn, "core_consent", ["id", "purpose", "given_by", "given_on", "withdrawn_on",
+    with timed("people_guardianlink") as t:
+        t.rows = copy_rows(conn, "people_guardianlink", ["id", "relation", "child_id", "guardian_id"], ["".join(links)])
+    with timed("people_consent (daycare)") as t:
+        t.rows = copy_rows(conn, "people_consent", ["id", "purpose", "given_by", "given_on", "withdrawn_on",
                                                   "recorded_by_id", "guardian_id", "person_id"], ["".join(consents)])
     with timed("daycare_enrolment") as t:
         t.rows = copy_rows(conn, "daycare_enrolment", ["id", "status", "position", "created_at", "confirmed_at",
@@ -714,10 +714,10 @@ def check_sample(conn) -> None:
     """Decrypt a sample back through Django and check the ID numbers (stdnum) and hashes."""
     from stdnum.cn import ric as stdric
 
-    from lehuo.core.crypto import decrypt, keyed_hash
-    from lehuo.core.identity import parse_id_number
+    from lehuo.lib.identity import parse_id_number
+    from lehuo.platform.crypto import decrypt, keyed_hash
 
-    rows = conn.execute("SELECT id_number, id_hash, phone, birth_date, sex FROM core_person "
+    rows = conn.execute("SELECT id_number, id_hash, phone, birth_date, sex FROM people_person "
                         "ORDER BY random() LIMIT 1000").fetchall()
     valid = 0
     for enc, h, _p, birth, sex in rows:
@@ -772,7 +772,7 @@ def main() -> None:
     t0 = time.perf_counter()
     ensure_database(args.db, args.reset)
     conn = connect(args.db)
-    if conn.execute("SELECT count(*) FROM core_town WHERE code LIKE %s", (TOWN_CODE_PREFIX + "%",)).fetchone()[0]:
+    if conn.execute("SELECT count(*) FROM accounts_town WHERE code LIKE %s", (TOWN_CODE_PREFIX + "%",)).fetchone()[0]:
         conn.rollback()
         print("already loaded (use --reset to rebuild):")
         for table, n in counts(conn).items():

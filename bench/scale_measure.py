@@ -63,7 +63,7 @@ def personas() -> dict:
     """A town admin of the first scale town and a social worker of two of its neighbourhoods."""
     from django.contrib.auth import get_user_model
 
-    from lehuo.core.models import SOCIAL_WORKER, TOWN_ADMIN, Membership, Neighbourhood, Town
+    from lehuo.accounts.models import SOCIAL_WORKER, TOWN_ADMIN, Membership, Neighbourhood, Town
 
     town = Town.objects.get(code=f"{TOWN_CODE_PREFIX}01")
     User = get_user_model()
@@ -88,8 +88,8 @@ def targets(p: dict) -> list[dict]:
     blood = BloodDrive.objects.filter(town=town, slug="2021-07-28").first() or BloodDrive.objects.filter(
         town=town).order_by("-date").first()
     nbhs = ",".join(map(str, p["sw_nbhs"]))
-    people_town = f"SELECT count(*) FROM core_person WHERE town_id = {town.pk} AND erased_at IS NULL"
-    people_sw = (f"SELECT count(*) FROM core_person WHERE town_id = {town.pk} AND erased_at IS NULL "
+    people_town = f"SELECT count(*) FROM people_person WHERE town_id = {town.pk} AND erased_at IS NULL"
+    people_sw = (f"SELECT count(*) FROM people_person WHERE town_id = {town.pk} AND erased_at IS NULL "
                  f"AND neighbourhood_id IN ({nbhs})")
     gifts = f"SELECT count(*) FROM donations_donation WHERE drive_id = {drive.pk}"
     gifts_sw = f"{gifts} AND neighbourhood_id IN ({nbhs})"
@@ -207,7 +207,7 @@ def main() -> None:
             cur.execute(sql)
             return cur.fetchone()[0]
 
-    print(f"database {args.db}: people {sizes.get('core_person', 0):,}, donations "
+    print(f"database {args.db}: people {sizes.get('people_person', 0):,}, donations "
           f"{sizes.get('donations_donation', 0):,}, blood donations {sizes.get('blood_donation', 0):,}, "
           f"enrolments {sizes.get('daycare_enrolment', 0):,} (planner estimates)")
     print(f"town {p['town'].name}; biggest donation drive #{records['drive'].pk} {records['drive'].title}; "

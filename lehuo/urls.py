@@ -2,16 +2,19 @@ from django.conf import settings
 from django.contrib import admin
 from django.urls import include, path
 
-from lehuo.api.urls import urls as api_urls
-from lehuo.core import views as core_views
-from lehuo.core import views_otp
+from lehuo.accounts import views as account_views
+from lehuo.accounts import views_otp
+
+from .api.urls import urls as api_urls
 
 urlpatterns = [
     # The API first: its requests need not be matched against every page's path on the way.
     path("api/v1/", api_urls),
-    path("", include("lehuo.core.urls")),
-    path("accounts/login/", core_views.LoginView.as_view(), name="login"),
-    path("accounts/logout/", core_views.logout_view, name="logout"),
+    path("", include("lehuo.web.urls")),
+    path("", include("lehuo.platform.urls")),
+    path("", include("lehuo.people.urls")),
+    path("accounts/login/", account_views.LoginView.as_view(), name="login"),
+    path("accounts/logout/", account_views.logout_view, name="logout"),
     path("accounts/otp/setup/", views_otp.otp_setup, name="otp_setup"),
     path("accounts/otp/verify/", views_otp.otp_verify, name="otp_verify"),
     path("i18n/", include("django.conf.urls.i18n")),

@@ -147,7 +147,7 @@ say "== checks"
 cat >"$WORK/worker_check.py" <<'EOF'
 import time, django
 django.setup()
-from lehuo.core.health import ping
+from lehuo.platform.health import ping
 result = ping.enqueue()
 deadline = time.time() + 90
 while time.time() < deadline:
@@ -159,7 +159,7 @@ print(result.id, result.status, result.return_value if result.is_finished else N
 raise SystemExit(0 if result.is_finished and result.return_value == "pong" else 1)
 EOF
 step worker-runs-a-task "$PY" "$WORK/worker_check.py"
-grep -q "path=lehuo.core.health.ping state=SUCCESSFUL" "$WORK/worker.log" \
+grep -q "path=lehuo.platform.health.ping state=SUCCESSFUL" "$WORK/worker.log" \
   && say "  ok    the db_worker process logged the task" || { say "  FAIL  the db_worker did not log the task"; exit 1; }
 "$PY" - "$BASE" "$WORK" >"$WORK/checks.out" 2>&1 <<'EOF' &
 import http.client, json, re, sys, time, urllib.parse

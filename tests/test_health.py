@@ -1,4 +1,4 @@
-"""lehuo.core.health: database and a worker heartbeat (a real task through the database backend)."""
+"""lehuo.platform.health: database and a worker heartbeat (a real task through the database backend)."""
 
 import datetime as dt
 import json
@@ -7,7 +7,7 @@ import pytest
 from django.test import RequestFactory
 from django.utils import timezone
 
-from lehuo.core import health
+from lehuo.platform import health
 
 pytestmark = pytest.mark.django_db
 

@@ -4,7 +4,7 @@ from django.conf import settings
 from django.db import models
 from django.utils.translation import gettext_lazy as _
 
-from .crypto import EncryptedTextField
+from lehuo.platform.crypto import EncryptedTextField
 
 
 class TotpDevice(models.Model):

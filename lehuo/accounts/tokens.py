@@ -12,7 +12,7 @@ from django.db import connection
 from django.utils import timezone
 from ninja.security import HttpBearer, SessionAuth
 
-from lehuo.core.models import ApiToken
+from .models import ApiToken
 
 
 def hash_token(token: str) -> str:

@@ -14,10 +14,11 @@ from django.utils.http import url_has_allowed_host_and_scheme
 from django.utils.translation import gettext as _
 from django.views.decorators.cache import never_cache
 
+from lehuo.lib.qr import qr_data_uri
+from lehuo.platform.audit import log_action
+
 from . import otp
-from .audit import log_action
 from .otp_models import TotpDevice
-from .qr import qr_data_uri
 
 OTP_SESSION_KEY = "lehuo_otp_verified"
 FAILURES_KEY = "lehuo_otp_failures"
@@ -59,7 +60,7 @@ def _failed(request):
 def otp_setup(request):
     device = TotpDevice.objects.filter(user=request.user).first()
     if device and device.confirmed:
-        return render(request, "core/otp_enabled.html", {"device": device, "verified": is_verified(request)})
+        return render(request, "accounts/otp_enabled.html", {"device": device, "verified": is_verified(request)})
     if device is None:
         device = TotpDevice.objects.create(user=request.user, secret=otp.new_secret())
     if request.method == "POST":
@@ -73,7 +74,7 @@ def otp_setup(request):
         if response:
             return response
     uri = otp.provisioning_uri(device.secret, request.user.get_username())
-    return render(request, "core/otp_setup.html", {
+    return render(request, "accounts/otp_setup.html", {
         "qr": qr_data_uri(uri, scale=5), "secret": otp.format_secret(device.secret), "next": _next_url(request),
     })
 
@@ -93,4 +94,4 @@ def otp_verify(request):
         response = _failed(request)
         if response:
             return response
-    return render(request, "core/otp_verify.html", {"next": _next_url(request)})
+    return render(request, "accounts/otp_verify.html", {"next": _next_url(request)})

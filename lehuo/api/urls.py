@@ -10,11 +10,10 @@ from django.views.decorators.csrf import csrf_exempt
 from ninja import NinjaAPI
 from ninja.errors import AuthenticationError, HttpError, ValidationError
 
-from lehuo.core.errors import ServiceError
-
-from .auth import api_auth
-from .openapi import add_error_responses
-from .parser import GuardedParser
+from lehuo.accounts.tokens import api_auth
+from lehuo.platform.api.openapi import add_error_responses
+from lehuo.platform.api.parser import GuardedParser
+from lehuo.platform.errors import ServiceError
 
 logger = logging.getLogger("lehuo.api")
 
@@ -99,15 +98,16 @@ def http_error(request, exc: HttpError):
 
 
 def _add_routers() -> None:
+    from lehuo.accounts.api import router as accounts
     from lehuo.blood.api import router as blood
-    from lehuo.core.api import router as core
     from lehuo.daycare.api import router as daycare
     from lehuo.donations.api import router as donations
     from lehuo.newsletter.api import router as newsletter
+    from lehuo.people.api import router as people
     from lehuo.training.api import router as training
     from lehuo.visits.api import router as visits
 
-    for router in (core, training, donations, blood, daycare, visits, newsletter):
+    for router in (accounts, people, training, donations, blood, daycare, visits, newsletter):
         api.add_router("", router)
 
 

@@ -6,14 +6,15 @@ from decimal import Decimal
 from ninja import Field, Router, Schema, Status
 from ninja.pagination import paginate
 
-from lehuo.api.pagination import PageNumberPagination
-from lehuo.api.types import Date, Int
-from lehuo.core import scoping as core_scoping
-from lehuo.core import services as core_services
-from lehuo.core.errors import NotFound, ServiceError
-from lehuo.core.idempotency import run_idempotent
-from lehuo.core.identity import mask_id_number, mask_name
-from lehuo.core.models import Person
+from lehuo.accounts import scoping as core_scoping
+from lehuo.accounts.services import town_for
+from lehuo.lib.identity import mask_id_number, mask_name
+from lehuo.people import services as people_services
+from lehuo.people.models import Person
+from lehuo.platform.api.pagination import PageNumberPagination
+from lehuo.platform.api.types import Date, Int
+from lehuo.platform.errors import NotFound, ServiceError
+from lehuo.platform.idempotency import run_idempotent
 
 from . import scoping, services, stats
 from .models import Donation, Drive, Screening, SignUp
@@ -170,7 +171,7 @@ def _person(request, drive: Drive, person_id: int) -> Person:
             raise ServiceError("人员不存在", "person_id")
         return person
     try:
-        return core_services.get_person_for(request.user, person_id)
+        return people_services.get_person_for(request.user, person_id)
     except NotFound:
         raise ServiceError("人员不存在或不在您的负责范围", "person_id")
 
@@ -183,7 +184,7 @@ def list_drives(request):
 
 @router.post("/blood-drives", response={201: BloodDriveOut})
 def create_drive(request, payload: BloodDriveIn):
-    town = core_services.town_for(request.user)
+    town = town_for(request.user)
     return Status(201, services.create_drive(request.user, town, **payload.dict()))
 
 

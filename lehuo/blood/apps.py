@@ -8,8 +8,8 @@ class BloodConfig(AppConfig):
     verbose_name = _("无偿献血")
 
     def ready(self) -> None:
-        from lehuo.core import figures
-        from lehuo.core.scoping import register_person_scope
+        from lehuo.accounts.scoping import register_person_scope
+        from lehuo.platform import figures
 
         from .scoping import drive_staff_people_q
         from .stats import resolve

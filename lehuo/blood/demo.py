@@ -15,9 +15,10 @@ from django.contrib.auth import get_user_model
 from django.db import transaction
 from django.utils import timezone
 
-from lehuo.core.demo import make_name, make_phone
-from lehuo.core.identity import age_at
-from lehuo.core.models import Neighbourhood, Organisation, Person
+from lehuo.accounts.models import Neighbourhood
+from lehuo.lib.identity import age_at
+from lehuo.people.demo import make_name, make_phone
+from lehuo.people.models import Organisation, Person
 
 from . import services
 from .models import Donation, Drive

@@ -15,8 +15,8 @@ from decimal import Decimal, InvalidOperation
 
 from django.conf import settings
 
-from lehuo.core.errors import ServiceError
-from lehuo.core.identity import age_at
+from lehuo.lib.identity import age_at
+from lehuo.platform.errors import ServiceError
 
 WHOLE, PLATELETS = "whole", "platelets"
 

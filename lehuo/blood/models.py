@@ -14,8 +14,9 @@ from django.db import models
 from django.db.models import Q
 from django.utils.translation import gettext_lazy as _
 
-from lehuo.core.crypto import EncryptedTextField
-from lehuo.core.models import Consent, Neighbourhood, Organisation, Person, Town
+from lehuo.accounts.models import Neighbourhood, Town
+from lehuo.people.models import Consent, Organisation, Person
+from lehuo.platform.crypto import EncryptedTextField
 
 # On-site checks a drive may require in addition to GB 18467 (COVID-era drives added the
 # health code). Code -> label shown on the form.

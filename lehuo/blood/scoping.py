@@ -11,9 +11,9 @@
 from django.contrib.contenttypes.models import ContentType
 from django.db.models import Q
 
-from lehuo.core import scoping
-from lehuo.core.errors import NotFound, ServiceError
-from lehuo.core.models import PROGRAMME_STAFF, Assignment
+from lehuo.accounts import scoping
+from lehuo.accounts.models import PROGRAMME_STAFF, Assignment
+from lehuo.platform.errors import NotFound, ServiceError
 
 
 def _drive_ct():

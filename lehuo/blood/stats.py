@@ -8,8 +8,8 @@ from decimal import Decimal
 from django.db.models import Count, Q, Sum
 from django.utils.translation import gettext as _
 
-from lehuo.core import figures
-from lehuo.core.models import Person
+from lehuo.people.models import Person
+from lehuo.platform import figures
 
 from .eligibility import WHOLE, Facts, evaluate, rules
 from .models import Deferral, Donation, Drive, Screening, SignUp, StemCellSignup

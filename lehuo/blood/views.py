@@ -15,17 +15,18 @@ from django.utils.translation import gettext
 from django.utils.translation import gettext_lazy as _
 from django.views.decorators.http import require_POST
 
-from lehuo.core import scoping as core_scoping
-from lehuo.core.charts import bar_chart
-from lehuo.core.decorators import resident_required, staff_required
-from lehuo.core.errors import ServiceError
-from lehuo.core.excel import write_xlsx, xlsx_response
-from lehuo.core.idempotency import run_idempotent
-from lehuo.core.identity import mask_id_number, mask_name
-from lehuo.core.models import Neighbourhood, Organisation, Person
-from lehuo.core.paging import paginate
-from lehuo.core.pdf import pdf_response, render_pdf
-from lehuo.core.services import town_for
+from lehuo.accounts import scoping as core_scoping
+from lehuo.accounts.decorators import resident_required, staff_required
+from lehuo.accounts.models import Neighbourhood
+from lehuo.accounts.services import town_for
+from lehuo.lib.charts import bar_chart
+from lehuo.lib.identity import mask_id_number, mask_name
+from lehuo.people.models import Organisation, Person
+from lehuo.platform.errors import ServiceError
+from lehuo.platform.excel import write_xlsx, xlsx_response
+from lehuo.platform.idempotency import run_idempotent
+from lehuo.platform.paging import paginate
+from lehuo.platform.pdf import pdf_response, render_pdf
 
 from . import scoping, services, stats
 from .eligibility import DEFERRAL_KINDS, rules

@@ -2,12 +2,12 @@
 
 from django.db.models import Q
 
-from lehuo.core import scoping as core_scoping
-from lehuo.core.crypto import keyed_hash
-from lehuo.core.errors import NotFound, ServiceError
-from lehuo.core.identity import IdentityError, normalise_phone
-from lehuo.core.models import Person
-from lehuo.core.text import pinyin_key
+from lehuo.accounts import scoping as core_scoping
+from lehuo.lib.identity import IdentityError, normalise_phone
+from lehuo.lib.text import pinyin_key
+from lehuo.people.models import Person
+from lehuo.platform.crypto import keyed_hash
+from lehuo.platform.errors import NotFound, ServiceError
 
 from . import scoping
 from .models import Offering
@@ -52,7 +52,7 @@ def resolve_guardian_for_staff(actor, site, name: str, phone: str) -> Person:
                     phone_hash=keyed_hash(phone), phone_tail=phone[-4:])
     person.name_pinyin, person.name_initials = pinyin_key(person.name)
     person.save()
-    from lehuo.core.audit import log_action
+    from lehuo.platform.audit import log_action
 
     log_action(actor, "daycare.guardian.create", person, {"name": person.name, "phone": phone})
     return person

@@ -6,10 +6,10 @@ from decimal import Decimal
 from ninja import Router, Schema, Status
 from ninja.pagination import paginate
 
-from lehuo.api.pagination import PageNumberPagination
-from lehuo.api.types import Date, DateTime, Int
-from lehuo.core.errors import NotFound, ServiceError
-from lehuo.core.idempotency import run_idempotent, run_idempotent_writing_key
+from lehuo.platform.api.pagination import PageNumberPagination
+from lehuo.platform.api.types import Date, DateTime, Int
+from lehuo.platform.errors import NotFound, ServiceError
+from lehuo.platform.idempotency import run_idempotent, run_idempotent_writing_key
 
 from . import scoping, services, services_running
 from .access import guardian_for, offerings_for, resolve_guardian_for_staff

@@ -8,7 +8,8 @@ class DaycareConfig(AppConfig):
     verbose_name = _("爱心暑托班")
 
     def ready(self) -> None:
-        from lehuo.core import figures, scoping
+        from lehuo.accounts import scoping
+        from lehuo.platform import figures
 
         from . import scoping as daycare_scoping
         from .stats import resolve_figure

@@ -14,8 +14,9 @@ from django.contrib.auth import get_user_model
 from django.db import transaction
 from django.utils import timezone
 
-from lehuo.core.audit import log_action
-from lehuo.core.models import GuardianLink, Neighbourhood, Person
+from lehuo.accounts.models import Neighbourhood
+from lehuo.people.models import GuardianLink, Person
+from lehuo.platform.audit import log_action
 
 from . import services, services_running
 from .models import Arrival, Ceremony, Enrolment, Lesson, Offering, StaffMember, Year

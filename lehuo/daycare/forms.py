@@ -5,8 +5,8 @@ from django.conf import settings
 from django.utils.text import format_lazy
 from django.utils.translation import gettext_lazy as _
 
-from lehuo.core.errors import ServiceError
-from lehuo.core.models import GuardianLink
+from lehuo.people.models import GuardianLink
+from lehuo.platform.errors import ServiceError
 
 from .models_running import CATEGORIES, CHECK_AREAS, STAFF_ROLES
 

@@ -10,7 +10,8 @@ from django.db.models import Q
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
-from lehuo.core.models import Neighbourhood, Person, Town
+from lehuo.accounts.models import Neighbourhood, Town
+from lehuo.people.models import Person
 
 
 class Year(models.Model):
@@ -158,6 +159,7 @@ class Enrolment(models.Model):
 
     def __str__(self) -> str:
         return f"{self.child} · {self.offering}"
+
 
 
 from .models_running import (  # noqa: E402,F401  (one models module for Django)

@@ -5,7 +5,7 @@ from django.db import models
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
-from lehuo.core.models import Person
+from lehuo.people.models import Person
 
 CATEGORIES = [
     ("de", _("德")), ("zhi", _("智")), ("ti", _("体")), ("mei", _("美")), ("lao", _("劳")), ("optional", _("自选")),

@@ -16,7 +16,7 @@ which PostgreSQL runs atomically:
 A unique violation (the child already holds a place this term; the key already used) or a
 lock timeout aborts the whole statement: nothing is written. The rules are checked before,
 by the caller, on the facts query. The columns and values come from the models' own fields
-(``lehuo.core.rows``), so a new column with a Python default is written here as well.
+(``lehuo.platform.rows``), so a new column with a Python default is written here as well.
 """
 
 import datetime as dt
@@ -26,10 +26,10 @@ from functools import cache
 from django.contrib.contenttypes.models import ContentType
 from django.db import connection, transaction
 
-from lehuo.core.audit import actor_and_name, scrub
-from lehuo.core.errors import NotFound
-from lehuo.core.models import AuditLog, IdempotencyKey
-from lehuo.core.rows import _insert_plan
+from lehuo.platform.audit import actor_and_name, scrub
+from lehuo.platform.errors import NotFound
+from lehuo.platform.models import AuditLog, IdempotencyKey
+from lehuo.platform.rows import _insert_plan
 
 from .models import Enrolment
 

@@ -5,8 +5,8 @@ assigned to through core ``Assignment``, social workers the sites in their neigh
 from django.contrib.contenttypes.models import ContentType
 from django.db.models import Q
 
-from lehuo.core import scoping
-from lehuo.core.models import PROGRAMME_STAFF, Assignment
+from lehuo.accounts import scoping
+from lehuo.accounts.models import PROGRAMME_STAFF, Assignment
 
 from .models import Enrolment, Site
 

@@ -21,21 +21,21 @@ from django.db import IntegrityError, OperationalError, connection, transaction
 from django.db.models import Exists, F
 from django.utils import timezone
 
-from lehuo.core.audit import create_logged, log_action
-from lehuo.core.crypto import keyed_hash
-from lehuo.core.errors import Busy, NotFound, ServiceError
-from lehuo.core.identity import IdentityError, age_at, normalise_phone
-from lehuo.core.models import Consent, GuardianLink, Person
-from lehuo.core.notify import notify
-from lehuo.core.rows import insert_row
-from lehuo.core.services import (
+from lehuo.lib.identity import IdentityError, age_at, normalise_phone
+from lehuo.lib.text import pinyin_key
+from lehuo.people.models import Consent, GuardianLink, Person
+from lehuo.people.services import (
     apply_identity,
     find_person_by_id_number,
     has_consent,
     link_guardian,
     record_consent,
 )
-from lehuo.core.text import pinyin_key
+from lehuo.platform.audit import create_logged, log_action
+from lehuo.platform.crypto import keyed_hash
+from lehuo.platform.errors import Busy, NotFound, ServiceError
+from lehuo.platform.notify import notify
+from lehuo.platform.rows import insert_row
 
 from . import rush
 from .models import Child, Enrolment, Offering
@@ -311,7 +311,7 @@ _ACTIVE_SQL = ", ".join(f"'{s}'" for s in Enrolment.ACTIVE)
 _RUSH_FACTS_SQL = """
 SELECT o.opens_at, o.term_id, o.taken >= o.capacity, t.starts_on, t.number, t.ends_on, s.name,
        g.id, g.phone_hash, c.id, c.grade, p.id, p.name, p.birth_date,
-       EXISTS (SELECT 1 FROM core_consent k
+       EXISTS (SELECT 1 FROM people_consent k
                WHERE k.person_id = p.id AND k.purpose = %s AND k.withdrawn_on IS NULL),
        EXISTS (SELECT 1 FROM daycare_enrolment e
                WHERE e.child_id = c.id AND e.term_id = o.term_id AND e.status IN (:active))
@@ -319,10 +319,10 @@ FROM daycare_offering o
 JOIN daycare_term t ON t.id = o.term_id
 JOIN daycare_site s ON s.id = o.site_id
 JOIN daycare_year y ON y.id = s.year_id
-JOIN core_person g ON g.account_id = %s AND g.erased_at IS NULL AND g.town_id = y.town_id
+JOIN people_person g ON g.account_id = %s AND g.erased_at IS NULL AND g.town_id = y.town_id
 LEFT JOIN daycare_child c ON c.id = %s
-  AND EXISTS (SELECT 1 FROM core_guardianlink gl WHERE gl.child_id = c.person_id AND gl.guardian_id = g.id)
-LEFT JOIN core_person p ON p.id = c.person_id
+  AND EXISTS (SELECT 1 FROM people_guardianlink gl WHERE gl.child_id = c.person_id AND gl.guardian_id = g.id)
+LEFT JOIN people_person p ON p.id = c.person_id
 WHERE o.id = %s
 """.replace(":active", _ACTIVE_SQL)
 

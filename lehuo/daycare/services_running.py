@@ -11,9 +11,9 @@ from django.db import IntegrityError, transaction
 from django.db.models import F
 from django.utils import timezone
 
-from lehuo.core.audit import log_action, snapshot
-from lehuo.core.errors import NotFound, ServiceError
-from lehuo.core.models import PROGRAMME_STAFF, Assignment, Neighbourhood
+from lehuo.accounts.models import PROGRAMME_STAFF, Assignment, Neighbourhood
+from lehuo.platform.audit import log_action, snapshot
+from lehuo.platform.errors import NotFound, ServiceError
 
 from .models import (
     Arrival,

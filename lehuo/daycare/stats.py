@@ -7,7 +7,7 @@ from django.db.models import Count, Q, Sum
 from django.urls import reverse
 from django.utils.translation import gettext as _
 
-from lehuo.core import figures
+from lehuo.platform import figures
 
 from .models import Arrival, Course, Enrolment, Offering, Site, Year
 from .models_running import CATEGORIES

@@ -8,10 +8,10 @@ from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import reverse
 from django.views.decorators.http import require_POST
 
-from lehuo.core import scoping as core_scoping
-from lehuo.core.decorators import resident_required
-from lehuo.core.errors import Busy, NotFound, ServiceError
-from lehuo.core.idempotency import run_idempotent
+from lehuo.accounts import scoping as core_scoping
+from lehuo.accounts.decorators import resident_required
+from lehuo.platform.errors import Busy, NotFound, ServiceError
+from lehuo.platform.idempotency import run_idempotent
 
 from . import services
 from .access import guardian_for, offerings_for

@@ -11,10 +11,10 @@ from django.urls import reverse
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 
-from lehuo.core.decorators import staff_required
-from lehuo.core.errors import ServiceError
-from lehuo.core.models import Assignment, Neighbourhood
-from lehuo.core.services import town_for
+from lehuo.accounts.decorators import staff_required
+from lehuo.accounts.models import Assignment, Neighbourhood
+from lehuo.accounts.services import town_for
+from lehuo.platform.errors import ServiceError
 
 from . import scoping, services_running
 from .forms import OfferingForm, OfferingTermsForm, SiteForm, SiteHeadForm, TermForm, YearForm

@@ -11,10 +11,10 @@ from django.shortcuts import get_object_or_404, redirect, render
 from django.utils import timezone
 from django.views.decorators.http import require_POST
 
-from lehuo.core.charts import bar_chart
-from lehuo.core.decorators import staff_required
-from lehuo.core.errors import ServiceError
-from lehuo.core.excel import write_xlsx, xlsx_response
+from lehuo.accounts.decorators import staff_required
+from lehuo.lib.charts import bar_chart
+from lehuo.platform.errors import ServiceError
+from lehuo.platform.excel import write_xlsx, xlsx_response
 
 from . import scoping, services, services_running
 from .forms import ArrivalForm, CeremonyForm, CheckForm, CourseForm, LessonForm, StaffForm

@@ -7,12 +7,13 @@ from ninja import Field, Query, Router, Schema, Status
 from ninja.pagination import paginate
 from pydantic import StrictFloat, StrictInt, StrictStr
 
-from lehuo.api.pagination import PageNumberPagination
-from lehuo.api.types import Date, Int
-from lehuo.core import scoping
-from lehuo.core.errors import ServiceError
-from lehuo.core.idempotency import run_idempotent
-from lehuo.core.models import Neighbourhood, Organisation, Person
+from lehuo.accounts import scoping
+from lehuo.accounts.models import Neighbourhood
+from lehuo.people.models import Organisation, Person
+from lehuo.platform.api.pagination import PageNumberPagination
+from lehuo.platform.api.types import Date, Int
+from lehuo.platform.errors import ServiceError
+from lehuo.platform.idempotency import run_idempotent
 
 from . import services, stats
 from .models import Donation, Drive
@@ -191,7 +192,7 @@ def list_drives(request, q: str = ""):
 @router.post("/donation-drives", response={201: DriveOut})
 def create_drive(request, payload: DriveIn):
     _require_staff(request)
-    from lehuo.core.services import town_for
+    from lehuo.accounts.services import town_for
 
     data = payload.dict()
     organiser = _in_town(Organisation, request, data.pop("organiser_id"), "organiser_id")

@@ -8,7 +8,7 @@ class DonationsConfig(AppConfig):
     verbose_name = _("募捐")
 
     def ready(self):
-        from lehuo.core import figures
+        from lehuo.platform import figures
 
         from .stats import resolve
 

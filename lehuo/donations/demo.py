@@ -15,7 +15,7 @@ from django.contrib.auth import get_user_model
 from django.db import transaction
 from django.db.models import Sum
 
-from lehuo.core.models import Organisation, Person
+from lehuo.people.models import Organisation, Person
 
 from . import services
 from .models import Donation, Drive, Handover

@@ -1,9 +1,10 @@
 from django import forms
 from django.utils.translation import gettext_lazy as _
 
-from lehuo.core import scoping
-from lehuo.core.models import Neighbourhood, Organisation
-from lehuo.core.uploads import VOUCHER_MAX_BYTES, UploadField
+from lehuo.accounts import scoping
+from lehuo.accounts.models import Neighbourhood
+from lehuo.people.models import Organisation
+from lehuo.platform.uploads import VOUCHER_MAX_BYTES, UploadField
 
 from .importers import COLUMNS, FIELD_LABELS, KINDS
 from .models import BANK, CASH, CHANNELS, METHODS, WECHAT

@@ -16,13 +16,14 @@ from decimal import Decimal
 
 from django.db import transaction
 
-from lehuo.core import scoping
-from lehuo.core.crypto import keyed_hash
-from lehuo.core.errors import ServiceError
-from lehuo.core.excel import Table, read_rows, read_table
-from lehuo.core.identity import IdentityError, normalise_phone, parse_id_number
-from lehuo.core.models import Neighbourhood, Organisation, Person
-from lehuo.core.services import find_person_by_id_number
+from lehuo.accounts import scoping
+from lehuo.accounts.models import Neighbourhood
+from lehuo.lib.identity import IdentityError, normalise_phone, parse_id_number
+from lehuo.people.models import Organisation, Person
+from lehuo.people.services import find_person_by_id_number
+from lehuo.platform.crypto import keyed_hash
+from lehuo.platform.errors import ServiceError
+from lehuo.platform.excel import Table, read_rows, read_table
 
 from . import services
 from .models import ALIPAY, BANK, CASH, OFFLINE, ONLINE, OTHER, WECHAT, Donation, Drive

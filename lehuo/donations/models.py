@@ -9,7 +9,8 @@ from django.db import models
 from django.db.models import Q
 from django.utils.translation import gettext_lazy as _
 
-from lehuo.core.models import Neighbourhood, Organisation, Person, Town
+from lehuo.accounts.models import Neighbourhood, Town
+from lehuo.people.models import Organisation, Person
 
 ONLINE, OFFLINE = "online", "offline"
 CHANNELS = [(ONLINE, _("线上")), (OFFLINE, _("线下"))]
@@ -147,7 +148,7 @@ class Donation(models.Model):
     @property
     def public_name(self) -> str:
         """The donor as the public disclosure list shows it (charity law art. 82)."""
-        from lehuo.core.identity import mask_name
+        from lehuo.lib.identity import mask_name
 
         if self.organisation_id:
             return self.organisation.name

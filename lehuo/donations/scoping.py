@@ -1,4 +1,4 @@
-"""Who sees which drives and donations, built only from ``lehuo.core.scoping``.
+"""Who sees which drives and donations, built only from ``lehuo.accounts.scoping``.
 
 Drives (and their aggregate figures) are visible to every staff member of the town;
 donations are visible by the neighbourhood that collected them: a social worker sees
@@ -7,8 +7,8 @@ their neighbourhoods' donations, a town admin sees all of the town's.
 
 from django.db.models import Q
 
-from lehuo.core import scoping
-from lehuo.core.models import SOCIAL_WORKER, TOWN_ADMIN
+from lehuo.accounts import scoping
+from lehuo.accounts.models import SOCIAL_WORKER, TOWN_ADMIN
 
 RECORD_ROLES = (TOWN_ADMIN, SOCIAL_WORKER)
 

@@ -3,7 +3,7 @@
 ``record_donation()`` is the one way a donation comes in: the API, the entry form, the
 importers and the demo all call it. It is idempotent by platform reference (unique per
 drive: a repeat returns the donation already there) and audit-logged; the API adds the
-``Idempotency-Key`` on top (``lehuo.core.idempotency.run_idempotent``).
+``Idempotency-Key`` on top (``lehuo.platform.idempotency.run_idempotent``).
 """
 
 import datetime as dt
@@ -13,11 +13,13 @@ from django.conf import settings
 from django.db import IntegrityError, transaction
 from django.utils import timezone
 
-from lehuo.core import scoping
-from lehuo.core.audit import build_log, log_action
-from lehuo.core.errors import NotFound, ServiceError
-from lehuo.core.models import AuditLog, Neighbourhood, Organisation, Person, Town
-from lehuo.core.uploads import checked_voucher
+from lehuo.accounts import scoping
+from lehuo.accounts.models import Neighbourhood, Town
+from lehuo.people.models import Organisation, Person
+from lehuo.platform.audit import build_log, log_action
+from lehuo.platform.errors import NotFound, ServiceError
+from lehuo.platform.models import AuditLog
+from lehuo.platform.uploads import checked_voucher
 
 from . import scoping as dscoping
 from .models import CASH, CHANNELS, METHODS, OFFLINE, ONLINE, OTHER, Donation, Drive, Handover

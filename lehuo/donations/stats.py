@@ -12,8 +12,8 @@ from django.db.models import Count, Q, Sum
 from django.db.models.functions import TruncMonth
 from django.utils.translation import gettext as _
 
-from lehuo.core import figures
-from lehuo.core.models import Tag
+from lehuo.people.models import Tag
+from lehuo.platform import figures
 
 from .models import CHANNELS, METHODS, Donation, Drive
 

@@ -11,10 +11,11 @@ from django.db import IntegrityError
 from django.urls import reverse
 from django_tasks import task
 
-from lehuo.core import jobs
-from lehuo.core.errors import ServiceError
-from lehuo.core.models import Job, Neighbourhood
-from lehuo.core.tasks import unseal
+from lehuo.accounts.models import Neighbourhood
+from lehuo.platform import jobs
+from lehuo.platform.errors import ServiceError
+from lehuo.platform.jobs import unseal
+from lehuo.platform.models import Job
 
 from .importers import import_statement
 from .models import Drive

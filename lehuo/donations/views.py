@@ -13,15 +13,17 @@ from django.utils.translation import gettext as _
 from django.utils.translation import pgettext
 from django.views.decorators.http import require_POST
 
-from lehuo.core import charts, scoping
-from lehuo.core.crypto import keyed_hash
-from lehuo.core.decorators import staff_required
-from lehuo.core.errors import NotFound, ServiceError
-from lehuo.core.excel import write_xlsx, xlsx_response
-from lehuo.core.identity import IdentityError, normalise_phone
-from lehuo.core.models import Person
-from lehuo.core.paging import paginate, sort_param
-from lehuo.core.services import find_person_by_id_number, town_for
+from lehuo.accounts import scoping
+from lehuo.accounts.decorators import staff_required
+from lehuo.accounts.services import town_for
+from lehuo.lib import charts
+from lehuo.lib.identity import IdentityError, normalise_phone
+from lehuo.people.models import Person
+from lehuo.people.services import find_person_by_id_number
+from lehuo.platform.crypto import keyed_hash
+from lehuo.platform.errors import NotFound, ServiceError
+from lehuo.platform.excel import write_xlsx, xlsx_response
+from lehuo.platform.paging import paginate, sort_param
 
 from . import forms, services, stats
 from . import scoping as dscoping

@@ -8,11 +8,10 @@ from django.http import Http404
 from django.shortcuts import get_object_or_404, redirect
 from django.utils.translation import gettext as _
 
-from lehuo.core.decorators import staff_required
-from lehuo.core.errors import ServiceError
-from lehuo.core.jobs import live_jobs
-from lehuo.core.models import Job
-from lehuo.core.tasks import seal, unseal
+from lehuo.accounts.decorators import staff_required
+from lehuo.platform.errors import ServiceError
+from lehuo.platform.jobs import live_jobs, seal, unseal
+from lehuo.platform.models import Job
 
 from . import forms
 from . import scoping as dscoping
@@ -71,7 +70,7 @@ def import_mapping(request, pk):
             job.params = {**job.params, "mapping": mapping}
             job.save(update_fields=["params"])
             transaction.on_commit(lambda: donation_import_task.enqueue(job.pk))
-            return redirect("core:job", job.pk)
+            return redirect("web:job", job.pk)
     return _render(request, "donations/import_mapping.html", {"drive": drive, "job": job, "form": form})
 
 
@@ -81,7 +80,7 @@ def import_report(request, pk):
     source = Job.objects.get(pk=job.params["source_job"]) if job.kind == COMMIT else job
     drive = get_object_or_404(Drive.objects.for_user(request.user), pk=source.params["drive"])
     if job.status in (Job.PENDING, Job.RUNNING) and job.kind == COMMIT:
-        return redirect("core:job", job.pk)
+        return redirect("web:job", job.pk)
     can_commit = (job.kind == CHECK and job.status == Job.DONE and not job.result.get("errors")
                   and job.result.get("new", 0) > 0 and bool(job.file)
                   and not Job.objects.filter(kind=COMMIT, params__source_job=job.pk).exists())
@@ -104,4 +103,4 @@ def import_commit(request, pk):
     unseal(source)  # the file must still be readable before a commit job is queued
     job = Job.objects.create(kind=COMMIT, created_by=request.user, params={"source_job": source.pk})
     transaction.on_commit(lambda: donation_import_task.enqueue(job.pk))
-    return redirect("core:job", job.pk)
+    return redirect("web:job", job.pk)

@@ -4,11 +4,11 @@ list (公示) as a page, xlsx and PDF with names masked unless the donor agreed.
 from django.http import Http404
 from django.utils import timezone
 
-from lehuo.core import scoping
-from lehuo.core.audit import log_action
-from lehuo.core.excel import write_xlsx, xlsx_response
-from lehuo.core.paging import paginate
-from lehuo.core.pdf import pdf_response, render_pdf
+from lehuo.accounts import scoping
+from lehuo.platform.audit import log_action
+from lehuo.platform.excel import write_xlsx, xlsx_response
+from lehuo.platform.paging import paginate
+from lehuo.platform.pdf import pdf_response, render_pdf
 
 from . import stats
 from .models import Donation, Drive

@@ -5,10 +5,10 @@ import datetime as dt
 from ninja import Field, Router, Schema, Status
 from ninja.pagination import paginate
 
-from lehuo.api.pagination import PageNumberPagination
-from lehuo.api.types import Date, Int
-from lehuo.core.errors import NotFound, ServiceError
-from lehuo.core.services import town_for
+from lehuo.accounts.services import town_for
+from lehuo.platform.api.pagination import PageNumberPagination
+from lehuo.platform.api.types import Date, Int
+from lehuo.platform.errors import NotFound, ServiceError
 
 from . import services
 from .models import Article

@@ -17,7 +17,8 @@ from django.utils.safestring import mark_safe
 from django.utils.translation import get_language
 from django.utils.translation import gettext as _
 
-from lehuo.core import charts, figures
+from lehuo.lib import charts
+from lehuo.platform import figures
 
 logger = logging.getLogger("lehuo.newsletter")
 MODULES = ["training", "donations", "blood", "daycare", "visits"]

@@ -10,10 +10,10 @@ import datetime as dt
 from django.contrib.auth import get_user_model
 from django.core.files.base import ContentFile
 
-from lehuo.core.models import EDITOR, Membership
+from lehuo.accounts.models import EDITOR, Membership
+from lehuo.platform.images import placeholder_jpeg
 
 from . import services
-from .images import placeholder_jpeg
 from .models import Article, Issue, Photo
 
 SLUG = "2021-08"

@@ -18,7 +18,7 @@ import markdown
 import nh3
 from django.utils.safestring import SafeString, mark_safe
 
-from lehuo.core import figures
+from lehuo.platform import figures
 
 TOKEN_RE = re.compile(r"\[\[\s*([^\[\]\s]+?)\s*\]\]")
 _PLACEHOLDER = "\ue000{}\ue001"

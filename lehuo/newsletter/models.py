@@ -4,7 +4,7 @@ from django.conf import settings
 from django.db import models
 from django.utils.translation import gettext_lazy as _
 
-from lehuo.core.models import Town
+from lehuo.accounts.models import Town
 
 
 class Publication(models.Model):

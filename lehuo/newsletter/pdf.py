@@ -10,9 +10,9 @@ from django.template.loader import render_to_string
 from django.urls import reverse
 from django_tasks import task
 
-from lehuo.core import jobs
-from lehuo.core.models import Job
-from lehuo.core.pdf import html_to_pdf
+from lehuo.platform import jobs
+from lehuo.platform.models import Job
+from lehuo.platform.pdf import html_to_pdf
 
 from . import figures_render, services
 from .models import Issue

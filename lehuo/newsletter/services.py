@@ -7,13 +7,13 @@ from django.db.models import Q
 from django.utils import timezone
 from django.utils.text import slugify
 
-from lehuo.core import scoping
-from lehuo.core.audit import log_action
-from lehuo.core.errors import NotFound, ServiceError
-from lehuo.core.models import EDITOR, TOWN_ADMIN, VIEWER, Town
+from lehuo.accounts import scoping
+from lehuo.accounts.models import EDITOR, TOWN_ADMIN, VIEWER, Town
+from lehuo.platform.audit import log_action
+from lehuo.platform.errors import NotFound, ServiceError
+from lehuo.platform.images import checked_image
 
 from . import figures_render
-from .images import checked_image
 from .models import Article, Column, FrozenFigure, Issue, Photo, Publication
 
 EDIT_ROLES = (EDITOR, TOWN_ADMIN)

@@ -10,11 +10,11 @@ from django.utils.translation import gettext
 from django.utils.translation import gettext_lazy as _
 from django.views.decorators.http import require_POST
 
-from lehuo.core import scoping
-from lehuo.core.decorators import resident_required, staff_required
-from lehuo.core.errors import NotFound, ServiceError
-from lehuo.core.pdf import pdf_response
-from lehuo.core.services import town_for
+from lehuo.accounts import scoping
+from lehuo.accounts.decorators import resident_required, staff_required
+from lehuo.accounts.services import town_for
+from lehuo.platform.errors import NotFound, ServiceError
+from lehuo.platform.pdf import pdf_response
 
 from . import figures_render, pdf, services, wechat
 from .forms import ArticleForm, IssueForm, PhotoForm
@@ -83,7 +83,7 @@ def issue_pdf(request, slug):
     if content is None:
         if scoping.is_staff_member(request.user) and request.GET.get("now") != "1":
             job = pdf.start_pdf_job(request.user, issue)
-            return redirect("core:job", pk=job.pk)
+            return redirect("web:job", pk=job.pk)
         content = pdf.build_and_cache(issue)
     return pdf_response(content, f"{issue.publication.name}-{issue.slug}.pdf")
 
@@ -241,7 +241,7 @@ def dashboard(request):
 def dashboard_pdf(request):
     from django.template.loader import render_to_string
 
-    from lehuo.core.pdf import html_to_pdf
+    from lehuo.platform.pdf import html_to_pdf
 
     from .dashboard import cached_summaries
 

@@ -5,24 +5,18 @@ from django.shortcuts import get_object_or_404
 from ninja import Query, Router, Status
 from ninja.pagination import paginate
 
-from lehuo.api.pagination import PageNumberPagination
+from lehuo.accounts import scoping
+from lehuo.accounts.models import SOCIAL_WORKER, TOWN_ADMIN, Neighbourhood
+from lehuo.accounts.services import town_for
+from lehuo.platform.api.pagination import PageNumberPagination
+from lehuo.platform.errors import ServiceError
 
-from . import scoping, services
-from .errors import ServiceError
-from .models import SOCIAL_WORKER, TOWN_ADMIN, Neighbourhood, Organisation, Person
-from .schemas import (
-    NeighbourhoodIn,
-    NeighbourhoodOut,
-    OrganisationIn,
-    OrganisationOut,
-    PersonIn,
-    PersonOut,
-    PersonPatch,
-    RevealOut,
-)
+from . import services
+from .models import Organisation, Person
+from .schemas import OrganisationIn, OrganisationOut, PersonIn, PersonOut, PersonPatch, RevealOut
 from .search import search_people
 
-router = Router(tags=["core"])
+router = Router(tags=["people"])
 
 
 def require_staff(request) -> None:
@@ -39,19 +33,6 @@ def _neighbourhood(request, pk: int | None) -> Neighbourhood | None:
     return nbh
 
 
-@router.get("/neighbourhoods", response=list[NeighbourhoodOut])
-@paginate(PageNumberPagination, page_size=100)
-def list_neighbourhoods(request):
-    require_staff(request)
-    return Neighbourhood.objects.filter(scoping.town_q(request.user)).order_by("name_pinyin", "id")
-
-
-@router.post("/neighbourhoods", response={201: NeighbourhoodOut})
-def create_neighbourhood(request, payload: NeighbourhoodIn):
-    town = services.town_for(request.user)
-    return Status(201, services.create_neighbourhood(request.user, town, **payload.dict()))
-
-
 @router.get("/people", response=list[PersonOut])
 @paginate(PageNumberPagination, page_size=50)
 def list_people(request, q: str = "", neighbourhood_id: int | None = None, tag: str = "",
@@ -64,7 +45,7 @@ def list_people(request, q: str = "", neighbourhood_id: int | None = None, tag: 
 @router.post("/people", response={201: PersonOut})
 def create_person(request, payload: PersonIn):
     require_staff(request)
-    town = services.town_for(request.user)
+    town = town_for(request.user)
     data = payload.dict()
     nbh = _neighbourhood(request, data.pop("neighbourhood_id"))
     data = {k: v for k, v in data.items() if v is not None}
@@ -110,7 +91,7 @@ def create_organisation(request, payload: OrganisationIn):
     # Same rule as the pages: town admins and social workers add organisations, not viewers.
     if not scoping.has_role(request.user, TOWN_ADMIN, SOCIAL_WORKER):
         raise ServiceError("无权新增单位", code="forbidden")
-    town = services.town_for(request.user)
+    town = town_for(request.user)
     data = payload.dict()
     nbh = _neighbourhood(request, data.pop("neighbourhood_id"))
     org = services.create_organisation(

@@ -10,8 +10,7 @@ import random
 from django.contrib.auth import get_user_model
 from django.db import transaction
 
-from .crypto import keyed_hash
-from .models import (
+from lehuo.accounts.models import (
     EDITOR,
     PROGRAMME_STAFF,
     SOCIAL_WORKER,
@@ -19,12 +18,12 @@ from .models import (
     VIEWER,
     Membership,
     Neighbourhood,
-    Organisation,
-    Person,
-    Tag,
     Town,
 )
-from .text import pinyin_key
+from lehuo.lib.text import pinyin_key
+from lehuo.platform.crypto import keyed_hash
+
+from .models import Organisation, Person, Tag
 
 DEMO_PASSWORD = "lehuo2021"
 TOWN = ("310105013", "新泾镇")
@@ -148,7 +147,7 @@ def load_core(stdout, residents: int = 3000) -> Town:
     ensure_user("superuser", "系统管理员", town, "", superuser=True)
 
     if Person.objects.filter(town=town).count() >= residents:
-        stdout.write(f"core: {town.name} already has its residents")
+        stdout.write(f"people: {town.name} already has its residents")
         return town
     tags = {t.name: t for t in Tag.objects.filter(town=town)}
     people = []
@@ -188,5 +187,5 @@ def load_core(stdout, residents: int = 3000) -> Town:
     adult = next(p for p in people if (p.age(dt.date(2021, 7, 1)) or 0) in range(30, 45) and p.neighbourhood_id == by_code["xj"].pk)
     if not Person.objects.filter(account=parent_user).exists():
         Person.objects.filter(pk=adult.pk).update(account=parent_user)
-    stdout.write(f"core: {town.name}, {len(nbhs)} neighbourhoods, {len(people)} residents")
+    stdout.write(f"people: {town.name}, {len(nbhs)} neighbourhoods, {len(people)} residents")
     return town

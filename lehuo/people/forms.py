@@ -7,11 +7,13 @@ refused by ``create_person`` shows under the ID number input.
 from django import forms
 from django.utils.translation import gettext_lazy as _
 
-from . import scoping
-from .errors import ServiceError
-from .identity import ID_TYPES
-from .models import GuardianLink, Neighbourhood, Organisation, Tag
-from .uploads import UploadField
+from lehuo.accounts import scoping
+from lehuo.accounts.models import Neighbourhood
+from lehuo.lib.identity import ID_TYPES
+from lehuo.platform.errors import ServiceError
+from lehuo.platform.uploads import UploadField
+
+from .models import GuardianLink, Organisation, Tag
 
 # Service field names that differ from form field names.
 FIELD_ALIASES = {"neighbourhood_id": "neighbourhood", "guardian_id": "guardian", "tags": "tags"}
@@ -87,7 +89,7 @@ class OrganisationForm(forms.Form):
         self.org = org
         self.fields["neighbourhood"].queryset = Neighbourhood.objects.filter(town=town)
         if org is not None and org.contact_phone:
-            from .identity import mask_phone
+            from lehuo.lib.identity import mask_phone
 
             self.fields["contact_phone"].help_text = _("当前：%(m)s。留空则不修改") % {"m": mask_phone(org.contact_phone)}
 

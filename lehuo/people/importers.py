@@ -17,14 +17,16 @@ from functools import lru_cache
 from django.db import transaction
 from django.utils import timezone
 
-from . import scoping
-from .audit import log_action
-from .crypto import keyed_hash
-from .errors import ServiceError
-from .excel import Table, read_table, write_xlsx
-from .identity import ID_OTHER, ID_PASSPORT, IdentityError, normalise_phone, parse_id_number
-from .models import Neighbourhood, Person, Tag, Town
-from .text import pinyin_key
+from lehuo.accounts import scoping
+from lehuo.accounts.models import Neighbourhood, Town
+from lehuo.lib.identity import ID_OTHER, ID_PASSPORT, IdentityError, normalise_phone, parse_id_number
+from lehuo.lib.text import pinyin_key
+from lehuo.platform.audit import log_action
+from lehuo.platform.crypto import keyed_hash
+from lehuo.platform.errors import ServiceError
+from lehuo.platform.excel import Table, read_table, write_xlsx
+
+from .models import Person, Tag
 
 # field -> accepted header names (the first one is what the template file uses).
 PEOPLE_COLUMNS: dict[str, list[str]] = {

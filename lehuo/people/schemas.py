@@ -1,24 +1,11 @@
-"""API schemas of core data; other apps import PersonOut for embedded people."""
+"""API schemas of the people register; other apps import PersonOut for embedded people."""
 
 import datetime as dt
 
 from django.utils import timezone
 from ninja import Field, Schema
 
-from lehuo.api.types import Date, Int
-
-
-class NeighbourhoodIn(Schema):
-    code: str = Field(..., min_length=1, max_length=20)
-    name: str = Field(..., min_length=1, max_length=50)
-    households: Int | None = Field(None, ge=0, le=100000)
-
-
-class NeighbourhoodOut(Schema):
-    id: int
-    code: str
-    name: str
-    households: int | None = None
+from lehuo.platform.api.types import Date, Int
 
 
 class PersonIn(Schema):

@@ -6,22 +6,22 @@ from collections.abc import Iterable
 from django.db import IntegrityError, transaction
 from django.utils import timezone
 
-from . import scoping
-from .audit import log_action, snapshot
-from .crypto import keyed_hash
-from .errors import NotFound, ServiceError
-from .identity import ID_OTHER, ID_PASSPORT, ID_TYPES, IdentityError, normalise_phone, parse_id_number
-from .models import (
-    ROLES,
-    Consent,
-    GuardianLink,
-    Neighbourhood,
-    Organisation,
-    Person,
-    Tag,
-    Town,
+from lehuo.accounts import scoping
+from lehuo.accounts.models import Neighbourhood, Town
+from lehuo.lib.identity import (
+    ID_OTHER,
+    ID_PASSPORT,
+    ID_TYPES,
+    IdentityError,
+    normalise_phone,
+    parse_id_number,
 )
-from .text import pinyin_key
+from lehuo.lib.text import pinyin_key
+from lehuo.platform.audit import log_action, snapshot
+from lehuo.platform.crypto import keyed_hash
+from lehuo.platform.errors import NotFound, ServiceError
+
+from .models import Consent, GuardianLink, Organisation, Person, Tag
 
 PERSON_FIELDS = ("name", "sex", "birth_date", "id_type", "id_number", "phone", "address", "neighbourhood", "notes")
 
@@ -240,7 +240,7 @@ def export_person_data(actor, person: Person) -> dict:
 
 
 def _jsonable_tree(value):
-    from .audit import _jsonable
+    from lehuo.platform.audit import _jsonable
 
     if isinstance(value, dict):
         return {k: _jsonable_tree(v) for k, v in value.items()}
@@ -281,7 +281,7 @@ def _scrub_person_logs(person: Person) -> None:
     """Earlier log entries of an erased person keep what was done and when, but no longer who it was."""
     from django.contrib.contenttypes.models import ContentType
 
-    from .models import AuditLog
+    from lehuo.platform.models import AuditLog
 
     def clean(value):
         if isinstance(value, dict):
@@ -293,21 +293,6 @@ def _scrub_person_logs(person: Person) -> None:
     entries = AuditLog.objects.filter(content_type=ContentType.objects.get_for_model(Person), object_id=str(person.pk))
     for entry in entries.only("pk", "data"):
         AuditLog.objects.filter(pk=entry.pk).update(data=clean(entry.data), object_repr=person.name)
-
-
-def create_neighbourhood(actor, town: Town, *, code: str, name: str, households: int | None = None) -> Neighbourhood:
-    if not scoping.is_town_wide(actor):
-        raise ServiceError("只有镇管理员可以新增居民区", code="forbidden")
-    code, name = (code or "").strip(), (name or "").strip()
-    if not code:
-        raise ServiceError("代码不能为空", "code")
-    if not name:
-        raise ServiceError("名称不能为空", "name")
-    if Neighbourhood.objects.filter(town=town, code=code).exists():
-        raise ServiceError("该代码已存在", "code")
-    nbh = Neighbourhood.objects.create(town=town, code=code, name=name, households=households)
-    log_action(actor, "neighbourhood.create", nbh, {"code": code, "name": name})
-    return nbh
 
 
 def create_organisation(actor, town: Town, *, name: str, kind: str = "other",
@@ -334,22 +319,6 @@ def create_organisation(actor, town: Town, *, name: str, kind: str = "other",
                                       contact_name=contact_name, contact_phone=phone, address=address)
     log_action(actor, "organisation.create", org, {"name": name, "kind": kind})
     return org
-
-
-def role_label(role: str) -> str:
-    return str(dict(ROLES).get(role, role))
-
-
-def town_for(actor) -> Town:
-    """The town an actor works in (the first one; multi-town users pick explicitly)."""
-    memberships = scoping.memberships(actor)
-    if memberships:
-        return memberships[0].town
-    if getattr(actor, "is_superuser", False):
-        town = Town.objects.order_by("pk").first()
-        if town:
-            return town
-    raise NotFound("您尚未被分配到任何镇/街道")
 
 
 def _organisation_phone(contact_phone: str | None) -> str:

@@ -1,4 +1,4 @@
-"""Background tasks of the core app (django-tasks): the people import.
+"""Background tasks of the people register (django-tasks): the people import.
 
 The upload is kept with its Job encrypted with the field keys (it holds ID numbers and
 phones in clear) and deleted once the import is written or given up.
@@ -10,26 +10,16 @@ from django.contrib.auth.models import AnonymousUser
 from django.urls import reverse
 from django_tasks import task
 
-from . import jobs
-from .crypto import fernet
-from .errors import ServiceError
+from lehuo.accounts.models import Town
+from lehuo.platform import jobs
+from lehuo.platform.errors import ServiceError
+from lehuo.platform.jobs import unseal
+from lehuo.platform.models import Job
+
 from .importers import import_people
-from .models import Job, Town
 
-logger = logging.getLogger("lehuo.core.tasks")
+logger = logging.getLogger("lehuo.people.tasks")
 CHECK, COMMIT = "people.import.check", "people.import.commit"
-
-
-def seal(data: bytes) -> bytes:
-    return fernet().encrypt(data)
-
-
-def unseal(job: Job) -> bytes:
-    job.file.open("rb")
-    try:
-        return fernet().decrypt(job.file.read())
-    finally:
-        job.file.close()
 
 
 def run_people_import(job_id: int) -> None:
@@ -55,26 +45,26 @@ def run_people_import(job_id: int) -> None:
         if not commit:
             jobs.drop_upload(job)  # an unreadable file can never be committed: do not keep it
         jobs.finish(job, {"errors": [{"row": 0, "field": "file", "label": "文件", "message": exc.message}],
-                          "rows": 0, "next_url": reverse("core:people_import_report", args=[source.pk])},
+                          "rows": 0, "next_url": reverse("people:people_import_report", args=[source.pk])},
                     message=exc.message, failed=True)
         return
     except Exception:
         logger.exception("people import %s failed", job_id)
-        jobs.finish(job, {"next_url": reverse("core:people_import")}, message="导入出错，未写入任何数据", failed=True)
+        jobs.finish(job, {"next_url": reverse("people:people_import")}, message="导入出错，未写入任何数据", failed=True)
         raise
     report = result.report()
     if commit and result.ok:
         jobs.drop_upload(source)
-        report["next_url"] = reverse("core:people") + "?sort=-created"
+        report["next_url"] = reverse("people:people") + "?sort=-created"
         jobs.finish(job, report, message=f"已导入 {result.rows} 人")
     elif commit:
         jobs.drop_upload(source)
-        report["next_url"] = reverse("core:people_import_report", args=[job.pk])
+        report["next_url"] = reverse("people:people_import_report", args=[job.pk])
         jobs.finish(job, report, message="数据已变化，有错误行，未导入任何数据", failed=True)
     else:
         if not result.ok:
             jobs.drop_upload(job)  # nothing can be committed from it
-        report["next_url"] = reverse("core:people_import_report", args=[job.pk])
+        report["next_url"] = reverse("people:people_import_report", args=[job.pk])
         jobs.finish(job, report, message="校验完成" if result.ok else f"{report['bad_rows']} 行有错误")
 
 

@@ -1,15 +1,9 @@
 from django.urls import path, re_path
 
-from . import health, views
-from .views import admin_pages, exports, imports, organisations, people
+from .views import exports, imports, organisations, people, tags
 
-app_name = "core"
+app_name = "people"
 urlpatterns = [
-    path("", views.index, name="index"),
-    path("workbench/", views.home, name="home"),
-    path("health/", health.health, name="health"),
-    path("jobs/<int:pk>/", views.job_status, name="job"),
-    path("jobs/<int:pk>/restart/", views.job_restart, name="job_restart"),
     path("people/", people.people_list, name="people"),
     path("people/new/", people.person_create, name="person_create"),
     path("people/export.xlsx", exports.people_export, name="people_export"),
@@ -29,8 +23,7 @@ urlpatterns = [
     path("organisations/new/", organisations.organisation_create, name="organisation_create"),
     path("organisations/<int:pk>/", organisations.organisation_detail, name="organisation"),
     path("organisations/<int:pk>/edit/", organisations.organisation_edit, name="organisation_edit"),
-    path("tags/", admin_pages.tag_list, name="tags"),
-    path("tags/<int:pk>/edit/", admin_pages.tag_edit, name="tag_edit"),
-    path("tags/<int:pk>/delete/", admin_pages.tag_delete, name="tag_delete"),
-    path("audit/", admin_pages.audit_log, name="audit"),
+    path("tags/", tags.tag_list, name="tags"),
+    path("tags/<int:pk>/edit/", tags.tag_edit, name="tag_edit"),
+    path("tags/<int:pk>/delete/", tags.tag_delete, name="tag_delete"),
 ]

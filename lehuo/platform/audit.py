@@ -28,7 +28,7 @@ def _jsonable(value):
 
 
 def scrub(data: dict) -> dict:
-    from .identity import mask_id_number, mask_phone
+    from lehuo.lib.identity import mask_id_number, mask_phone
 
     out = {}
     for key, value in (data or {}).items():

@@ -1,11 +1,11 @@
-"""Photo uploads checked by content (``lehuo.core.uploads``), and placeholder pictures for the demo."""
+"""Photo uploads checked by content (``lehuo.platform.uploads``), and placeholder pictures for the demo."""
 
 import io
 
-from lehuo.core.uploads import PHOTO_FORMATS as ALLOWED_FORMATS
-from lehuo.core.uploads import PHOTO_MAX_BYTES as MAX_BYTES
-from lehuo.core.uploads import PHOTO_MAX_PIXELS as MAX_PIXELS
-from lehuo.core.uploads import checked_image
+from .uploads import PHOTO_FORMATS as ALLOWED_FORMATS
+from .uploads import PHOTO_MAX_BYTES as MAX_BYTES
+from .uploads import PHOTO_MAX_PIXELS as MAX_PIXELS
+from .uploads import checked_image
 
 __all__ = ["ALLOWED_FORMATS", "MAX_BYTES", "MAX_PIXELS", "checked_image", "placeholder_jpeg"]
 

@@ -16,6 +16,7 @@ from django.core.files.base import ContentFile
 from django.db import DEFAULT_DB_ALIAS, DatabaseError, connection, connections, transaction
 from django.utils import timezone
 
+from .crypto import fernet
 from .models import Job
 
 logger = logging.getLogger("lehuo.jobs")
@@ -206,3 +207,16 @@ def finish(job: Job, result: dict | None = None, message: str = "", failed: bool
     Job.objects.filter(pk=job.pk).update(
         status=Job.FAILED if failed else Job.DONE, result=result or {}, message=message, finished_at=timezone.now()
     )
+
+
+# Uploads kept with a job are sealed with the field keys (they may hold ID numbers and phones).
+def seal(data: bytes) -> bytes:
+    return fernet().encrypt(data)
+
+
+def unseal(job: Job) -> bytes:
+    job.file.open("rb")
+    try:
+        return fernet().decrypt(job.file.read())
+    finally:
+        job.file.close()

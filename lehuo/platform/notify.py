@@ -13,7 +13,7 @@ outbox: list[tuple[str, str]] = []  # the console backend keeps messages here fo
 
 class ConsoleBackend:
     def send(self, phone: str, text: str) -> None:
-        from .identity import mask_phone
+        from lehuo.lib.identity import mask_phone
 
         outbox.append((phone, text))
         logger.info("notification to %s: %s", mask_phone(phone), text)

@@ -1,5 +1,7 @@
 """List pages: pagination and whitelisted sorting from the query string."""
 
+from urllib.parse import urlencode
+
 from django.core.paginator import Paginator
 
 
@@ -15,3 +17,9 @@ def sort_param(request, allowed: dict[str, tuple[str, ...]], default: str) -> tu
     if key not in allowed:
         key = default
     return key, allowed[key]
+
+
+def query_without(request, *drop: str) -> str:
+    """The current query string minus ``drop`` (for sort and page links that keep the filters)."""
+    params = [(k, v) for k, v in request.GET.items() if k not in drop and v]
+    return urlencode(params)

@@ -2,7 +2,9 @@
 
 from django.contrib import admin
 
-from .models import Attendance, Certificate, Cohort, Enrolment, Programme, Session, Studio
+from lehuo.platform.admin import SuperuserOnly
+
+from .models import Attendance, Certificate, Cohort, Enrolment, HolidayOverride, Programme, Session, Studio
 
 
 @admin.register(Studio)
@@ -44,3 +46,8 @@ class AttendanceAdmin(admin.ModelAdmin):
 class CertificateAdmin(admin.ModelAdmin):
     list_display = ("number", "enrolment", "issued_on", "hours", "revoked_at")
     readonly_fields = ("code",)
+
+
+@admin.register(HolidayOverride)
+class HolidayOverrideAdmin(SuperuserOnly, admin.ModelAdmin):
+    list_display = ("date", "is_holiday", "name")

@@ -7,11 +7,11 @@ from ninja import Field, Router, Schema, Status
 from ninja.pagination import paginate
 from pydantic import AfterValidator, WithJsonSchema
 
-from lehuo.api.pagination import PageNumberPagination
-from lehuo.api.types import Date, Int
-from lehuo.core import scoping as core_scoping
-from lehuo.core.errors import NotFound, ServiceError
-from lehuo.core.idempotency import run_idempotent
+from lehuo.accounts import scoping as core_scoping
+from lehuo.platform.api.pagination import PageNumberPagination
+from lehuo.platform.api.types import Date, Int
+from lehuo.platform.errors import NotFound, ServiceError
+from lehuo.platform.idempotency import run_idempotent
 
 from . import scoping, services
 from .models import Attendance, Cohort, Programme, Session
@@ -370,7 +370,7 @@ def regenerate(request, cohort_id: int):
 @router.get("/people/{int:person_id}/training", response=list[RecordOut])
 def person_training(request, person_id: int):
     """A person's training record across programmes and years (hours, rate, certificate)."""
-    from lehuo.core.services import get_person_for
+    from lehuo.people.services import get_person_for
 
     from .stats import training_record
 

@@ -8,8 +8,8 @@ class TrainingConfig(AppConfig):
     verbose_name = _("培训")
 
     def ready(self) -> None:
-        from lehuo.core import figures
-        from lehuo.core.scoping import register_person_scope
+        from lehuo.accounts.scoping import register_person_scope
+        from lehuo.platform import figures
 
         from .figures import resolve
         from .scoping import instructor_people_q

@@ -11,10 +11,11 @@ import random
 from django.contrib.auth import get_user_model
 from django.db import transaction
 
-from lehuo.core.crypto import keyed_hash
-from lehuo.core.demo import make_id_number, make_phone
-from lehuo.core.models import Neighbourhood, Person, Tag
-from lehuo.core.text import pinyin_key
+from lehuo.accounts.models import Neighbourhood
+from lehuo.lib.text import pinyin_key
+from lehuo.people.demo import make_id_number, make_phone
+from lehuo.people.models import Person, Tag
+from lehuo.platform.crypto import keyed_hash
 
 from . import services
 from .models import Attendance, Cohort, Enrolment, Programme, Session, Studio

@@ -12,7 +12,7 @@ newsletter's style); starts_on_full_cn / ends_on_full_cn add the year.
 
 from decimal import Decimal
 
-from lehuo.core.figures import FigureError, dig
+from lehuo.platform.figures import FigureError, dig
 
 from .models import Certificate, Cohort, Session
 

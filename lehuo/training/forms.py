@@ -4,9 +4,9 @@ from django import forms
 from django.contrib.auth import get_user_model
 from django.utils.translation import gettext_lazy as _
 
-from lehuo.core.models import PROGRAMME_STAFF, HolidayOverride
+from lehuo.accounts.models import PROGRAMME_STAFF
 
-from .models import WEEKDAY_NAMES, Attendance, Programme
+from .models import WEEKDAY_NAMES, Attendance, HolidayOverride, Programme
 
 DATE = forms.DateInput(attrs={"type": "date"}, format="%Y-%m-%d")
 TIME = forms.TimeInput(attrs={"type": "time"}, format="%H:%M")

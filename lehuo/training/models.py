@@ -8,7 +8,8 @@ from django.db import models
 from django.db.models import Q
 from django.utils.translation import gettext_lazy as _
 
-from lehuo.core.models import Neighbourhood, Person, Town
+from lehuo.accounts.models import Neighbourhood, Town
+from lehuo.people.models import Person
 
 WEEKDAY_NAMES = {1: "周一", 2: "周二", 3: "周三", 4: "周四", 5: "周五", 6: "周六", 7: "周日"}
 
@@ -208,3 +209,16 @@ class Certificate(models.Model):
 
     def __str__(self) -> str:
         return self.number
+
+
+class HolidayOverride(models.Model):
+    """Staff-editable calendar entries that win over chinesecalendar (and cover years it lacks)."""
+
+    date = models.DateField(_("日期"), unique=True)
+    is_holiday = models.BooleanField(_("放假"), default=True)
+    name = models.CharField(_("名称"), max_length=50, blank=True)
+
+    class Meta:
+        verbose_name = _("节假日调整")
+        verbose_name_plural = _("节假日调整")
+        ordering = ["date"]

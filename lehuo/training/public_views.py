@@ -4,8 +4,8 @@ from django.shortcuts import get_object_or_404, render
 from django.utils import timezone
 from django.views.decorators.http import require_http_methods
 
-from lehuo.core.decorators import resident_required
-from lehuo.core.errors import ServiceError
+from lehuo.accounts.decorators import resident_required
+from lehuo.platform.errors import ServiceError
 
 from . import services
 from .models import Certificate

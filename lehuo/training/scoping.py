@@ -10,8 +10,8 @@
 from django.contrib.contenttypes.models import ContentType
 from django.db.models import Q
 
-from lehuo.core import scoping
-from lehuo.core.models import PROGRAMME_STAFF, Assignment
+from lehuo.accounts import scoping
+from lehuo.accounts.models import PROGRAMME_STAFF, Assignment
 
 
 def _cohort_ct():

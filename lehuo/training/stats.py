@@ -80,7 +80,7 @@ def sessions_progress(cohort: Cohort, people_q: Q | None = None) -> list[dict]:
 
 def _under(q: Q, prefix: str) -> Q:
     """Re-root a Q written over enrolment/attendance rows (``person__...``) under ``prefix``."""
-    from lehuo.core.scoping import _prefixed
+    from lehuo.accounts.scoping import _prefixed
 
     return _prefixed(q, prefix) if q.children else Q()
 

@@ -10,16 +10,17 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 
-from lehuo.core import scoping as core_scoping
-from lehuo.core.decorators import staff_required
-from lehuo.core.errors import ServiceError
-from lehuo.core.models import TOWN_ADMIN, HolidayOverride, Person
-from lehuo.core.qr import qr_data_uri
-from lehuo.core.search import search_people
+from lehuo.accounts import scoping as core_scoping
+from lehuo.accounts.decorators import staff_required
+from lehuo.accounts.models import TOWN_ADMIN
+from lehuo.lib.qr import qr_data_uri
+from lehuo.people.models import Person
+from lehuo.people.search import search_people
+from lehuo.platform.errors import ServiceError
 
 from . import scoping, services
 from .forms import CancelForm, CohortForm, HolidayForm, MoveForm
-from .models import Attendance, Cohort, Enrolment, Session, Studio
+from .models import Attendance, Cohort, Enrolment, HolidayOverride, Session, Studio
 from .stats import cohort_stats, record_totals, training_record
 
 
@@ -213,8 +214,8 @@ def cohort_stats_page(request, pk: int):
 
 @staff_required()
 def cohort_export(request, pk: int):
-    from lehuo.core.audit import log_action
-    from lehuo.core.excel import write_xlsx, xlsx_response
+    from lehuo.platform.audit import log_action
+    from lehuo.platform.excel import write_xlsx, xlsx_response
 
     cohort = _cohort(request, pk)
     data = cohort_stats(cohort, scoping.people_q(request.user, cohort))
@@ -247,7 +248,7 @@ def cohort_certificates(request, pk: int):
 
 @staff_required()
 def certificate_pdf(request, pk: int):
-    from lehuo.core.pdf import pdf_response, render_pdf
+    from lehuo.platform.pdf import pdf_response, render_pdf
 
     enrolment = get_object_or_404(Enrolment.objects.select_related("person", "cohort__programme__studio"), pk=pk)
     cohort = _cohort(request, enrolment.cohort_id)
@@ -265,8 +266,8 @@ def certificate_pdf(request, pk: int):
 
 @staff_required()
 def person_record(request, person_id: int):
-    from lehuo.core.errors import NotFound
-    from lehuo.core.services import get_person_for
+    from lehuo.people.services import get_person_for
+    from lehuo.platform.errors import NotFound
 
     try:
         person = get_person_for(request.user, person_id)
@@ -279,7 +280,7 @@ def person_record(request, person_id: int):
 @staff_required(TOWN_ADMIN)
 def holidays(request):
     """The override table of the holiday calendar (years chinesecalendar lacks, local changes)."""
-    from lehuo.core.audit import log_action
+    from lehuo.platform.audit import log_action
 
     form = HolidayForm(request.POST or None)
     if request.method == "POST":

@@ -5,11 +5,11 @@ import datetime as dt
 from ninja import Router, Schema, Status
 from ninja.pagination import paginate
 
-from lehuo.api.pagination import PageNumberPagination
-from lehuo.api.types import Date, Int
-from lehuo.core import scoping
-from lehuo.core.errors import ServiceError
-from lehuo.core.models import Person
+from lehuo.accounts import scoping
+from lehuo.people.models import Person
+from lehuo.platform.api.pagination import PageNumberPagination
+from lehuo.platform.api.types import Date, Int
+from lehuo.platform.errors import ServiceError
 
 from . import services
 from .models import Honour, Visit

@@ -8,7 +8,7 @@ class VisitsConfig(AppConfig):
     verbose_name = _("走访慰问")
 
     def ready(self) -> None:
-        from lehuo.core import figures
+        from lehuo.platform import figures
 
         from .stats import resolve
 

@@ -5,11 +5,12 @@ import datetime as dt
 from django.core.files.base import ContentFile
 from django.db import transaction
 
-from lehuo.core.crypto import keyed_hash
-from lehuo.core.demo import make_id_number
-from lehuo.core.models import Neighbourhood, Person
-from lehuo.core.text import pinyin_key
-from lehuo.newsletter.images import placeholder_jpeg
+from lehuo.accounts.models import Neighbourhood
+from lehuo.lib.text import pinyin_key
+from lehuo.people.demo import make_id_number
+from lehuo.people.models import Person
+from lehuo.platform.crypto import keyed_hash
+from lehuo.platform.images import placeholder_jpeg
 
 from .models import Honour, Visit, Visitor, VisitPhoto
 

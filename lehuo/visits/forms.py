@@ -1,7 +1,7 @@
 from django import forms
 from django.utils.translation import gettext_lazy as _
 
-from lehuo.core.uploads import PHOTO_MAX_BYTES, UploadField
+from lehuo.platform.uploads import PHOTO_MAX_BYTES, UploadField
 
 from .models import Honour, Visit
 

@@ -4,14 +4,15 @@ from django.conf import settings
 from django.db import models
 from django.utils.translation import gettext_lazy as _
 
-from lehuo.core.models import Neighbourhood, Person, Town
+from lehuo.accounts.models import Neighbourhood, Town
+from lehuo.people.models import Person
 
 
 class ScopedQuerySet(models.QuerySet):
     """Rows about a person: a user sees those whose person is in their scope."""
 
     def for_user(self, user):
-        from lehuo.core.scoping import person_scope_q
+        from lehuo.accounts.scoping import person_scope_q
 
         return self.filter(person_scope_q(user, "person__"))
 

@@ -6,11 +6,12 @@ from django.db import transaction
 from django.utils import timezone
 from django.utils.text import slugify
 
-from lehuo.core import scoping
-from lehuo.core.audit import log_action
-from lehuo.core.errors import NotFound, ServiceError
-from lehuo.core.models import EDITOR, SOCIAL_WORKER, TOWN_ADMIN, Person
-from lehuo.newsletter.images import checked_image
+from lehuo.accounts import scoping
+from lehuo.accounts.models import EDITOR, SOCIAL_WORKER, TOWN_ADMIN
+from lehuo.people.models import Person
+from lehuo.platform.audit import log_action
+from lehuo.platform.errors import NotFound, ServiceError
+from lehuo.platform.images import checked_image
 
 from .models import Honour, Visit, Visitor, VisitPhoto
 

@@ -4,7 +4,7 @@ from django.db.models import Count
 from django.db.models.functions import TruncMonth
 from django.utils.translation import gettext as _
 
-from lehuo.core import figures
+from lehuo.platform import figures
 
 from .models import Honour, Visit
 

@@ -4,11 +4,12 @@ from django.shortcuts import redirect, render
 from django.utils.translation import gettext
 from django.views.decorators.http import require_POST
 
-from lehuo.core import scoping
-from lehuo.core.decorators import staff_required
-from lehuo.core.errors import NotFound, ServiceError
-from lehuo.core.models import Neighbourhood, Person
-from lehuo.core.paging import paginate
+from lehuo.accounts import scoping
+from lehuo.accounts.decorators import staff_required
+from lehuo.accounts.models import Neighbourhood
+from lehuo.people.models import Person
+from lehuo.platform.errors import NotFound, ServiceError
+from lehuo.platform.paging import paginate
 
 from . import services
 from .forms import HonourForm, PhotoForm, VisitForm

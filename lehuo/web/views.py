@@ -1,39 +1,36 @@
+"""The site's shell: the front door, the workbench, the resident home, job pages and the audit log."""
+
+import datetime as dt
+
 from django.contrib import messages
-from django.contrib.auth import logout
-from django.contrib.auth import views as auth_views
+from django.contrib.auth import get_user_model
+from django.db.models import Q
 from django.shortcuts import redirect, render
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 
-from .. import jobs, scoping
-from ..decorators import staff_required
-from ..errors import ServiceError
-
-
-class LoginView(auth_views.LoginView):
-    template_name = "core/login.html"
-    redirect_authenticated_user = True
-
-
-@require_POST
-def logout_view(request):
-    logout(request)
-    return redirect("login")
+from lehuo.accounts import scoping
+from lehuo.accounts.decorators import staff_required
+from lehuo.accounts.models import TOWN_ADMIN
+from lehuo.platform import jobs
+from lehuo.platform.errors import ServiceError
+from lehuo.platform.models import AuditLog
+from lehuo.platform.paging import paginate, query_without
 
 
 def index(request):
     if not request.user.is_authenticated:
         return redirect("login")
     if scoping.is_staff_member(request.user):
-        return redirect("core:home")
-    return render(request, "core/resident_home.html", {"links": resident_links(request.user)})
+        return redirect("web:home")
+    return render(request, "web/resident_home.html", {"links": resident_links(request.user)})
 
 
 def resident_links(user) -> list[dict]:
     """What a resident can do, contributed by each app's ``resident_links(person)``."""
     from django.apps import apps
 
-    from ..models import Person
+    from lehuo.people.models import Person
 
     person = Person.objects.filter(account=user, erased_at__isnull=True).select_related("town").first()
     if person is None:
@@ -49,15 +46,15 @@ def resident_links(user) -> list[dict]:
 @staff_required()
 def home(request):
     """The workbench (工作台): the modules the user's roles reach."""
-    return render(request, "core/home.html", {"modules": workbench_modules(request.user)})
+    return render(request, "web/home.html", {"modules": workbench_modules(request.user)})
 
 
 def workbench_modules(user) -> list[dict]:
     from django.urls import NoReverseMatch, reverse
 
     entries = [
-        ("core:people", _("人员"), _("居民、社工、志愿者信息"), None),
-        ("core:organisations", _("单位"), _("共建单位、辖区单位、学校"), None),
+        ("people:people", _("人员"), _("居民、社工、志愿者信息"), None),
+        ("people:organisations", _("单位"), _("共建单位、辖区单位、学校"), None),
         ("training:index", _("培训"), _("零距离工作室等培训班、考勤、证书"), None),
         ("donations:index", _("募捐"), _("慈善募捐、捐款登记、公示与对账"), None),
         ("blood:index", _("无偿献血"), _("献血活动、体检筛查、献血记录"), None),
@@ -65,7 +62,7 @@ def workbench_modules(user) -> list[dict]:
         ("visits:index", _("走访慰问"), _("荣誉与走访记录"), None),
         ("newsletter:index", _("乐活新泾"), _("期刊、文章、实时数据"), None),
         ("newsletter:dashboard", _("数据看板"), _("各模块关键数据"), None),
-        ("core:audit", _("操作日志"), _("个人、资金、健康数据的操作记录"), "town_admin"),
+        ("web:audit", _("操作日志"), _("个人、资金、健康数据的操作记录"), "town_admin"),
     ]
     out = []
     for name, title, desc, role in entries:
@@ -83,10 +80,10 @@ def job_status(request, pk: int):
     """A background job's progress; htmx polls the partial until it is done."""
     from django.shortcuts import get_object_or_404
 
-    from ..models import Job
+    from lehuo.platform.models import Job
 
     job = jobs.live(get_object_or_404(Job, pk=pk, created_by=request.user))
-    template = "core/_job_progress.html" if request.headers.get("HX-Request") else "core/job.html"
+    template = "web/_job_progress.html" if request.headers.get("HX-Request") else "web/job.html"
     return render(request, template, {"job": job, "stale": jobs.is_stale(job)})
 
 
@@ -96,11 +93,44 @@ def job_restart(request, pk: int):
     """Queue a job again whose worker died (its page says so and offers this)."""
     from django.shortcuts import get_object_or_404, redirect
 
-    from ..models import Job
+    from lehuo.platform.models import Job
 
     job = get_object_or_404(Job, pk=pk, created_by=request.user)
     try:
         jobs.restart(request.user, job)
     except ServiceError as exc:
         messages.error(request, exc.message)
-    return redirect("core:job", pk=job.pk)
+    return redirect("web:job", pk=job.pk)
+
+
+def _date(value: str) -> dt.date | None:
+    try:
+        return dt.date.fromisoformat(value)
+    except (TypeError, ValueError):
+        return None
+
+
+@staff_required(TOWN_ADMIN)
+def audit_log(request):
+    """Who did what, for the town admin's towns (entries by staff of those towns, and by the system)."""
+    qs = AuditLog.objects.select_related("content_type")
+    towns = scoping.town_ids(request.user)
+    if towns is not None:
+        staff = get_user_model().objects.filter(memberships__town__in=towns)
+        qs = qs.filter(Q(actor__in=staff) | Q(actor__isnull=True))
+    g = request.GET
+    action, actor = g.get("action", "").strip()[:60], g.get("actor", "").strip()[:150]
+    date_from, date_to = _date(g.get("from", "")), _date(g.get("to", ""))
+    if action:
+        qs = qs.filter(action__startswith=action)
+    if actor:
+        qs = qs.filter(actor_name__icontains=actor)
+    if date_from:
+        qs = qs.filter(created_at__date__gte=date_from)
+    if date_to:
+        qs = qs.filter(created_at__date__lte=date_to)
+    actions = AuditLog.objects.order_by("action").values_list("action", flat=True).distinct()
+    return render(request, "web/audit_log.html", {
+        "page": paginate(request, qs, per_page=50), "actions": list(actions), "action": action, "actor": actor,
+        "date_from": g.get("from", ""), "date_to": g.get("to", ""), "filters": query_without(request, "page"),
+    })

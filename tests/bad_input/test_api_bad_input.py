@@ -31,10 +31,10 @@ import pytest
 from django.db import transaction
 from django.test import Client
 
-from lehuo.core.backup import table_counts
-from lehuo.core.models import Organisation
+from lehuo.people.models import Organisation
+from lehuo.platform.backup import table_counts
+from tests.fuzz.world import build, ids_for
 
-from ..fuzz.world import build, ids_for
 from .cases import (
     CORE_CASES,
     FUZZ_CASES,

@@ -1,6 +1,6 @@
 """Bad uploads: every file upload of the product, fed broken, hostile, huge and odd files.
 
-Uploads covered: the people import (``core:people_import``, inline and through the background
+Uploads covered: the people import (``people:people_import``, inline and through the background
 job), the donation statement import wizard (upload, column mapping, job, report), newsletter
 photos, visit photos and handover vouchers. Every file is made in the test (``uploads.py``).
 
@@ -25,11 +25,12 @@ import pytest
 from django.urls import reverse
 from openpyxl import load_workbook
 
-from lehuo.core.backup import table_counts
-from lehuo.core.demo import make_id_number
-from lehuo.core.models import Job, Organisation, Person
 from lehuo.donations import services as donation_services
 from lehuo.donations.models import Donation, Handover
+from lehuo.people.demo import make_id_number
+from lehuo.people.models import Organisation, Person
+from lehuo.platform.backup import table_counts
+from lehuo.platform.models import Job
 
 from . import uploads as u
 
@@ -129,7 +130,7 @@ def people(login, town_admin, lv11, hj9, django_capture_on_commit_callbacks):
 
     def send(data: bytes, name: str = "people.xlsx"):
         with django_capture_on_commit_callbacks(execute=True):  # a big file's job runs here
-            response = client.post(reverse("core:people_import"), {"file": u.upload(data, name)})
+            response = client.post(reverse("people:people_import"), {"file": u.upload(data, name)})
         while response.status_code == 302:  # to the report, or to the job page
             response = client.get(response.url)
         return response
@@ -308,7 +309,7 @@ def test_people_import_names_bad_rows_and_writes_none(people, snapshot, case):
 
 def commit_people(people) -> None:
     job = last_check_job()
-    people.client.post(reverse("core:people_import_commit", args=[job.pk]), follow=True)
+    people.client.post(reverse("people:people_import_commit", args=[job.pk]), follow=True)
 
 
 @dataclasses.dataclass(frozen=True)
@@ -374,7 +375,7 @@ def test_people_import_keeps_formula_text_as_text_and_export_neutralises_it(peop
     assert "全部 6 行校验无误" in page_text(response)
     commit_people(people)
     assert sorted(Person.objects.values_list("name", flat=True)) == sorted([*FORMULAS, "=HYPERLINK(1)"])
-    export = people.client.get(reverse("core:people_export"))
+    export = people.client.get(reverse("people:people_export"))
     assert export.status_code == 200
     assert_no_live_formula(export.content, [*FORMULAS, "=HYPERLINK(1)"])
 
@@ -384,7 +385,7 @@ def test_people_import_keeps_script_as_text_and_pages_escape_it(people):
     response = people(people_xlsx([[name, "", "", "绿十一", ""], ['<img src=x onerror="alert(2)">', "", "", "绿十一", ""]]))
     assert "全部 2 行校验无误" in page_text(response)
     commit_people(people)
-    page = page_text(people.client.get(reverse("core:people")))
+    page = page_text(people.client.get(reverse("people:people")))
     assert "&lt;script&gt;alert(1)&lt;/script&gt;" in page and "<script>alert(1)" not in page
     assert "<img src=x" not in page
 
@@ -412,7 +413,7 @@ def test_people_import_refuses_a_21_mb_file_at_the_real_limit(people, snapshot):
 
 
 def test_people_import_row_limit(people, snapshot, monkeypatch):
-    from lehuo.core import excel
+    from lehuo.platform import excel
 
     monkeypatch.setattr(excel, "MAX_ROWS", 5)
     before = snapshot()
@@ -420,7 +421,7 @@ def test_people_import_row_limit(people, snapshot, monkeypatch):
 
 
 def test_people_import_big_file_goes_through_the_job_and_writes_nothing_on_a_bad_row(people, snapshot, monkeypatch):
-    from lehuo.core.views import imports
+    from lehuo.people.views import imports
 
     monkeypatch.setattr(imports, "INLINE_BYTES", 0)
     rows = good(40) + [["坏电话", "", "12345", "绿十一", ""]]
@@ -433,14 +434,14 @@ def test_people_import_big_file_goes_through_the_job_and_writes_nothing_on_a_bad
 
 
 def test_people_import_job_refusing_an_unreadable_file_deletes_the_upload(people, snapshot, monkeypatch):
-    from lehuo.core.views import imports
+    from lehuo.people.views import imports
 
     monkeypatch.setattr(imports, "INLINE_BYTES", 0)
     before = snapshot()
     response = people(_truncated())
     assert_refused(response, before, snapshot(), ("已损坏",), written={JOB_TABLE})
     assert last_check_job().status == "failed"
-    report = people.client.get(reverse("core:people_import_report", args=[last_check_job().pk]))
+    report = people.client.get(reverse("people:people_import_report", args=[last_check_job().pk]))
     assert "已损坏" in page_text(report)
 
 
@@ -448,7 +449,7 @@ def test_too_many_files_in_one_request_answers_400_with_a_message(people, snapsh
     settings.DATA_UPLOAD_MAX_NUMBER_FILES = 5
     before = snapshot()
     files = [u.upload(b"a,b\n", f"f{i}.csv") for i in range(6)]
-    response = people.client.post(reverse("core:people_import"), {"file": files})
+    response = people.client.post(reverse("people:people_import"), {"file": files})
     assert response.status_code == 400
     assert_refused(response, before, snapshot(), ("请求无效",))
 

@@ -35,8 +35,8 @@ from schemathesis.specs.openapi.checks import (
     status_code_conformance,
 )
 
-from lehuo.api.auth import create_token
-from lehuo.core.backup import table_counts
+from lehuo.accounts.tokens import create_token
+from lehuo.platform.backup import table_counts
 from lehuo.wsgi import application
 
 from .world import build, ids_for

@@ -7,14 +7,14 @@ import datetime as dt
 from django.contrib.contenttypes.models import ContentType
 from django.utils import timezone
 
+from lehuo.accounts.models import Assignment
 from lehuo.blood import services as blood
-from lehuo.core import services as core
-from lehuo.core.models import Assignment
 from lehuo.daycare import services as daycare
 from lehuo.daycare import services_running
 from lehuo.daycare.models import Site, Term, Year
 from lehuo.donations import services as donations
 from lehuo.newsletter import services as newsletter
+from lehuo.people import services as core
 from lehuo.training import services as training
 from lehuo.training.models import Programme, Studio
 from lehuo.visits import services as visits

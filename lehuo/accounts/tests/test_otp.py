@@ -6,8 +6,8 @@ import time
 import pytest
 from django.urls import reverse
 
-from lehuo.core import otp
-from lehuo.core.otp_models import TotpDevice
+from lehuo.accounts import otp
+from lehuo.accounts.otp_models import TotpDevice
 
 # RFC 6238 appendix B: SHA1, 30 s steps, 8 digits, seed "12345678901234567890".
 RFC_KEY = b"12345678901234567890"
@@ -78,7 +78,7 @@ def test_secret_is_encrypted_at_rest(admin_device):
     from django.db import connection
 
     with connection.cursor() as cursor:
-        cursor.execute("SELECT secret FROM core_totpdevice WHERE id = %s", [admin_device.pk])
+        cursor.execute("SELECT secret FROM accounts_totpdevice WHERE id = %s", [admin_device.pk])
         raw = cursor.fetchone()[0]
     assert admin_device.secret not in raw
 
@@ -86,12 +86,12 @@ def test_secret_is_encrypted_at_rest(admin_device):
 @pytest.mark.django_db
 def test_admin_with_device_is_sent_to_verify_until_a_code_is_given(login, admin_device):
     c = login(admin_device.user)
-    r = c.get(reverse("core:home"))
+    r = c.get(reverse("web:home"))
     assert r.status_code == 302 and r["Location"].startswith(reverse("otp_verify"))
     assert "next=%2Fworkbench%2F" in r["Location"]
     r = c.post(reverse("otp_verify"), {"code": current_code(admin_device), "next": "/workbench/"})
     assert r.status_code == 302 and r["Location"] == "/workbench/"
-    assert c.get(reverse("core:home")).status_code == 200
+    assert c.get(reverse("web:home")).status_code == 200
 
 
 @pytest.mark.django_db
@@ -101,7 +101,7 @@ def test_wrong_code_keeps_admin_out(login, admin_device):
     wrong = f"{(int(good) + 1) % 1_000_000:06d}"
     r = c.post(reverse("otp_verify"), {"code": wrong})
     assert r.status_code == 200 and "验证码不正确" in r.content.decode()
-    assert c.get(reverse("core:home")).status_code == 302
+    assert c.get(reverse("web:home")).status_code == 302
 
 
 @pytest.mark.django_db
@@ -110,7 +110,7 @@ def test_five_wrong_codes_end_the_session(login, admin_device):
     for _ in range(5):
         r = c.post(reverse("otp_verify"), {"code": "000000" if current_code(admin_device) != "000000" else "111111"})
     assert r.status_code == 302 and r["Location"] == reverse("login")
-    assert c.get(reverse("core:home"))["Location"].startswith(reverse("login"))
+    assert c.get(reverse("web:home"))["Location"].startswith(reverse("login"))
 
 
 @pytest.mark.django_db
@@ -123,9 +123,9 @@ def test_verify_refuses_an_offsite_next(login, admin_device):
 @pytest.mark.django_db
 def test_admin_without_device_passes_unless_required(login, town_admin, settings):
     c = login(town_admin)
-    assert c.get(reverse("core:home")).status_code == 200
+    assert c.get(reverse("web:home")).status_code == 200
     settings.LEHUO_REQUIRE_TOTP_FOR_ADMINS = True
-    r = c.get(reverse("core:home"))
+    r = c.get(reverse("web:home"))
     assert r.status_code == 302 and r["Location"].startswith(reverse("otp_setup"))
 
 
@@ -140,7 +140,7 @@ def test_setup_shows_qr_and_confirms_with_a_code(login, town_admin, settings):
     r = c.post(reverse("otp_setup"), {"code": current_code(device), "next": "/workbench/"})
     assert r.status_code == 302 and r["Location"] == "/workbench/"
     assert TotpDevice.objects.get(user=town_admin).confirmed_at is not None
-    assert c.get(reverse("core:home")).status_code == 200
+    assert c.get(reverse("web:home")).status_code == 200
     assert "两步验证已启用" in c.get(reverse("otp_setup")).content.decode()
 
 
@@ -154,7 +154,7 @@ def test_setup_page_has_no_inline_script_or_style(login, town_admin):
 def test_social_worker_not_affected(login, sw_lv11, settings):
     settings.LEHUO_REQUIRE_TOTP_FOR_ADMINS = True
     TotpDevice.objects.create(user=sw_lv11, secret=otp.new_secret(), confirmed_at="2021-08-01T00:00Z")
-    assert login(sw_lv11).get(reverse("core:home")).status_code == 200
+    assert login(sw_lv11).get(reverse("web:home")).status_code == 200
 
 
 @pytest.mark.django_db

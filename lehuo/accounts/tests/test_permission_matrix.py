@@ -44,8 +44,8 @@ def client_for(request, persona):
 
 def _url(name, person):
     if name == "person_data_json":
-        return reverse("core:person_data", args=[person.pk, "json"])
-    return reverse(f"core:{name}", args=[person.pk])
+        return reverse("people:person_data", args=[person.pk, "json"])
+    return reverse(f"people:{name}", args=[person.pk])
 
 
 @pytest.mark.parametrize("page", list(PAGES))
@@ -67,7 +67,7 @@ def test_reveal_access(request, resident, persona):
 
 @pytest.mark.parametrize("persona", PERSONAS)
 def test_people_list_shows_resident_only_in_scope(request, resident, persona):
-    r = client_for(request, persona).get(reverse("core:people"))
+    r = client_for(request, persona).get(reverse("people:people"))
     if persona in ("town_admin", "sw_hj9"):
         assert r.status_code == 200 and "虹九居民" in r.content.decode()
     elif persona in ("sw_lv11", "instructor"):
@@ -78,9 +78,9 @@ def test_people_list_shows_resident_only_in_scope(request, resident, persona):
 
 @pytest.mark.parametrize("persona", PERSONAS)
 def test_people_export_contains_resident_only_in_scope(request, resident, persona):
-    r = client_for(request, persona).get(reverse("core:people_export"))
+    r = client_for(request, persona).get(reverse("people:people_export"))
     if persona in ("town_admin", "sw_hj9", "sw_lv11", "instructor"):
-        from lehuo.core.excel import read_rows
+        from lehuo.platform.excel import read_rows
 
         names = [row[0] for row in read_rows(r.content)][1:]
         assert ("虹九居民" in names) == (persona in ("town_admin", "sw_hj9"))
@@ -112,18 +112,18 @@ def test_api_people_list_gives_nothing_outside_scope(api, request, resident, per
 
 @pytest.mark.parametrize("persona,status", [("town_admin", 200), ("sw_lv11", 403), ("viewer", 403), (None, 302)])
 def test_audit_page_is_for_town_admins(request, persona, status):
-    r = client_for(request, persona).get(reverse("core:audit"))
+    r = client_for(request, persona).get(reverse("web:audit"))
     assert r.status_code == status
 
 
 @pytest.mark.parametrize("persona,status", [("town_admin", 200), ("sw_lv11", 200), ("instructor", 403),
                                             ("viewer", 403), ("outsider", 403), (None, 302)])
 def test_import_page_is_for_people_writers(request, persona, status):
-    r = client_for(request, persona).get(reverse("core:people_import"))
+    r = client_for(request, persona).get(reverse("people:people_import"))
     assert r.status_code == status
 
 
 def test_social_worker_cannot_create_person_in_other_neighbourhood(login, sw_lv11, hj9):
-    r = login(sw_lv11).post(reverse("core:person_create"), {"name": "越界", "neighbourhood": hj9.pk})
+    r = login(sw_lv11).post(reverse("people:person_create"), {"name": "越界", "neighbourhood": hj9.pk})
     assert r.status_code == 200
     assert "neighbourhood" in r.context["form"].errors

@@ -5,14 +5,14 @@ from django.db import connection
 from django.test.utils import CaptureQueriesContext
 from django.utils import timezone
 
-from lehuo.api.auth import hash_token
-from lehuo.core.models import ApiToken
+from lehuo.accounts.models import ApiToken
+from lehuo.accounts.tokens import hash_token
 
 pytestmark = pytest.mark.django_db
 
 
 def _token_queries(ctx) -> int:
-    return sum("core_apitoken" in q["sql"] for q in ctx.captured_queries)
+    return sum("accounts_apitoken" in q["sql"] for q in ctx.captured_queries)
 
 
 def test_unknown_token_is_401(api):

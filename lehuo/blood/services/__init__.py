@@ -13,21 +13,8 @@ from .donations import (
     units_for,
     void_donation,
 )
-from .drives import (
-    assign_staff,
-    create_drive,
-    create_invitation,
-    record_delivery,
-    staff_users,
-)
-from .people import (
-    cancel_signup,
-    check_in,
-    find_donor,
-    register_donor,
-    sign_up,
-    sign_up_self,
-)
+from .drives import assign_staff, create_drive, create_invitation, record_delivery, staff_users
+from .people import cancel_signup, check_in, find_donor, register_donor, sign_up, sign_up_self
 from .screening import (
     active_deferrals,
     donor_history,
@@ -36,10 +23,7 @@ from .screening import (
     view_screening,
     void_screening,
 )
-from .stem_cells import (
-    sign_up_stem_cell,
-    void_stem_cell_signup,
-)
+from .stem_cells import sign_up_stem_cell, void_stem_cell_signup
 
 __all__ = [
     "STEM_CELL_PURPOSE",

@@ -2,10 +2,9 @@
 
 import datetime as dt
 
-from lehuo.core import scoping as core_scoping
-from lehuo.core.errors import ServiceError
-
-from ..models import Drive
+from lehuo.accounts import scoping as core_scoping
+from lehuo.blood.models import Drive
+from lehuo.platform.errors import ServiceError
 
 STEM_CELL_PURPOSE = "stem_cell_registry"
 

@@ -6,13 +6,13 @@ from decimal import Decimal
 from django.db import transaction
 from django.utils import timezone
 
-from lehuo.core.audit import log_action
-from lehuo.core.errors import ServiceError
-from lehuo.core.models import Person
+from lehuo.blood import scoping
+from lehuo.blood.eligibility import PLATELETS, WHOLE, rules
+from lehuo.blood.models import Donation, Drive, Screening, SignUp
+from lehuo.people.models import Person
+from lehuo.platform.audit import log_action
+from lehuo.platform.errors import ServiceError
 
-from .. import scoping
-from ..eligibility import PLATELETS, WHOLE, rules
-from ..models import Donation, Drive, Screening, SignUp
 from ._common import _drive_day, _require_town_admin, _text
 
 

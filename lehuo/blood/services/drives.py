@@ -7,12 +7,12 @@ from django.contrib.auth import get_user_model
 from django.contrib.contenttypes.models import ContentType
 from django.db import transaction
 
-from lehuo.core.audit import log_action
-from lehuo.core.errors import ServiceError
-from lehuo.core.models import PROGRAMME_STAFF, Assignment, Membership
+from lehuo.accounts.models import PROGRAMME_STAFF, Assignment, Membership
+from lehuo.blood import scoping
+from lehuo.blood.models import EXTRA_CHECKS, Drive, Invitation, InvitationDelivery
+from lehuo.platform.audit import log_action
+from lehuo.platform.errors import ServiceError
 
-from .. import scoping
-from ..models import EXTRA_CHECKS, Drive, Invitation, InvitationDelivery
 from ._common import _require_town_admin, _text
 
 

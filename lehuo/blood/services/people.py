@@ -4,15 +4,15 @@ from django.db import IntegrityError, transaction
 from django.db.models import Max
 from django.utils import timezone
 
-from lehuo.core.audit import log_action
-from lehuo.core.errors import ServiceError
-from lehuo.core.identity import IdentityError, parse_id_number
-from lehuo.core.models import Person
-from lehuo.core.services import apply_identity, find_person_by_id_number
-from lehuo.core.text import pinyin_key
+from lehuo.blood import scoping
+from lehuo.blood.models import Drive, SignUp
+from lehuo.lib.identity import IdentityError, parse_id_number
+from lehuo.lib.text import pinyin_key
+from lehuo.people.models import Person
+from lehuo.people.services import apply_identity, find_person_by_id_number
+from lehuo.platform.audit import log_action
+from lehuo.platform.errors import ServiceError
 
-from .. import scoping
-from ..models import Drive, SignUp
 from ._common import _text
 
 

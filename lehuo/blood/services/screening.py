@@ -8,12 +8,8 @@ import json
 from django.db import transaction
 from django.utils import timezone
 
-from lehuo.core.audit import log_action
-from lehuo.core.errors import ServiceError
-from lehuo.core.models import Person
-
-from .. import scoping
-from ..eligibility import (
+from lehuo.blood import scoping
+from lehuo.blood.eligibility import (
     DEFERRAL_KINDS,
     PLATELETS,
     WHOLE,
@@ -24,7 +20,11 @@ from ..eligibility import (
     deferral_period,
     evaluate,
 )
-from ..models import EXTRA_CHECKS, Deferral, Donation, Drive, Screening, SignUp
+from lehuo.blood.models import EXTRA_CHECKS, Deferral, Donation, Drive, Screening, SignUp
+from lehuo.people.models import Person
+from lehuo.platform.audit import log_action
+from lehuo.platform.errors import ServiceError
+
 from ._common import _drive_day, _text
 
 

@@ -6,15 +6,15 @@ import json
 from django.db import transaction
 from django.utils import timezone
 
-from lehuo.core.audit import log_action
-from lehuo.core.errors import ServiceError
-from lehuo.core.identity import IdentityError, normalise_phone
-from lehuo.core.models import Person
-from lehuo.core.services import record_consent
+from lehuo.blood import scoping
+from lehuo.blood.eligibility import rules
+from lehuo.blood.models import Drive, StemCellSignup
+from lehuo.lib.identity import IdentityError, normalise_phone
+from lehuo.people.models import Person
+from lehuo.people.services import record_consent
+from lehuo.platform.audit import log_action
+from lehuo.platform.errors import ServiceError
 
-from .. import scoping
-from ..eligibility import rules
-from ..models import Drive, StemCellSignup
 from ._common import STEM_CELL_PURPOSE, _drive_day, _text
 
 

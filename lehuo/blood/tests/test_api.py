@@ -6,7 +6,7 @@ import pytest
 
 from lehuo.blood import services
 from lehuo.blood.models import Donation, Drive, Screening
-from lehuo.core.models import AuditLog
+from lehuo.platform.models import AuditLog
 
 from .conftest import GOOD
 

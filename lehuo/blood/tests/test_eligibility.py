@@ -7,7 +7,7 @@ import pytest
 from django.test import override_settings
 
 from lehuo.blood.eligibility import PLATELETS, WHOLE, Facts, add_months, check_plausible, evaluate
-from lehuo.core.errors import ServiceError
+from lehuo.platform.errors import ServiceError
 
 ON = dt.date(2021, 7, 28)
 PAST = [(dt.date(2020, 7, 22), WHOLE)]  # a repeat donor's earlier donation

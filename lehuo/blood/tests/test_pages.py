@@ -6,7 +6,7 @@ import pytest
 
 from lehuo.blood import services
 from lehuo.blood.models import Donation, Drive, Screening, SignUp
-from lehuo.core.models import AuditLog
+from lehuo.platform.models import AuditLog
 
 from .conftest import GOOD
 
@@ -160,7 +160,7 @@ def test_recall_page_scoped(login, town_admin, sw_lv11, sw_hj9, outsider, make_p
 
 def test_figures_and_dashboard(drive, donor, blood_staff, passed):
     from lehuo.blood.stats import dashboard_summary
-    from lehuo.core import figures
+    from lehuo.platform import figures
 
     services.record_donation(blood_staff, drive, donor, volume_ml=300)
     assert figures.resolve(f"blood:{drive.slug}:units") == __import__("decimal").Decimal("1.50")
@@ -174,7 +174,7 @@ def test_figures_and_dashboard(drive, donor, blood_staff, passed):
 
 
 def test_personal_data_export_includes_blood_records(town_admin, drive, donor, blood_staff, passed):
-    from lehuo.core.services import export_person_data
+    from lehuo.people.services import export_person_data
 
     services.record_donation(blood_staff, drive, donor, volume_ml=400)
     data = export_person_data(town_admin, donor)

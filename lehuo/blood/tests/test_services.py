@@ -8,8 +8,9 @@ from django.db import connection
 
 from lehuo.blood import services
 from lehuo.blood.models import Deferral, Donation, Screening, StemCellSignup
-from lehuo.core.errors import ServiceError
-from lehuo.core.models import AuditLog, Consent
+from lehuo.people.models import Consent
+from lehuo.platform.errors import ServiceError
+from lehuo.platform.models import AuditLog
 
 from .conftest import GOOD
 
@@ -200,7 +201,7 @@ def test_register_walk_in_donor_by_id_number(drive, blood_staff):
 
 def test_recall_and_award_progress(town, town_admin, make_person):
     from lehuo.blood.stats import award_progress, recall_list
-    from lehuo.core.models import Person
+    from lehuo.people.models import Person
 
     today = dt.date.today()
     due = make_person(age=40)

@@ -2,7 +2,7 @@
 
 import django.db.models.deletion
 import django.utils.timezone
-import lehuo.core.crypto
+import lehuo.platform.crypto
 from django.conf import settings
 from django.db import migrations, models
 
@@ -113,9 +113,9 @@ class Migration(migrations.Migration):
                 ('sex', models.CharField(blank=True, choices=[('M', '男'), ('F', '女')], max_length=1, verbose_name='性别')),
                 ('birth_date', models.DateField(blank=True, null=True, verbose_name='出生日期')),
                 ('id_type', models.CharField(choices=[('ric', '居民身份证'), ('hk', '港澳居民居住证（香港）'), ('mo', '港澳居民居住证（澳门）'), ('tw', '台湾居民居住证'), ('foreign', '外国人永久居留身份证'), ('passport', '护照'), ('other', '其他证件')], default='ric', max_length=10, verbose_name='证件类型')),
-                ('id_number', lehuo.core.crypto.EncryptedTextField(blank=True, default='', verbose_name='证件号码')),
+                ('id_number', lehuo.platform.crypto.EncryptedTextField(blank=True, default='', verbose_name='证件号码')),
                 ('id_hash', models.CharField(blank=True, editable=False, max_length=64, null=True)),
-                ('phone', lehuo.core.crypto.EncryptedTextField(blank=True, default='', verbose_name='电话')),
+                ('phone', lehuo.platform.crypto.EncryptedTextField(blank=True, default='', verbose_name='电话')),
                 ('phone_hash', models.CharField(blank=True, db_index=True, default='', editable=False, max_length=64)),
                 ('phone_tail', models.CharField(blank=True, db_index=True, default='', editable=False, max_length=4)),
                 ('address', models.CharField(blank=True, max_length=200, verbose_name='住址')),
@@ -147,7 +147,7 @@ class Migration(migrations.Migration):
                 ('name_pinyin', models.CharField(blank=True, editable=False, max_length=300)),
                 ('kind', models.CharField(choices=[('partner', '共建单位'), ('employer', '辖区单位'), ('school', '学校'), ('charity', '慈善组织'), ('government', '政府部门'), ('other', '其他')], default='other', max_length=20, verbose_name='类型')),
                 ('contact_name', models.CharField(blank=True, max_length=50, verbose_name='联系人')),
-                ('contact_phone', lehuo.core.crypto.EncryptedTextField(blank=True, default='', verbose_name='联系电话')),
+                ('contact_phone', lehuo.platform.crypto.EncryptedTextField(blank=True, default='', verbose_name='联系电话')),
                 ('address', models.CharField(blank=True, max_length=200, verbose_name='地址')),
                 ('neighbourhood', models.ForeignKey(blank=True, null=True, on_delete=django.db.models.deletion.SET_NULL, to='core.neighbourhood')),
                 ('tags', models.ManyToManyField(blank=True, related_name='organisations', to='core.tag')),

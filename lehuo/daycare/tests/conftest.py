@@ -10,7 +10,7 @@ import pytest
 from django.contrib.contenttypes.models import ContentType
 from django.utils import timezone
 
-from lehuo.core.models import Assignment
+from lehuo.accounts.models import Assignment
 from lehuo.daycare import services
 from lehuo.daycare.models import Offering, Site, Term, Year
 
@@ -79,6 +79,6 @@ def make_child(make_person, town_admin):
 
 @pytest.fixture
 def parent_person(parent):
-    from lehuo.core.models import Person
+    from lehuo.people.models import Person
 
     return Person.objects.get(account=parent)

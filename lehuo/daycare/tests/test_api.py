@@ -79,7 +79,7 @@ def test_enrol_before_opening_is_refused(api, parent, offering):
 
 
 def test_enrol_without_guardian_phone_is_refused(api, parent, offering, parent_person):
-    from lehuo.core.models import Person
+    from lehuo.people.models import Person
 
     Person.objects.filter(pk=parent_person.pk).update(phone="", phone_hash="", phone_tail="")
     r = api(parent).post(f"/api/v1/daycare/offerings/{offering.pk}/enrolments", _enrol_body(guardian=None))

@@ -11,10 +11,10 @@ import pytest
 from django.db import connection
 from django.utils import timezone
 
-from lehuo.core import notify
-from lehuo.core.models import Consent, GuardianLink, Person
 from lehuo.daycare import services
 from lehuo.daycare.models import Child, Enrolment, Offering
+from lehuo.people.models import Consent, GuardianLink, Person
+from lehuo.platform import notify
 
 from .conftest import child_birth
 

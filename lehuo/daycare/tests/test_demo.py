@@ -4,10 +4,10 @@ import io
 
 import pytest
 
-from lehuo.core import figures
-from lehuo.core.demo import load_core
 from lehuo.daycare import demo
 from lehuo.daycare.models import Enrolment, Lesson
+from lehuo.people.demo import load_core
+from lehuo.platform import figures
 
 
 @pytest.mark.django_db

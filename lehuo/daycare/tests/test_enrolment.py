@@ -6,11 +6,12 @@ import pytest
 from django.test import TestCase
 from django.utils import timezone
 
-from lehuo.core import notify
-from lehuo.core.errors import ServiceError
-from lehuo.core.models import AuditLog, Consent, Person
 from lehuo.daycare import services
 from lehuo.daycare.models import Child, Enrolment
+from lehuo.people.models import Consent, Person
+from lehuo.platform import notify
+from lehuo.platform.errors import ServiceError
+from lehuo.platform.models import AuditLog
 
 from .conftest import TERM_START, child_birth
 
@@ -139,7 +140,7 @@ def test_register_child_without_consent_is_refused(make_person, town_admin):
 def test_register_child_by_id_number_derives_birth_date(make_person, town_admin):
     import random
 
-    from lehuo.core.demo import make_id_number
+    from lehuo.people.demo import make_id_number
     guardian = make_person(age=36)
     number = make_id_number(random.Random(1), dt.date(2013, 5, 6), "M")
     child = services.register_child(town_admin, guardian, name="周小杰", school="一小", grade=2,
@@ -150,7 +151,7 @@ def test_register_child_by_id_number_derives_birth_date(make_person, town_admin)
 def test_child_of_another_guardian_cannot_be_linked(make_child, make_person, town_admin):
     import random
 
-    from lehuo.core.demo import make_id_number
+    from lehuo.people.demo import make_id_number
     number = make_id_number(random.Random(2), dt.date(2013, 5, 6), "F")
     first = make_person(age=36)
     services.register_child(town_admin, first, name="周小红", school="一小", grade=2, id_number=number,

@@ -5,9 +5,9 @@ import datetime as dt
 import pytest
 from django.urls import reverse
 
-from lehuo.core.models import AuditLog
 from lehuo.daycare import services, services_running
 from lehuo.daycare.models import Arrival, ChecklistCheck, Child, Course, Enrolment, StaffMember
+from lehuo.platform.models import AuditLog
 
 from .conftest import TERM_START
 
@@ -251,7 +251,7 @@ def test_stats_page_for_town_admin_and_403_for_parent(login, town_admin, parent,
 
 
 def test_site_head_sees_enrolled_child_in_people_scope(assigned_site_head, make_child, offering, other_offering):
-    from lehuo.core.models import Person
+    from lehuo.people.models import Person
 
     mine = _enrolled(make_child, offering)
     other = _enrolled(make_child, other_offering)

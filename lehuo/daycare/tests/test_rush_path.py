@@ -13,10 +13,11 @@ from django.contrib.contenttypes.models import ContentType
 from django.db import connection, transaction
 from django.test.utils import CaptureQueriesContext
 
-from lehuo.core.errors import NotFound, ServiceError
-from lehuo.core.models import AuditLog, Consent, IdempotencyKey
 from lehuo.daycare import services
 from lehuo.daycare.models import Enrolment, Offering
+from lehuo.people.models import Consent
+from lehuo.platform.errors import NotFound, ServiceError
+from lehuo.platform.models import AuditLog, IdempotencyKey
 
 pytestmark = pytest.mark.django_db
 
@@ -50,7 +51,7 @@ def test_full_offering_waitlists_in_order(parent, make_child, parent_person, off
 
 
 def test_offering_of_another_town_is_not_found(parent, linked, offering, town):
-    from lehuo.core.models import Town
+    from lehuo.accounts.models import Town
 
     offering.site.year.town = Town.objects.create(code="other", name="别的镇")
     offering.site.year.save()
@@ -221,8 +222,8 @@ def _form_facts(parent, parent_person, child, offering):
 
 def _enrolments_in_term(offering, count: int, town, guardian) -> None:
     """``count`` other children holding a place in the offering's term (bulk, no rules)."""
-    from lehuo.core.models import Person
     from lehuo.daycare.models import Child
+    from lehuo.people.models import Person
 
     people = Person.objects.bulk_create(Person(town=town, neighbourhood=offering.site.neighbourhood, name=f"别人{i}",
                                                birth_date=dt.date(2013, 3, 1)) for i in range(count))

@@ -13,11 +13,12 @@ from django.test.utils import CaptureQueriesContext
 from django.urls import reverse
 from django.utils import timezone
 
-from lehuo.core import notify
-from lehuo.core.errors import ServiceError
-from lehuo.core.models import TOWN_ADMIN, AuditLog, Membership, Neighbourhood, Town
+from lehuo.accounts.models import TOWN_ADMIN, Membership, Neighbourhood, Town
 from lehuo.daycare import scoping, services, services_running
 from lehuo.daycare.models import Enrolment, Offering, Site, Term, Year
+from lehuo.platform import notify
+from lehuo.platform.errors import ServiceError
+from lehuo.platform.models import AuditLog
 
 from .conftest import OPENED
 

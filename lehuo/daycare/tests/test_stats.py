@@ -2,9 +2,9 @@
 
 import pytest
 
-from lehuo.core import figures
 from lehuo.daycare import services, services_running
 from lehuo.daycare.stats import dashboard_summary
+from lehuo.platform import figures
 
 pytestmark = pytest.mark.django_db
 

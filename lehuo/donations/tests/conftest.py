@@ -2,8 +2,8 @@ import datetime as dt
 
 import pytest
 
-from lehuo.core.models import Organisation
 from lehuo.donations import services
+from lehuo.people.models import Organisation
 
 
 @pytest.fixture

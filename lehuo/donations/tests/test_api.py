@@ -1,7 +1,7 @@
 import pytest
 
-from lehuo.core.models import AuditLog
 from lehuo.donations.models import Donation
+from lehuo.platform.models import AuditLog
 
 pytestmark = pytest.mark.django_db
 

@@ -3,10 +3,10 @@ from decimal import Decimal
 
 import pytest
 
-from lehuo.core import figures
-from lehuo.core.demo import load_core
 from lehuo.donations import demo
 from lehuo.donations.models import Donation
+from lehuo.people.demo import load_core
+from lehuo.platform import figures
 
 pytestmark = [pytest.mark.django_db, pytest.mark.slow]
 

@@ -1,10 +1,10 @@
 import pytest
 from django.db import IntegrityError
 
-from lehuo.core.errors import ServiceError
-from lehuo.core.excel import write_xlsx
 from lehuo.donations import importers, services
 from lehuo.donations.models import Donation
+from lehuo.platform.errors import ServiceError
+from lehuo.platform.excel import write_xlsx
 
 pytestmark = pytest.mark.django_db
 

@@ -4,9 +4,10 @@ import pytest
 from django.core.files.uploadedfile import SimpleUploadedFile
 from openpyxl import load_workbook
 
-from lehuo.core.models import AuditLog, Organisation
 from lehuo.donations import services
 from lehuo.donations.models import Donation
+from lehuo.people.models import Organisation
+from lehuo.platform.models import AuditLog
 
 pytestmark = pytest.mark.django_db
 
@@ -183,7 +184,7 @@ def test_a_commit_whose_worker_died_can_be_submitted_again(login, drive, town_ad
 
     from django.utils import timezone
 
-    from lehuo.core.models import Job
+    from lehuo.platform.models import Job
 
     client = login(town_admin)
     csv = "单号,付款方,金额,交易时间\nWX1,甲,10.50,2021-07-22\n".encode()

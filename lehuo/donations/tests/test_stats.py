@@ -9,9 +9,9 @@ from django.db import transaction
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from lehuo.core import figures
-from lehuo.core.models import Organisation
 from lehuo.donations import services, stats
+from lehuo.people.models import Organisation
+from lehuo.platform import figures
 
 pytestmark = pytest.mark.django_db
 

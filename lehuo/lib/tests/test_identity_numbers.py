@@ -6,7 +6,7 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from lehuo.core.identity import ID_FOREIGN, ID_HK, ID_MO, ID_RIC, ID_TW, IdentityError, parse_id_number
+from lehuo.lib.identity import ID_FOREIGN, ID_HK, ID_MO, ID_RIC, ID_TW, IdentityError, parse_id_number
 
 WEIGHTS = [(2 ** (17 - i)) % 11 for i in range(17)]
 TODAY = dt.date(2026, 6, 1)

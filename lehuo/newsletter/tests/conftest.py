@@ -4,9 +4,9 @@ from decimal import Decimal
 
 import pytest
 
-from lehuo.core import figures
 from lehuo.newsletter import services
 from lehuo.newsletter.models import Article
+from lehuo.platform import figures
 
 
 class FakeStats:

@@ -9,7 +9,7 @@ from django.db import connection
 from django.test.utils import CaptureQueriesContext
 from django.urls import reverse
 
-from lehuo.core.models import Town
+from lehuo.accounts.models import Town
 from lehuo.visits import services as visit_services
 
 pytestmark = pytest.mark.django_db

@@ -68,10 +68,11 @@ def test_demo_issue_is_published_with_frozen_figures(demo, db):
 def test_one_more_donation_changes_the_draft_and_flags_the_published_copy(demo, editor_user, login):
     from django.contrib.auth import get_user_model
 
-    from lehuo.core.models import Neighbourhood, Person
-    from lehuo.core.services import create_person
+    from lehuo.accounts.models import Neighbourhood
     from lehuo.donations import services as donations
     from lehuo.donations.models import Drive
+    from lehuo.people.models import Person
+    from lehuo.people.services import create_person
 
     assert demo.is_published
     pub = demo.publication

@@ -3,9 +3,9 @@
 import pytest
 from django.urls import reverse
 
-from lehuo.core.errors import ServiceError
 from lehuo.newsletter import figures_render, services
 from lehuo.newsletter.models import FrozenFigure, Issue
+from lehuo.platform.errors import ServiceError
 
 from .conftest import publish
 

@@ -6,8 +6,8 @@ import subprocess
 import pytest
 from django.urls import reverse
 
-from lehuo.core.models import Job
 from lehuo.newsletter import pdf, services
+from lehuo.platform.models import Job
 
 from .conftest import jpeg_bytes, publish
 
@@ -56,7 +56,7 @@ def test_pdf_is_a_background_job_with_progress_then_cached(login, editor, issue,
     with django_capture_on_commit_callbacks(execute=True):
         r = client.get(url)
     job = Job.objects.get(kind="newsletter.pdf")
-    assert r.status_code == 302 and r.url == reverse("core:job", args=[job.pk])
+    assert r.status_code == 302 and r.url == reverse("web:job", args=[job.pk])
     assert job.status == Job.DONE and job.progress == 3 and job.total == 4
     assert job.result["next_url"] == url
     r = client.get(url)

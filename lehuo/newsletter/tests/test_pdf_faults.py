@@ -8,9 +8,9 @@ import pytest
 from django.core.files.storage import FileSystemStorage, default_storage
 from django.urls import reverse
 
-from lehuo.core.models import Job
 from lehuo.newsletter import pdf
 from lehuo.newsletter.models import Issue
+from lehuo.platform.models import Job
 
 pytestmark = pytest.mark.django_db
 PDF_DIR = "newsletter/pdf"
@@ -56,7 +56,7 @@ def render_as_staff(client, issue, capture) -> Job:
     with capture(execute=True):
         r = client.get(reverse("newsletter:pdf", args=[issue.slug]))
     job = Job.objects.filter(kind="newsletter.pdf").latest("pk")
-    assert r.status_code == 302 and r.url == reverse("core:job", args=[job.pk])
+    assert r.status_code == 302 and r.url == reverse("web:job", args=[job.pk])
     return job
 
 
@@ -67,7 +67,7 @@ def test_disk_full_fails_the_job_with_a_clear_message(login, editor, issue, arti
     job.refresh_from_db()
     assert job.status == Job.FAILED
     assert "磁盘空间已满" in job.message and "OSError" not in job.message
-    page = login(editor).get(reverse("core:job", args=[job.pk]))
+    page = login(editor).get(reverse("web:job", args=[job.pk]))
     assert page.status_code == 200 and "磁盘空间已满" in page.content.decode()
 
 

@@ -6,7 +6,7 @@ import random
 
 from openpyxl import Workbook
 
-from lehuo.core.demo import make_id_number
+from lehuo.people.demo import make_id_number
 
 HEADERS = ["姓名", "证件号码", "手机号码", "居民区", "标签"]
 

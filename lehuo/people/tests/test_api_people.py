@@ -1,6 +1,7 @@
 import pytest
 
-from lehuo.core.models import AuditLog, Person
+from lehuo.people.models import Person
+from lehuo.platform.models import AuditLog
 
 pytestmark = pytest.mark.django_db
 

@@ -3,9 +3,10 @@
 import pytest
 from django.urls import reverse
 
-from lehuo.core import services
-from lehuo.core.errors import ServiceError
-from lehuo.core.models import AuditLog, Consent, GuardianLink
+from lehuo.people import services
+from lehuo.people.models import Consent, GuardianLink
+from lehuo.platform.errors import ServiceError
+from lehuo.platform.models import AuditLog
 
 pytestmark = pytest.mark.django_db
 
@@ -41,21 +42,21 @@ def test_adult_gives_own_consent(make_person, town_admin):
 def test_withdrawn_consent_no_longer_counts(make_person, town_admin, login):
     adult = make_person(age=30)
     consent = services.record_consent(town_admin, adult, "献血登记")
-    r = login(town_admin).post(reverse("core:consent_withdraw", args=[adult.pk, consent.pk]))
+    r = login(town_admin).post(reverse("people:consent_withdraw", args=[adult.pk, consent.pk]))
     assert r.status_code == 302
     assert not services.has_consent(adult, "献血登记")
 
 
 def test_consent_page_shows_guardian_error_on_the_guardian_field(make_person, town_admin, login):
     child = make_person(age=9)
-    r = login(town_admin).post(reverse("core:consent_add", args=[child.pk]), {"purpose": "暑托班报名"})
+    r = login(town_admin).post(reverse("people:consent_add", args=[child.pk]), {"purpose": "暑托班报名"})
     assert r.status_code == 400
     assert "不满14周岁" in str(r.context["consent_form"].errors["guardian"])
 
 
 def test_guardian_is_linked_by_id_number_on_the_page(make_person, town_admin, login):
     child, father = make_person(age=9), make_person(age=40)
-    r = login(town_admin).post(reverse("core:guardian_add", args=[child.pk]),
+    r = login(town_admin).post(reverse("people:guardian_add", args=[child.pk]),
                                {"guardian_id_number": father.id_number, "relation": "father"})
     assert r.status_code == 302
     assert GuardianLink.objects.filter(child=child, guardian=father, relation="father").exists()
@@ -63,7 +64,7 @@ def test_guardian_is_linked_by_id_number_on_the_page(make_person, town_admin, lo
 
 def test_guardian_outside_scope_is_not_found(make_person, sw_lv11, login, lv11, hj9):
     child, other = make_person(lv11, age=9), make_person(hj9, age=40)
-    r = login(sw_lv11).post(reverse("core:guardian_add", args=[child.pk]),
+    r = login(sw_lv11).post(reverse("people:guardian_add", args=[child.pk]),
                             {"guardian_id_number": other.id_number, "relation": "father"})
     assert r.status_code == 400
     assert not GuardianLink.objects.exists()

@@ -4,9 +4,10 @@ import pytest
 from django.db import connection
 from django.urls import reverse
 
-from lehuo.core import services
-from lehuo.core.errors import ServiceError
-from lehuo.core.models import AuditLog, Person
+from lehuo.people import services
+from lehuo.people.models import Person
+from lehuo.platform.errors import ServiceError
+from lehuo.platform.models import AuditLog
 
 pytestmark = pytest.mark.django_db
 
@@ -15,7 +16,7 @@ def test_erasure_keeps_the_row_but_removes_identifying_data(make_person, town_ad
     p = make_person(name="被删除人", phone="13812345678", address="新泾路1号", tags=["党员"])
     number = p.id_number
     services.record_consent(town_admin, p, "献血登记")
-    r = login(town_admin).post(reverse("core:person_erase", args=[p.pk]),
+    r = login(town_admin).post(reverse("people:person_erase", args=[p.pk]),
                                {"reason": "本人申请删除", "confirm_name": "被删除人"})
     assert r.status_code == 302
     p = Person.objects.get(pk=p.pk)
@@ -25,7 +26,7 @@ def test_erasure_keeps_the_row_but_removes_identifying_data(make_person, town_ad
     assert (p.birth_date.month, p.birth_date.day) == (1, 1)
     assert not services.has_consent(p, "献血登记")
     with connection.cursor() as cursor:
-        cursor.execute("SELECT name, id_number, phone, address FROM core_person WHERE id = %s", [p.pk])
+        cursor.execute("SELECT name, id_number, phone, address FROM people_person WHERE id = %s", [p.pk])
         row = cursor.fetchone()
     assert "被删除人" not in repr(row) and number not in repr(row)
 
@@ -45,7 +46,7 @@ def test_erased_people_leave_the_list_and_the_same_id_can_register_again(make_pe
     p = make_person(name="再登记")
     number = p.id_number
     services.erase_person(town_admin, p, "本人申请")
-    assert "再登记" not in login(town_admin).get(reverse("core:people")).content.decode()
+    assert "再登记" not in login(town_admin).get(reverse("people:people")).content.decode()
     services.create_person(town_admin, town, name="再登记", neighbourhood=lv11, id_number=number)
 
 
@@ -58,6 +59,6 @@ def test_only_town_admin_may_erase(make_person, sw_lv11):
 
 def test_erase_needs_the_name_typed_to_confirm(make_person, town_admin, login):
     p = make_person(name="确认人")
-    r = login(town_admin).post(reverse("core:person_erase", args=[p.pk]), {"reason": "x", "confirm_name": "别人"})
+    r = login(town_admin).post(reverse("people:person_erase", args=[p.pk]), {"reason": "x", "confirm_name": "别人"})
     assert r.status_code == 200 and "confirm_name" in r.context["form"].errors
     assert Person.objects.get(pk=p.pk).erased_at is None

@@ -3,22 +3,23 @@
 import pytest
 from django.urls import reverse
 
-from lehuo.core import services
-from lehuo.core.models import AuditLog, Organisation, Tag
+from lehuo.people import services
+from lehuo.people.models import Organisation, Tag
+from lehuo.platform.models import AuditLog
 
 pytestmark = pytest.mark.django_db
 
 
 def test_organisation_create_list_edit(login, town_admin, lv11):
     c = login(town_admin)
-    r = c.post(reverse("core:organisation_create"), {"name": "新泾中学", "kind": "school", "neighbourhood": lv11.pk,
+    r = c.post(reverse("people:organisation_create"), {"name": "新泾中学", "kind": "school", "neighbourhood": lv11.pk,
                                                      "contact_phone": "13812345678"})
     org = Organisation.objects.get()
-    assert r.url == reverse("core:organisation", args=[org.pk])
-    assert "新泾中学" in c.get(reverse("core:organisations"), {"q": "xin"}).content.decode()
-    detail = c.get(reverse("core:organisation", args=[org.pk])).content.decode()
+    assert r.url == reverse("people:organisation", args=[org.pk])
+    assert "新泾中学" in c.get(reverse("people:organisations"), {"q": "xin"}).content.decode()
+    detail = c.get(reverse("people:organisation", args=[org.pk])).content.decode()
     assert "138****5678" in detail and "13812345678" not in detail
-    r = c.post(reverse("core:organisation_edit", args=[org.pk]), {"name": "新泾中学（初中部）", "kind": "school"})
+    r = c.post(reverse("people:organisation_edit", args=[org.pk]), {"name": "新泾中学（初中部）", "kind": "school"})
     org.refresh_from_db()
     assert org.name == "新泾中学（初中部）" and org.contact_phone == "13812345678"
     assert AuditLog.objects.filter(action="organisation.update").exists()
@@ -26,24 +27,24 @@ def test_organisation_create_list_edit(login, town_admin, lv11):
 
 def test_organisation_errors_show_on_the_field(login, town_admin, town):
     services.create_organisation(town_admin, town, name="重名单位")
-    r = login(town_admin).post(reverse("core:organisation_create"), {"name": "重名单位", "kind": "other"})
+    r = login(town_admin).post(reverse("people:organisation_create"), {"name": "重名单位", "kind": "other"})
     assert "已存在" in str(r.context["form"].errors["name"])
-    r = login(town_admin).post(reverse("core:organisation_create"), {"name": "电话错", "kind": "other",
+    r = login(town_admin).post(reverse("people:organisation_create"), {"name": "电话错", "kind": "other",
                                                                      "contact_phone": "123"})
     assert "contact_phone" in r.context["form"].errors
 
 
 @pytest.mark.parametrize("persona,status", [("town_admin", 200), ("sw_lv11", 200), ("viewer", 403), ("instructor", 403)])
 def test_organisation_create_is_for_admins_and_social_workers(request, login, persona, status):
-    assert login(request.getfixturevalue(persona)).get(reverse("core:organisation_create")).status_code == status
+    assert login(request.getfixturevalue(persona)).get(reverse("people:organisation_create")).status_code == status
 
 
 def test_town_admin_adds_renames_and_deletes_tags(login, town_admin, town):
     c = login(town_admin)
-    c.post(reverse("core:tags"), {"name": "退役军人", "applies_to": "person", "order": 9})
+    c.post(reverse("people:tags"), {"name": "退役军人", "applies_to": "person", "order": 9})
     tag = Tag.objects.get(name="退役军人")
-    c.post(reverse("core:tag_edit", args=[tag.pk]), {"name": "退役军人", "applies_to": "person", "description": "x"})
-    c.post(reverse("core:tag_delete", args=[tag.pk]))
+    c.post(reverse("people:tag_edit", args=[tag.pk]), {"name": "退役军人", "applies_to": "person", "description": "x"})
+    c.post(reverse("people:tag_delete", args=[tag.pk]))
     assert not Tag.objects.filter(name="退役军人").exists()
     assert AuditLog.objects.filter(action__startswith="tag.").count() == 3
 
@@ -51,14 +52,14 @@ def test_town_admin_adds_renames_and_deletes_tags(login, town_admin, town):
 def test_tag_in_use_cannot_be_deleted(login, town_admin, make_person):
     make_person(tags=["党员"])
     tag = Tag.objects.get(name="党员")
-    login(town_admin).post(reverse("core:tag_delete", args=[tag.pk]))
+    login(town_admin).post(reverse("people:tag_delete", args=[tag.pk]))
     assert Tag.objects.filter(pk=tag.pk).exists()
 
 
 def test_social_worker_sees_tags_but_cannot_add(login, sw_lv11):
     c = login(sw_lv11)
-    assert "党员" in c.get(reverse("core:tags")).content.decode()
-    assert c.post(reverse("core:tags"), {"name": "新标签", "applies_to": "person"}).status_code == 404
+    assert "党员" in c.get(reverse("people:tags")).content.decode()
+    assert c.post(reverse("people:tags"), {"name": "新标签", "applies_to": "person"}).status_code == 404
     assert not Tag.objects.filter(name="新标签").exists()
 
 
@@ -66,12 +67,12 @@ def test_audit_log_filters_by_action_actor_and_date(login, town_admin, sw_lv11, 
     p = make_person(lv11)
     services.reveal_person(sw_lv11, p)
     c = login(town_admin)
-    page = c.get(reverse("core:audit"), {"action": "person.reveal"}).context["page"]
+    page = c.get(reverse("web:audit"), {"action": "person.reveal"}).context["page"]
     assert [e.action for e in page.object_list] == ["person.reveal"]
-    page = c.get(reverse("core:audit"), {"actor": "sw_lv11"}).context["page"]
+    page = c.get(reverse("web:audit"), {"actor": "sw_lv11"}).context["page"]
     assert {e.actor_name for e in page.object_list} == {"sw_lv11"}
-    assert c.get(reverse("core:audit"), {"from": "2999-01-01"}).context["page"].paginator.count == 0
-    assert c.get(reverse("core:audit"), {"from": "bad-date"}).status_code == 200
+    assert c.get(reverse("web:audit"), {"from": "2999-01-01"}).context["page"].paginator.count == 0
+    assert c.get(reverse("web:audit"), {"from": "bad-date"}).status_code == 200
 
 
 @pytest.mark.parametrize("persona,status", [("town_admin", 201), ("sw_lv11", 201), ("viewer", 403),

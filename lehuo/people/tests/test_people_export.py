@@ -6,8 +6,8 @@ import pytest
 from django.urls import reverse
 from openpyxl import load_workbook
 
-from lehuo.core.excel import read_rows, safe_cell, write_xlsx
-from lehuo.core.models import AuditLog
+from lehuo.platform.excel import read_rows, safe_cell, write_xlsx
+from lehuo.platform.models import AuditLog
 
 pytestmark = pytest.mark.django_db
 
@@ -30,7 +30,7 @@ def test_ordinary_values_are_untouched(value):
 @pytest.mark.parametrize("name", ["=cmd|' /C calc'!A0", "+1", "-1+2", "@SUM(1)"])
 def test_people_export_neutralises_names_that_look_like_formulas(login, make_person, town_admin, name):
     make_person(name=name)
-    r = login(town_admin).get(reverse("core:people_export"))
+    r = login(town_admin).get(reverse("people:people_export"))
     assert r.status_code == 200
     wb = load_workbook(io.BytesIO(r.content))
     cell = wb.active["A2"]
@@ -41,14 +41,14 @@ def test_export_follows_the_list_filters(login, make_person, town_admin, lv11, h
     make_person(lv11, name="张一", tags=["党员"])
     make_person(lv11, name="李二")
     make_person(hj9, name="王三", tags=["党员"])
-    r = login(town_admin).get(reverse("core:people_export"), {"tag": "党员", "neighbourhood": lv11.pk})
+    r = login(town_admin).get(reverse("people:people_export"), {"tag": "党员", "neighbourhood": lv11.pk})
     names = [row[0] for row in read_rows(r.content)][1:]
     assert names == ["张一"]
 
 
 def test_export_is_full_for_revealing_roles_and_logged(login, make_person, sw_lv11, lv11):
     p = make_person(lv11, phone="13812345678")
-    r = login(sw_lv11).get(reverse("core:people_export"))
+    r = login(sw_lv11).get(reverse("people:people_export"))
     row = list(read_rows(r.content))[1]
     assert p.id_number in row and "13812345678" in row
     log = AuditLog.objects.get(action="person.export_list")
@@ -56,13 +56,13 @@ def test_export_is_full_for_revealing_roles_and_logged(login, make_person, sw_lv
 
 
 def test_export_is_masked_for_programme_staff(login, make_person, instructor, lv11, monkeypatch):
-    from lehuo.core import scoping
-    from lehuo.core.models import Person
+    from lehuo.accounts import scoping
+    from lehuo.people.models import Person
 
     p = make_person(lv11, phone="13812345678")
     hook = lambda user: __import__("django.db.models", fromlist=["Q"]).Q(pk=p.pk)  # noqa: E731
     monkeypatch.setattr(scoping, "_person_scope_hooks", [hook])
-    r = login(instructor).get(reverse("core:people_export"))
+    r = login(instructor).get(reverse("people:people_export"))
     row = list(read_rows(r.content))[1]
     assert p.id_number not in row and "13812345678" not in row
     assert p.id_number_masked in row and "138****5678" in row

@@ -3,11 +3,11 @@
 import pytest
 from django.urls import reverse
 
-from lehuo.core.errors import ServiceError
-from lehuo.core.importers import import_people, template_xlsx
-from lehuo.core.models import AuditLog, Job, Person
-
-from .helpers import id_number, upload, xlsx
+from lehuo.people.importers import import_people, template_xlsx
+from lehuo.people.models import Person
+from lehuo.people.tests.helpers import id_number, upload, xlsx
+from lehuo.platform.errors import ServiceError
+from lehuo.platform.models import AuditLog, Job
 
 pytestmark = pytest.mark.django_db
 
@@ -103,12 +103,12 @@ def test_social_worker_cannot_import_into_other_neighbourhood(town, lv11, hj9, s
 
 def test_page_flow_dry_run_then_commit(login, town, lv11, town_admin):
     c = login(town_admin)
-    r = c.post(reverse("core:people_import"), {"file": upload(xlsx(good_rows()))}, follow=True)
+    r = c.post(reverse("people:people_import"), {"file": upload(xlsx(good_rows()))}, follow=True)
     assert r.status_code == 200
     assert "全部 3 行校验无误" in r.content.decode()
     assert not Person.objects.exists()
     job = Job.objects.get(kind="people.import.check")
-    r = c.post(reverse("core:people_import_commit", args=[job.pk]), follow=True)
+    r = c.post(reverse("people:people_import_commit", args=[job.pk]), follow=True)
     assert r.status_code == 200
     assert Person.objects.count() == 3
     job.refresh_from_db()
@@ -117,25 +117,25 @@ def test_page_flow_dry_run_then_commit(login, town, lv11, town_admin):
 
 def test_page_report_lists_each_bad_row(login, town, lv11, town_admin):
     rows = good_rows(1) + [["坏电话", "", "12345", "绿十一", ""]]
-    r = login(town_admin).post(reverse("core:people_import"), {"file": upload(xlsx(rows))}, follow=True)
+    r = login(town_admin).post(reverse("people:people_import"), {"file": upload(xlsx(rows))}, follow=True)
     body = r.content.decode()
     assert "未写入任何数据" in body and "手机号码" in body and 'id="commit"' not in body
 
 
 def test_big_file_goes_through_the_task_with_progress(login, town, lv11, town_admin, monkeypatch,
                                                       django_capture_on_commit_callbacks):
-    from lehuo.core.views import imports
+    from lehuo.people.views import imports
 
     monkeypatch.setattr(imports, "INLINE_BYTES", 0)
     c = login(town_admin)
     with django_capture_on_commit_callbacks(execute=True):
-        r = c.post(reverse("core:people_import"), {"file": upload(xlsx(good_rows(5)))})
+        r = c.post(reverse("people:people_import"), {"file": upload(xlsx(good_rows(5)))})
     job = Job.objects.get(kind="people.import.check")
-    assert r.url == reverse("core:job", args=[job.pk])
+    assert r.url == reverse("web:job", args=[job.pk])
     assert (job.status, job.progress, job.total) == ("done", 5, 5)
-    assert c.get(reverse("core:job", args=[job.pk])).status_code == 200
+    assert c.get(reverse("web:job", args=[job.pk])).status_code == 200
     with django_capture_on_commit_callbacks(execute=True):
-        c.post(reverse("core:people_import_commit", args=[job.pk]))
+        c.post(reverse("people:people_import_commit", args=[job.pk]))
     assert Person.objects.count() == 5
     assert Job.objects.get(kind="people.import.commit").status == "done"
 
@@ -143,18 +143,18 @@ def test_big_file_goes_through_the_task_with_progress(login, town, lv11, town_ad
 def test_commit_refuses_when_data_changed_since_dry_run(login, town, lv11, town_admin, make_person):
     c = login(town_admin)
     rows = good_rows(2)
-    c.post(reverse("core:people_import"), {"file": upload(xlsx(rows))})
+    c.post(reverse("people:people_import"), {"file": upload(xlsx(rows))})
     job = Job.objects.get(kind="people.import.check")
-    from lehuo.core import services
+    from lehuo.people import services
 
     services.create_person(town_admin, town, name="抢先", neighbourhood=lv11, id_number=rows[1][1])
-    c.post(reverse("core:people_import_commit", args=[job.pk]))
+    c.post(reverse("people:people_import_commit", args=[job.pk]))
     assert list(Person.objects.values_list("name", flat=True)) == ["抢先"]
     assert Job.objects.get(kind="people.import.commit").status == "failed"
 
 
 def test_upload_that_is_not_a_table_is_refused(login, town, lv11, town_admin):
-    r = login(town_admin).post(reverse("core:people_import"), {"file": upload(b"\x00\x01binary\x00", "a.xlsx")})
+    r = login(town_admin).post(reverse("people:people_import"), {"file": upload(b"\x00\x01binary\x00", "a.xlsx")})
     assert r.status_code == 200 and "file" in r.context["form"].errors
 
 

@@ -11,9 +11,9 @@ import pytest
 from django.db import connection
 from django.urls import reverse
 
-from lehuo.core.models import Job, Person
-
-from .helpers import id_number, upload, xlsx
+from lehuo.people.models import Person
+from lehuo.people.tests.helpers import id_number, upload, xlsx
+from lehuo.platform.models import Job
 
 pytestmark = pytest.mark.django_db
 
@@ -40,7 +40,7 @@ def test_raw_person_columns_hold_no_plaintext(api, town_admin, lv11, town):
     person = Person.objects.get()
     assert person.id_number == number and person.phone == PHONE  # readable through the model
     assert_absent(raw_rows(Person._meta.db_table), number, PHONE, number.lower())
-    assert_absent(raw_rows("core_auditlog"), number, PHONE)
+    assert_absent(raw_rows("platform_auditlog"), number, PHONE)
 
 
 def test_sql_sent_to_the_database_holds_no_plaintext(town_admin, town, lv11, login):
@@ -48,11 +48,11 @@ def test_sql_sent_to_the_database_holds_no_plaintext(town_admin, town, lv11, log
 
     number = id_number(seed=78)
     with CaptureQueriesContext(connection) as ctx:
-        r = login(town_admin).post(reverse("core:person_create"), {
+        r = login(town_admin).post(reverse("people:person_create"), {
             "name": "参数检查", "neighbourhood": lv11.pk, "id_number": number, "phone": PHONE})
         assert r.status_code == 302
         person = Person.objects.get()
-        login(town_admin).post(reverse("core:person_edit", args=[person.pk]), {
+        login(town_admin).post(reverse("people:person_edit", args=[person.pk]), {
             "name": "参数检查", "neighbourhood": lv11.pk, "phone": "13900001111"})
     sql = " ".join(q["sql"] for q in ctx.captured_queries)
     assert number not in sql and PHONE not in sql and "13900001111" not in sql
@@ -60,7 +60,7 @@ def test_sql_sent_to_the_database_holds_no_plaintext(town_admin, town, lv11, log
 
 def test_import_keeps_the_upload_encrypted_and_writes_no_plaintext(login, town_admin, town, lv11):
     number = id_number(seed=79)
-    login(town_admin).post(reverse("core:people_import"),
+    login(town_admin).post(reverse("people:people_import"),
                            {"file": upload(xlsx([["导入检查", number, PHONE, "绿十一", ""]]))})
     job = Job.objects.get()
     with job.file.open("rb") as f:
@@ -75,11 +75,11 @@ SCRIPT = textwrap.dedent("""
     import django
     django.setup()
     from django.core.management import call_command
-    for app in ("contenttypes", "auth", "core"):  # only what the check needs: quick
+    for app in ("contenttypes", "auth", "accounts", "people", "platform"):  # only what the check needs: quick
         call_command("migrate", app, verbosity=0)
     from django.contrib.auth import get_user_model
-    from lehuo.core import services
-    from lehuo.core.models import Membership, Neighbourhood, Town
+    from lehuo.people import services
+    from lehuo.accounts.models import Membership, Neighbourhood, Town
     town = Town.objects.create(code="t", name="新泾镇")
     nbh = Neighbourhood.objects.create(town=town, code="lv11", name="绿十一")
     admin = get_user_model().objects.create_user("admin")

@@ -4,7 +4,7 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from lehuo.core.identity import IdentityError, mask_phone, normalise_phone
+from lehuo.lib.identity import IdentityError, mask_phone, normalise_phone
 
 
 @settings(max_examples=100, deadline=None)

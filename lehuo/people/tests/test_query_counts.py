@@ -24,9 +24,9 @@ def fill(make_person, lv11, hj9, n, start=0):
 def test_people_page_queries_do_not_grow_with_rows(request, login, make_person, lv11, hj9, persona):
     c = login(request.getfixturevalue(persona))
     fill(make_person, lv11, hj9, 5)
-    small = count_queries(lambda: c.get(reverse("core:people")))
+    small = count_queries(lambda: c.get(reverse("people:people")))
     fill(make_person, lv11, hj9, 55, start=5)
-    big = count_queries(lambda: c.get(reverse("core:people")))
+    big = count_queries(lambda: c.get(reverse("people:people")))
     assert big == small
     assert big <= 12
 
@@ -44,7 +44,7 @@ def test_people_api_queries_do_not_grow_with_rows(api, town_admin, make_person, 
 def test_filtered_page_queries_do_not_grow_with_rows(login, town_admin, make_person, lv11, hj9):
     c = login(town_admin)
     fill(make_person, lv11, hj9, 5)
-    small = count_queries(lambda: c.get(reverse("core:people"), {"tag": "党员", "sort": "-age"}))
+    small = count_queries(lambda: c.get(reverse("people:people"), {"tag": "党员", "sort": "-age"}))
     fill(make_person, lv11, hj9, 55, start=5)
-    big = count_queries(lambda: c.get(reverse("core:people"), {"tag": "党员", "sort": "-age"}))
+    big = count_queries(lambda: c.get(reverse("people:people"), {"tag": "党员", "sort": "-age"}))
     assert big == small

@@ -9,13 +9,16 @@ from django.shortcuts import redirect, render
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
-from .. import scoping, services
-from ..audit import log_action
-from ..decorators import staff_required
-from ..errors import ServiceError
-from ..excel import write_xlsx, xlsx_response
-from ..forms import EraseForm, apply_service_error
-from ..models import ID_TYPES, TOWN_ADMIN
+from lehuo.accounts import scoping
+from lehuo.accounts.decorators import staff_required
+from lehuo.accounts.models import TOWN_ADMIN
+from lehuo.people import services
+from lehuo.people.forms import EraseForm, apply_service_error
+from lehuo.people.models import ID_TYPES
+from lehuo.platform.audit import log_action
+from lehuo.platform.errors import ServiceError
+from lehuo.platform.excel import write_xlsx, xlsx_response
+
 from .common import PEOPLE_ROLES, person_or_404
 from .people import filtered_people
 
@@ -90,5 +93,5 @@ def person_erase(request, pk):
                 apply_service_error(form, exc)
             else:
                 messages.success(request, _("已删除此人的个人信息（记录保留为匿名）"))
-                return redirect("core:person", person.pk)
-    return render(request, "core/person_erase.html", {"person": person, "form": form})
+                return redirect("people:person", person.pk)
+    return render(request, "people/person_erase.html", {"person": person, "form": form})

@@ -8,14 +8,16 @@ from django.shortcuts import get_object_or_404, redirect, render
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 
-from .. import jobs
-from ..decorators import staff_required
-from ..errors import ServiceError
-from ..excel import sniff_kind, xlsx_response
-from ..forms import ImportForm, apply_service_error
-from ..importers import PEOPLE_COLUMNS, REQUIRED, template_xlsx
-from ..models import Job
-from ..tasks import CHECK, COMMIT, people_import_task, run_people_import, seal
+from lehuo.accounts.decorators import staff_required
+from lehuo.people.forms import ImportForm, apply_service_error
+from lehuo.people.importers import PEOPLE_COLUMNS, REQUIRED, template_xlsx
+from lehuo.people.tasks import CHECK, COMMIT, people_import_task, run_people_import
+from lehuo.platform import jobs
+from lehuo.platform.errors import ServiceError
+from lehuo.platform.excel import sniff_kind, xlsx_response
+from lehuo.platform.jobs import seal
+from lehuo.platform.models import Job
+
 from .common import WRITE_ROLES, town_of
 
 # Files up to this size are checked during the request; bigger ones go to the task worker.
@@ -31,9 +33,9 @@ def _start(request, kind: str, params: dict, upload: bytes | None = None, size: 
             job.file.save(f"{job.pk}-people.enc", ContentFile(sealed), save=True)
         run_people_import(job.pk)
         job.refresh_from_db()
-        return redirect(job.result.get("next_url") or "core:people_import")
+        return redirect(job.result.get("next_url") or "people:people_import")
     job = jobs.start_job(kind, request.user, people_import_task, params=params, upload=sealed, filename="people.enc")
-    return redirect("core:job", job.pk)
+    return redirect("web:job", job.pk)
 
 
 @staff_required(*WRITE_ROLES)
@@ -57,7 +59,7 @@ def people_import(request):
                     params = {"town": town.pk, "filename": upload.name[:100], "bytes": len(data)}
                     return _start(request, CHECK, params, upload=data, size=len(data))
     columns = [(names[0], f in REQUIRED, "、".join(names[1:-1])) for f, names in PEOPLE_COLUMNS.items()]
-    return render(request, "core/people_import.html", {"form": form, "columns": columns})
+    return render(request, "people/people_import.html", {"form": form, "columns": columns})
 
 
 def _own_job(request, pk) -> Job:
@@ -69,12 +71,12 @@ def _own_job(request, pk) -> Job:
 def people_import_report(request, pk):
     job = _own_job(request, pk)
     if job.status not in (Job.DONE, Job.FAILED):
-        return redirect("core:job", job.pk)
+        return redirect("web:job", job.pk)
     source = job if job.kind == CHECK else get_object_or_404(Job, pk=job.params["source_job"])
     result = job.result or {}
     can_commit = (job.kind == CHECK and job.status == Job.DONE and not result.get("errors")
                   and result.get("rows") and bool(source.file))
-    return render(request, "core/people_import_report.html", {
+    return render(request, "people/people_import_report.html", {
         "job": job, "result": result, "can_commit": can_commit, "filename": source.params.get("filename", ""),
     })
 
@@ -87,7 +89,7 @@ def people_import_commit(request, pk):
         raise Http404("nothing to commit")
     if Job.objects.filter(kind=COMMIT, params__source_job=source.pk).exclude(status=Job.FAILED).exists():
         messages.warning(request, _("此文件已提交导入"))
-        return redirect("core:people")
+        return redirect("people:people")
     params = {"town": source.params["town"], "source_job": source.pk}
     return _start(request, COMMIT, params, size=source.params.get("bytes", 0))
 

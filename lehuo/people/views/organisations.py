@@ -6,14 +6,16 @@ from django.http import Http404
 from django.shortcuts import redirect, render
 from django.utils.translation import gettext as _
 
-from .. import scoping, services
-from ..decorators import staff_required
-from ..errors import ServiceError
-from ..forms import OrganisationForm, apply_service_error
-from ..identity import mask_phone
-from ..models import Organisation
-from ..paging import paginate, sort_param
-from .common import WRITE_ROLES, query_without, town_of
+from lehuo.accounts import scoping
+from lehuo.accounts.decorators import staff_required
+from lehuo.lib.identity import mask_phone
+from lehuo.people import services
+from lehuo.people.forms import OrganisationForm, apply_service_error
+from lehuo.people.models import Organisation
+from lehuo.platform.errors import ServiceError
+from lehuo.platform.paging import paginate, query_without, sort_param
+
+from .common import WRITE_ROLES, town_of
 
 SORTS = {"name": ("name_pinyin", "id"), "-name": ("-name_pinyin", "-id"), "kind": ("kind", "name_pinyin", "id")}
 
@@ -40,7 +42,7 @@ def organisation_list(request):
         qs = qs.filter(kind=kind)
     sort, order = sort_param(request, SORTS, "name")
     page = paginate(request, qs.order_by(*order), per_page=50)
-    return render(request, "core/organisation_list.html", {
+    return render(request, "people/organisation_list.html", {
         "page": page, "q": q, "kind": kind, "kinds": Organisation.KINDS, "sort": sort,
         "filters": query_without(request, "page"), "filters_no_sort": query_without(request, "page", "sort"),
         "may_write": scoping.has_role(request.user, *WRITE_ROLES),
@@ -50,7 +52,7 @@ def organisation_list(request):
 @staff_required()
 def organisation_detail(request, pk):
     org = _org_or_404(request, pk)
-    return render(request, "core/organisation_detail.html", {
+    return render(request, "people/organisation_detail.html", {
         "org": org, "may_write": scoping.has_role(request.user, *WRITE_ROLES),
         "contact_phone_masked": mask_phone(org.contact_phone),
     })
@@ -67,8 +69,8 @@ def organisation_create(request):
             apply_service_error(form, exc)
         else:
             messages.success(request, _("已添加单位：%(name)s") % {"name": org.name})
-            return redirect("core:organisation", org.pk)
-    return render(request, "core/organisation_form.html", {"form": form, "org": None})
+            return redirect("people:organisation", org.pk)
+    return render(request, "people/organisation_form.html", {"form": form, "org": None})
 
 
 @staff_required(*WRITE_ROLES)
@@ -84,5 +86,5 @@ def organisation_edit(request, pk):
             apply_service_error(form, exc)
         else:
             messages.success(request, _("已保存"))
-            return redirect("core:organisation", org.pk)
-    return render(request, "core/organisation_form.html", {"form": form, "org": org})
+            return redirect("people:organisation", org.pk)
+    return render(request, "people/organisation_form.html", {"form": form, "org": org})

@@ -11,14 +11,17 @@ from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 from django.views.decorators.http import require_POST
 
-from .. import scoping, services
-from ..decorators import staff_required
-from ..errors import ServiceError
-from ..forms import ConsentForm, GuardianForm, PersonForm, apply_service_error
-from ..models import Consent, Neighbourhood, Person, Tag
-from ..paging import paginate
-from ..search import SORTS, search_people
-from .common import PEOPLE_ROLES, WRITE_ROLES, person_or_404, query_without, town_of
+from lehuo.accounts import scoping
+from lehuo.accounts.decorators import staff_required
+from lehuo.accounts.models import Neighbourhood
+from lehuo.people import services
+from lehuo.people.forms import ConsentForm, GuardianForm, PersonForm, apply_service_error
+from lehuo.people.models import Consent, Person, Tag
+from lehuo.people.search import SORTS, search_people
+from lehuo.platform.errors import ServiceError
+from lehuo.platform.paging import paginate, query_without
+
+from .common import PEOPLE_ROLES, WRITE_ROLES, person_or_404, town_of
 
 SORT_LABELS = {"name": gettext_lazy("姓名拼音"), "-name": gettext_lazy("姓名拼音（倒序）"),
                "age": gettext_lazy("年龄（小到大）"), "-age": gettext_lazy("年龄（大到小）"),
@@ -48,7 +51,7 @@ def people_list(request):
     nbhs = Neighbourhood.objects.filter(town=town)
     if allowed is not None:
         nbhs = nbhs.filter(pk__in=allowed)
-    return render(request, "core/people_list.html", {
+    return render(request, "people/people_list.html", {
         "page": page, "rows": rows, "sort": sort, "sorts": SORT_LABELS,
         "neighbourhoods": list(nbhs), "tags": list(Tag.objects.filter(town=town, applies_to=Tag.PERSON)),
         "q": request.GET.get("q", ""), "current_nbh": request.GET.get("neighbourhood", ""),
@@ -63,7 +66,7 @@ def list_rows(people) -> list[dict]:
     related managers costs more than the queries; this keeps the page near the API's cost."""
     today = timezone.localdate()
     minor_age = settings.LEHUO_RULES["minor_sensitive_age"]
-    detail = reverse("core:person", args=[0]).replace("/0/", "/{}/")
+    detail = reverse("people:person", args=[0]).replace("/0/", "/{}/")
     sexes = dict(Person.SEXES)
     rows = []
     for p in people:
@@ -81,7 +84,7 @@ def list_rows(people) -> list[dict]:
 @staff_required(*PEOPLE_ROLES)
 def person_detail(request, pk):
     person = person_or_404(request, pk)
-    return render(request, "core/person_detail.html", _detail_context(request, person))
+    return render(request, "people/person_detail.html", _detail_context(request, person))
 
 
 def _detail_context(request, person, **extra):
@@ -112,8 +115,8 @@ def person_create(request):
             apply_service_error(form, exc)
         else:
             messages.success(request, _("已登记：%(name)s") % {"name": person.name})
-            return redirect("core:person", person.pk)
-    return render(request, "core/person_form.html", {"form": form, "person": None})
+            return redirect("people:person", person.pk)
+    return render(request, "people/person_form.html", {"form": form, "person": None})
 
 
 @staff_required(*WRITE_ROLES)
@@ -135,8 +138,8 @@ def person_edit(request, pk):
             apply_service_error(form, exc)
         else:
             messages.success(request, _("已保存"))
-            return redirect("core:person", person.pk)
-    return render(request, "core/person_form.html", {"form": form, "person": person})
+            return redirect("people:person", person.pk)
+    return render(request, "people/person_form.html", {"form": form, "person": person})
 
 
 @require_POST
@@ -148,8 +151,8 @@ def person_reveal(request, pk):
     except ServiceError:
         raise PermissionDenied
     if request.headers.get("HX-Request"):
-        return render(request, "core/_person_identity.html", {"person": person, "revealed": revealed, "may_reveal": True})
-    return render(request, "core/person_detail.html", _detail_context(request, person, revealed=revealed))
+        return render(request, "people/_person_identity.html", {"person": person, "revealed": revealed, "may_reveal": True})
+    return render(request, "people/person_detail.html", _detail_context(request, person, revealed=revealed))
 
 
 @require_POST
@@ -169,8 +172,8 @@ def guardian_add(request, pk):
                 form.add_error("guardian_id_number" if exc.field == "guardian_id" else None, exc.message)
             else:
                 messages.success(request, _("已添加监护人：%(name)s") % {"name": guardian.name})
-                return redirect("core:person", child.pk)
-    return render(request, "core/person_detail.html", _detail_context(request, child, guardian_form=form), status=400)
+                return redirect("people:person", child.pk)
+    return render(request, "people/person_detail.html", _detail_context(request, child, guardian_form=form), status=400)
 
 
 @require_POST
@@ -186,8 +189,8 @@ def consent_add(request, pk):
             apply_service_error(form, exc)
         else:
             messages.success(request, _("已记录同意"))
-            return redirect("core:person", person.pk)
-    return render(request, "core/person_detail.html", _detail_context(request, person, consent_form=form), status=400)
+            return redirect("people:person", person.pk)
+    return render(request, "people/person_detail.html", _detail_context(request, person, consent_form=form), status=400)
 
 
 @require_POST
@@ -199,4 +202,4 @@ def consent_withdraw(request, pk, consent_pk):
         raise Http404("consent")
     services.withdraw_consent(request.user, consent)
     messages.success(request, _("已撤回同意：%(purpose)s") % {"purpose": consent.purpose})
-    return redirect(reverse("core:person", args=[person.pk]))
+    return redirect(reverse("people:person", args=[person.pk]))

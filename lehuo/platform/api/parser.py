@@ -10,7 +10,7 @@ import json
 
 from ninja.parser import Parser
 
-from lehuo.core.errors import ServiceError
+from lehuo.platform.errors import ServiceError
 
 MAX_INT = 2**63 - 1
 MAX_DEPTH = 20

@@ -23,11 +23,12 @@ from django.core.management import call_command
 from django.core.management.base import CommandError
 from django.db import connection
 
-from lehuo.core import backup, figures
-from lehuo.core.backup import BackupError, restore_backup, table_counts, write_backup
-from lehuo.core.demo import load_core
-from lehuo.core.management.commands.demo import MODULES as DEMO_MODULES
-from lehuo.core.models import Person, Town
+from lehuo.accounts.models import Town
+from lehuo.people.demo import load_core
+from lehuo.people.models import Person
+from lehuo.platform import backup, figures
+from lehuo.platform.backup import BackupError, restore_backup, table_counts, write_backup
+from lehuo.web.management.commands.demo import MODULES as DEMO_MODULES
 
 ROOT = Path(__file__).resolve().parents[3]
 TOKEN = re.compile(r"\[\[([^\[\]\s]+:[^\[\]\s]+:[^\[\]\s]+)\]\]")
@@ -109,7 +110,7 @@ def empty_database() -> None:
 def test_round_trip_keeps_every_row_figure_and_dashboard(tmp_path):
     failed = load_demo()
     before = snapshot()
-    assert before["counts"]["core_person"] > 0
+    assert before["counts"]["people_person"] > 0
     resolved = [t for t, v in before["figures"].items() if not v.startswith("FigureError")]
     assert resolved or failed, "the demo loaded but no live figure resolved: the comparison would be empty"
     path = tmp_path / "lehuo.jsonl.gz"
@@ -117,7 +118,7 @@ def test_round_trip_keeps_every_row_figure_and_dashboard(tmp_path):
     header = write_backup(path)
     assert {t["table"]: t["rows"] for t in header["tables"]} == before["counts"]
     empty_database()
-    assert table_counts()["core_person"] == 0
+    assert table_counts()["people_person"] == 0
     restore_backup(path)
 
     after = snapshot()
@@ -177,10 +178,10 @@ def test_header_names_format_migrations_and_counts(tmp_path, make_person):
     assert header["format"] == "lehuo-backup" and header["version"] == 1
     assert "core.0001_initial" in header["migrations"]
     rows = {t["table"]: t["rows"] for t in header["tables"]}
-    assert rows["core_person"] == 1
+    assert rows["people_person"] == 1
     order = [t["table"] for t in header["tables"]]
-    assert order.index("core_town") < order.index("core_neighbourhood") < order.index("core_person")
-    assert order.index("core_person") < order.index("core_person_tags")
+    assert order.index("accounts_town") < order.index("accounts_neighbourhood") < order.index("people_person")
+    assert order.index("people_person") < order.index("people_person_tags")
 
 
 @pytest.mark.django_db
@@ -189,7 +190,7 @@ def test_restore_refuses_a_database_with_data(tmp_path, make_person):
     path = tmp_path / "b.jsonl.gz"
     write_backup(path)
     before = table_counts()
-    with pytest.raises(BackupError, match="不是空的.*core_person"):
+    with pytest.raises(BackupError, match="不是空的.*people_person"):
         restore_backup(path)
     assert table_counts() == before
 
@@ -215,7 +216,7 @@ def test_restore_refuses_other_migration_state(tmp_path, make_person):
     empty_database()
     with pytest.raises(BackupError, match="(?s)迁移状态不同.*core.9999_from_the_future"):
         restore_backup(dst)
-    assert table_counts()["core_person"] == 0
+    assert table_counts()["people_person"] == 0
 
 
 @pytest.mark.django_db(transaction=True)
@@ -268,7 +269,7 @@ def test_office_moves_from_sqlite_file_to_this_database(tmp_path):
 
     run("migrate", "-v0")
     run("demo", "--only", "core", "--residents", "60")
-    probe = ("import json; from lehuo.core.models import Person; p = Person.objects.order_by('pk').last(); "
+    probe = ("import json; from lehuo.people.models import Person; p = Person.objects.order_by('pk').last(); "
              "print(json.dumps({'pk': p.pk, 'id_number': p.id_number, 'phone': p.phone, "
              "'people': Person.objects.count()}))")
     office = json.loads(run("shell", "-c", probe).strip().splitlines()[-1])

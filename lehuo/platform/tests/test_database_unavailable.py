@@ -12,7 +12,7 @@ def _fail(*args, **kwargs):
 
 def test_api_answers_503_json_while_the_database_is_down(api, town_admin, monkeypatch):
     client = api(town_admin)
-    monkeypatch.setattr("lehuo.core.api.search_people", _fail)
+    monkeypatch.setattr("lehuo.people.api.search_people", _fail)
     response = client.get("/api/v1/people")
     assert response.status_code == 503
     assert response["Retry-After"] == "5"
@@ -21,7 +21,7 @@ def test_api_answers_503_json_while_the_database_is_down(api, town_admin, monkey
 
 def test_pages_answer_503_while_the_database_is_down(login, town_admin, monkeypatch):
     client = login(town_admin)
-    monkeypatch.setattr("lehuo.core.views.people.search_people", _fail)
+    monkeypatch.setattr("lehuo.people.views.people.search_people", _fail)
     response = client.get("/people/")
     assert response.status_code == 503
     assert "请稍后重试" in response.content.decode()

@@ -2,9 +2,10 @@
 
 import pytest
 
-from lehuo.core.errors import ServiceError
-from lehuo.core.idempotency import run_idempotent
-from lehuo.core.models import IdempotencyKey, Tag
+from lehuo.people.models import Tag
+from lehuo.platform.errors import ServiceError
+from lehuo.platform.idempotency import run_idempotent
+from lehuo.platform.models import IdempotencyKey
 
 pytestmark = pytest.mark.django_db
 

@@ -5,11 +5,11 @@ import psycopg
 import pytest
 from django.db import connection, transaction
 
-from lehuo.core import jobs
-from lehuo.core.importers import import_people
-from lehuo.core.models import Job, Person
-
-from .helpers import id_number, xlsx
+from lehuo.people.importers import import_people
+from lehuo.people.models import Person
+from lehuo.people.tests.helpers import id_number, xlsx
+from lehuo.platform import jobs
+from lehuo.platform.models import Job
 
 pytestmark = [pytest.mark.postgres, pytest.mark.django_db(transaction=True)]
 
@@ -27,7 +27,7 @@ def _seen_from_outside(job) -> tuple:
     s = connection.settings_dict
     dsn = f"host={s['HOST'] or '127.0.0.1'} port={s['PORT'] or 5432} dbname={s['NAME']} user={s['USER']}"
     with psycopg.connect(dsn, autocommit=True) as other:
-        return other.execute("SELECT progress, total, message, status FROM core_job WHERE id = %s", [job.pk]).fetchone()
+        return other.execute("SELECT progress, total, message, status FROM platform_job WHERE id = %s", [job.pk]).fetchone()
 
 
 def test_progress_inside_a_transaction_is_seen_at_once(town_admin):

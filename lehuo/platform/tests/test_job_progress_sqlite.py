@@ -8,11 +8,11 @@ import pytest
 from django.db import connection, transaction
 from django.urls import reverse
 
-from lehuo.core import jobs
-from lehuo.core.importers import import_people
-from lehuo.core.models import Job, Person
-
-from .helpers import id_number, xlsx
+from lehuo.people.importers import import_people
+from lehuo.people.models import Person
+from lehuo.people.tests.helpers import id_number, xlsx
+from lehuo.platform import jobs
+from lehuo.platform.models import Job
 
 pytestmark = pytest.mark.django_db
 
@@ -58,7 +58,7 @@ def test_job_page_shows_the_progress_of_the_open_transaction(login, town_admin):
     with transaction.atomic():
         jobs._report_to_file(job, {"progress": 7, "total": 10, "message": "写入中", "status": Job.RUNNING})
     c = login(town_admin)
-    page = c.get(reverse("core:job", args=[job.pk]), headers={"HX-Request": "true"}).content.decode()
+    page = c.get(reverse("web:job", args=[job.pk]), headers={"HX-Request": "true"}).content.decode()
     assert "7 / 10" in page and "写入中" in page and 'value="70"' in page
 
 
@@ -80,7 +80,7 @@ def test_restarting_drops_the_dead_attempts_progress(town_admin):
 
     from django.utils import timezone
 
-    job = _job(town_admin, status=Job.RUNNING, task_path="lehuo.core.tasks.people_import_task",
+    job = _job(town_admin, status=Job.RUNNING, task_path="lehuo.people.tasks.people_import_task",
                queued_at=timezone.now() - dt.timedelta(hours=1))
     jobs._report_to_file(job, {"progress": 6, "total": 8, "message": "写入中", "status": Job.RUNNING})
     jobs.restart(town_admin, job)  # enqueues on commit: never, inside the test's transaction

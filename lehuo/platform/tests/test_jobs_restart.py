@@ -8,9 +8,9 @@ from django.core.management import call_command
 from django.urls import reverse
 from django.utils import timezone
 
-from lehuo.core import jobs
-from lehuo.core.errors import ServiceError
-from lehuo.core.models import AuditLog, Job
+from lehuo.platform import jobs
+from lehuo.platform.errors import ServiceError
+from lehuo.platform.models import AuditLog, Job
 
 pytestmark = pytest.mark.django_db
 
@@ -91,10 +91,10 @@ def test_a_restarted_job_no_longer_blocks_nor_is_blocked(town_admin, enqueued):
 def test_job_page_offers_restart_only_when_stale(login, town_admin, enqueued):
     c = login(town_admin)
     fresh, stale = _job(town_admin, minutes_ago=1), _job(town_admin, minutes_ago=45)
-    assert "重新开始" not in c.get(reverse("core:job", args=[fresh.pk])).content.decode()
-    page = c.get(reverse("core:job", args=[stale.pk])).content.decode()
+    assert "重新开始" not in c.get(reverse("web:job", args=[fresh.pk])).content.decode()
+    page = c.get(reverse("web:job", args=[stale.pk])).content.decode()
     assert "重新开始" in page and "后台任务已中断" in page and "hx-trigger" not in page
-    r = c.post(reverse("core:job_restart", args=[stale.pk]))
+    r = c.post(reverse("web:job_restart", args=[stale.pk]))
     assert r.status_code == 302
     stale.refresh_from_db()
     assert stale.status == Job.PENDING and stale.attempts == 2
@@ -102,7 +102,7 @@ def test_job_page_offers_restart_only_when_stale(login, town_admin, enqueued):
 
 def test_only_the_jobs_owner_may_restart_it(login, town_admin, sw_lv11, enqueued):
     job = _job(town_admin, minutes_ago=45)
-    assert login(sw_lv11).post(reverse("core:job_restart", args=[job.pk])).status_code == 404
+    assert login(sw_lv11).post(reverse("web:job_restart", args=[job.pk])).status_code == 404
     job.refresh_from_db()
     assert job.attempts == 1
 
@@ -120,6 +120,6 @@ def test_command_restarts_every_stale_job(town_admin, enqueued, capsys):
 def test_job_page_names_the_kind_of_job(login, town_admin):
     c = login(town_admin)
     job = _job(town_admin, minutes_ago=1)
-    assert "居民导入：写入" in c.get(reverse("core:job", args=[job.pk])).content.decode()
+    assert "居民导入：写入" in c.get(reverse("web:job", args=[job.pk])).content.decode()
     other = Job.objects.create(kind="something.new", created_by=town_admin)
-    assert "后台任务" in c.get(reverse("core:job", args=[other.pk])).content.decode()
+    assert "后台任务" in c.get(reverse("web:job", args=[other.pk])).content.decode()

@@ -5,9 +5,8 @@ import logging
 import pytest
 from django.urls import reverse
 
-from lehuo.core.logging import RedactPersonalData, redact
-
-from .helpers import id_number, upload, xlsx
+from lehuo.people.tests.helpers import id_number, upload, xlsx
+from lehuo.platform.logging import RedactPersonalData, redact
 
 pytestmark = pytest.mark.django_db
 
@@ -28,15 +27,15 @@ def logged_text(caplog) -> str:
 def test_create_update_import_and_errors_log_no_plaintext(all_logs, login, api, town_admin, lv11):
     number, other = id_number(seed=90), id_number(seed=91)
     c = login(town_admin)
-    c.post(reverse("core:person_create"), {"name": "日志检查", "neighbourhood": lv11.pk,
+    c.post(reverse("people:person_create"), {"name": "日志检查", "neighbourhood": lv11.pk,
                                            "id_number": number, "phone": PHONE})
-    from lehuo.core.models import Person
+    from lehuo.people.models import Person
 
     p = Person.objects.get()
-    c.post(reverse("core:person_edit", args=[p.pk]), {"name": "日志检查", "neighbourhood": lv11.pk, "phone": "13933334444"})
+    c.post(reverse("people:person_edit", args=[p.pk]), {"name": "日志检查", "neighbourhood": lv11.pk, "phone": "13933334444"})
     api(town_admin).post("/api/v1/people", {"name": "坏号码", "id_number": number[:-1] + "Z", "phone": "139111122"})
     api(town_admin).post("/api/v1/people", {"name": "重复", "id_number": number, "neighbourhood_id": lv11.pk})
-    c.post(reverse("core:people_import"), {"file": upload(xlsx([["导入", other, "13955556666", "绿十一", ""],
+    c.post(reverse("people:people_import"), {"file": upload(xlsx([["导入", other, "13955556666", "绿十一", ""],
                                                                 ["重复", other, "13955556666", "绿十一", ""]]))})
     text = logged_text(all_logs)
     assert all_logs.records  # something was logged (requests, tasks...)

@@ -6,14 +6,14 @@ from django.core.management import call_command
 from django.db import connection
 from django.test import override_settings
 
-from lehuo.core.models import Person
+from lehuo.people.models import Person
 
 pytestmark = pytest.mark.django_db
 
 
 def raw_phone(pk) -> str:
     with connection.cursor() as cursor:
-        cursor.execute("SELECT phone FROM core_person WHERE id = %s", [pk])
+        cursor.execute("SELECT phone FROM people_person WHERE id = %s", [pk])
         return cursor.fetchone()[0]
 
 

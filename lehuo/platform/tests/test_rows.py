@@ -7,9 +7,10 @@ from django.contrib.contenttypes.models import ContentType
 from django.db import connection
 from django.test.utils import CaptureQueriesContext
 
-from lehuo.core.audit import build_log, create_logged
-from lehuo.core.models import AuditLog, IdempotencyKey, Person
-from lehuo.core.rows import insert_linked, insert_row
+from lehuo.people.models import Person
+from lehuo.platform.audit import build_log, create_logged
+from lehuo.platform.models import AuditLog, IdempotencyKey
+from lehuo.platform.rows import insert_linked, insert_row
 
 pytestmark = pytest.mark.django_db
 
@@ -36,7 +37,7 @@ def test_insert_row_applies_defaults_and_encrypts(town, lv11):
     assert Person.objects.get(pk=p.pk).phone == "13900000001"
     assert Person.objects.get(pk=p.pk).created_at is not None  # auto_now_add ran
     with connection.cursor() as cursor:
-        cursor.execute("SELECT phone FROM core_person WHERE id = %s", [p.pk])
+        cursor.execute("SELECT phone FROM people_person WHERE id = %s", [p.pk])
         stored = cursor.fetchone()[0]
     assert stored and "13900000001" not in stored
 

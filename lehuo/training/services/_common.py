@@ -1,9 +1,8 @@
 """Helpers shared by the training service modules."""
 
-from lehuo.core.errors import ServiceError
-
-from .. import scoping
-from ..models import Cohort
+from lehuo.platform.errors import ServiceError
+from lehuo.training import scoping
+from lehuo.training.models import Cohort
 
 
 def _require_manage(actor, cohort: Cohort) -> None:

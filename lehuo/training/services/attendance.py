@@ -7,11 +7,11 @@ from django.core import signing
 from django.db import transaction
 from django.utils import timezone
 
-from lehuo.core.audit import log_action
-from lehuo.core.errors import ServiceError
-from lehuo.core.models import Person
+from lehuo.people.models import Person
+from lehuo.platform.audit import log_action
+from lehuo.platform.errors import ServiceError
+from lehuo.training.models import Attendance, Enrolment, Session
 
-from ..models import Attendance, Enrolment, Session
 from ._common import _require_manage
 
 CHECKIN_SALT = "lehuo.training.checkin"

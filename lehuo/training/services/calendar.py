@@ -6,8 +6,8 @@ from dataclasses import dataclass, field
 
 from django.conf import settings
 
-from lehuo.core.calendar import HolidayCalendar
-from lehuo.core.errors import ServiceError
+from lehuo.platform.errors import ServiceError
+from lehuo.training.calendar import HolidayCalendar
 
 
 def _rules() -> dict:

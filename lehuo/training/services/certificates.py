@@ -6,16 +6,16 @@ import secrets
 from django.db import transaction
 from django.utils import timezone
 
-from lehuo.core.audit import log_action
-from lehuo.core.errors import ServiceError
+from lehuo.platform.audit import log_action
+from lehuo.platform.errors import ServiceError
+from lehuo.training.models import Certificate, Cohort, Enrolment
 
-from ..models import Certificate, Cohort, Enrolment
 from ._common import _require_manage
 
 
 @transaction.atomic
 def issue_certificate(actor, enrolment: Enrolment, *, on: dt.date | None = None) -> Certificate:
-    from ..stats import enrolment_progress
+    from lehuo.training.stats import enrolment_progress
 
     cohort = enrolment.cohort
     _require_manage(actor, cohort)

@@ -6,13 +6,13 @@ from django.contrib.contenttypes.models import ContentType
 from django.db import transaction
 from django.utils.text import slugify
 
-from lehuo.core import scoping as core_scoping
-from lehuo.core.audit import log_action
-from lehuo.core.errors import NotFound, ServiceError
-from lehuo.core.models import PROGRAMME_STAFF, Assignment, Membership
+from lehuo.accounts import scoping as core_scoping
+from lehuo.accounts.models import PROGRAMME_STAFF, Assignment, Membership
+from lehuo.platform.audit import log_action
+from lehuo.platform.errors import NotFound, ServiceError
+from lehuo.training import scoping
+from lehuo.training.models import Attendance, Cohort, Programme, Session
 
-from .. import scoping
-from ..models import Attendance, Cohort, Programme, Session
 from ._common import _require_manage
 from .calendar import check_range, check_times, clean_weekdays, plan_sessions
 

@@ -6,11 +6,11 @@ from django.db import IntegrityError, transaction
 from django.db.models import F, Q
 from django.utils import timezone
 
-from lehuo.core.audit import log_action
-from lehuo.core.errors import ServiceError
-from lehuo.core.models import Person
+from lehuo.people.models import Person
+from lehuo.platform.audit import log_action
+from lehuo.platform.errors import ServiceError
+from lehuo.training.models import Cohort, Enrolment
 
-from ..models import Cohort, Enrolment
 from ._common import _require_manage
 
 

@@ -2,10 +2,9 @@ import datetime as dt
 
 import pytest
 
-from lehuo.core.errors import ServiceError
-from lehuo.core.models import HolidayOverride
+from lehuo.platform.errors import ServiceError
 from lehuo.training import demo, services
-from lehuo.training.models import Session
+from lehuo.training.models import HolidayOverride, Session
 
 pytestmark = pytest.mark.django_db
 

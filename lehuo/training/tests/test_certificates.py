@@ -4,7 +4,7 @@ import io
 import pytest
 from openpyxl import load_workbook
 
-from lehuo.core.errors import ServiceError
+from lehuo.platform.errors import ServiceError
 from lehuo.training import services
 from lehuo.training.models import Certificate
 
@@ -49,7 +49,7 @@ def test_certificate_pdf_and_public_verification(cohort, finished, instructor, l
 
 
 def test_certificate_pdf_text_has_cjk(cohort, finished, instructor):
-    from lehuo.core.pdf import render_pdf
+    from lehuo.platform.pdf import render_pdf
 
     services.issue_certificates(instructor, cohort)
     cert = Certificate.objects.get()

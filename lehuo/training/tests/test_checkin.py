@@ -5,7 +5,7 @@ from django.contrib.auth import get_user_model
 from django.urls import reverse
 from django.utils import timezone
 
-from lehuo.core.errors import ServiceError
+from lehuo.platform.errors import ServiceError
 from lehuo.training import services
 from lehuo.training.models import Attendance, Session
 

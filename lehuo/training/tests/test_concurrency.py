@@ -3,7 +3,7 @@ import threading
 import pytest
 from django.db import connection, connections
 
-from lehuo.core.errors import ServiceError
+from lehuo.platform.errors import ServiceError
 from lehuo.training import services
 from lehuo.training.models import Cohort, Enrolment
 

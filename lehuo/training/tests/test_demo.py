@@ -3,7 +3,7 @@ import io
 
 import pytest
 
-from lehuo.core.demo import load_core
+from lehuo.people.demo import load_core
 from lehuo.training import demo
 from lehuo.training.models import Attendance, Certificate, Cohort, Enrolment, Session
 

@@ -2,8 +2,8 @@ import datetime as dt
 
 import pytest
 
-from lehuo.core.errors import ServiceError
-from lehuo.core.models import AuditLog
+from lehuo.platform.errors import ServiceError
+from lehuo.platform.models import AuditLog
 from lehuo.training import services
 from lehuo.training.models import Enrolment
 

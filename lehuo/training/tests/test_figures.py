@@ -3,7 +3,7 @@ from decimal import Decimal
 
 import pytest
 
-from lehuo.core import figures
+from lehuo.platform import figures
 from lehuo.training import services
 
 pytestmark = pytest.mark.django_db

@@ -2,9 +2,8 @@ import datetime as dt
 
 import pytest
 
-from lehuo.core.models import HolidayOverride
 from lehuo.training import services
-from lehuo.training.models import Attendance, Cohort, Session
+from lehuo.training.models import Attendance, Cohort, HolidayOverride, Session
 
 pytestmark = pytest.mark.django_db
 

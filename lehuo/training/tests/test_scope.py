@@ -3,7 +3,8 @@ import datetime as dt
 import pytest
 from django.contrib.contenttypes.models import ContentType
 
-from lehuo.core.models import PROGRAMME_STAFF, Assignment, Membership, Person
+from lehuo.accounts.models import PROGRAMME_STAFF, Assignment, Membership
+from lehuo.people.models import Person
 from lehuo.training import services
 from lehuo.training.models import Cohort
 

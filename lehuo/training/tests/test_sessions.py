@@ -2,10 +2,9 @@ import datetime as dt
 
 import pytest
 
-from lehuo.core.errors import ServiceError
-from lehuo.core.models import HolidayOverride
+from lehuo.platform.errors import ServiceError
 from lehuo.training import services
-from lehuo.training.models import Attendance, Session
+from lehuo.training.models import Attendance, HolidayOverride, Session
 
 pytestmark = pytest.mark.django_db
 

@@ -5,8 +5,8 @@ import datetime as dt
 import pytest
 from django.urls import reverse
 
-from lehuo.core import figures
-from lehuo.core.errors import ServiceError
+from lehuo.platform import figures
+from lehuo.platform.errors import ServiceError
 from lehuo.visits import services
 from lehuo.visits.models import Visit
 from lehuo.visits.stats import dashboard_summary
@@ -123,7 +123,7 @@ def test_viewer_cannot_record_a_visit(login, viewer, swimmer):
 def test_photo_page_upload_for_writer_only(login, town_admin, sw_hj9, visit):
     from django.core.files.uploadedfile import SimpleUploadedFile
 
-    from lehuo.newsletter.images import placeholder_jpeg
+    from lehuo.platform.images import placeholder_jpeg
 
     url = reverse("visits:add_photo", args=[visit.slug])
     assert login(sw_hj9).post(url, {"image": SimpleUploadedFile("a.jpg", placeholder_jpeg("x", size=(80, 60)))}).status_code == 404

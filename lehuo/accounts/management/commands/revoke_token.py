@@ -1,8 +1,8 @@
 from django.contrib.auth import get_user_model
 from django.core.management.base import BaseCommand, CommandError
 
-from lehuo.api.auth import revoke_tokens
-from lehuo.core.models import ApiToken
+from lehuo.accounts.models import ApiToken
+from lehuo.accounts.tokens import revoke_tokens
 
 
 class Command(BaseCommand):

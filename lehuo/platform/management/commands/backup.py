@@ -2,7 +2,7 @@
 
 from django.core.management.base import BaseCommand, CommandError
 
-from lehuo.core.backup import BackupError, write_backup
+from lehuo.platform.backup import BackupError, write_backup
 
 
 class Command(BaseCommand):

@@ -1,6 +1,6 @@
 from django.core.management.base import BaseCommand
 
-from lehuo.core import jobs
+from lehuo.platform import jobs
 
 
 class Command(BaseCommand):

@@ -2,7 +2,7 @@
 
 from django.core.management.base import BaseCommand, CommandError
 
-from lehuo.core.backup import BackupError, restore_backup
+from lehuo.platform.backup import BackupError, restore_backup
 
 
 class Command(BaseCommand):

@@ -4,7 +4,7 @@ import importlib
 
 from django.core.management.base import BaseCommand
 
-from lehuo.core.demo import DEMO_LOGINS, DEMO_PASSWORD, load_core
+from lehuo.people.demo import DEMO_LOGINS, DEMO_PASSWORD, load_core
 
 MODULES = ["training", "donations", "blood", "daycare", "visits", "newsletter"]
 

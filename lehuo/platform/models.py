@@ -1,0 +1,84 @@
+"""Platform records: the audit log, idempotency keys and background jobs."""
+
+from django.conf import settings
+from django.contrib.contenttypes.models import ContentType
+from django.db import models
+from django.utils import timezone
+from django.utils.translation import gettext_lazy as _
+
+
+class AuditLog(models.Model):
+    """Who did what to which record, with before / after (personal data masked)."""
+
+    created_at = models.DateTimeField(default=timezone.now, db_index=True)
+    actor = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.SET_NULL, null=True, blank=True)
+    actor_name = models.CharField(max_length=150, blank=True)
+    action = models.CharField(max_length=60, db_index=True)
+    # No index of its own: audit_object_idx (content_type, object_id) serves it, and every
+    # index is written on every audited change.
+    content_type = models.ForeignKey(ContentType, on_delete=models.SET_NULL, null=True, blank=True, db_index=False)
+    object_id = models.CharField(max_length=64, blank=True)
+    object_repr = models.CharField(max_length=200, blank=True)
+    data = models.JSONField(default=dict, blank=True)
+
+    class Meta:
+        verbose_name = _("操作日志")
+        verbose_name_plural = _("操作日志")
+        ordering = ["-created_at", "-id"]
+        indexes = [models.Index(fields=["content_type", "object_id"], name="audit_object_idx")]
+
+
+class IdempotencyKey(models.Model):
+    """The first answer to a POST with an ``Idempotency-Key``; a repeat gets it back."""
+
+    # Indexed by idempotency_key_unique (user, key, scope), which begins with it.
+    user = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.CASCADE, db_index=False)
+    key = models.CharField(max_length=200)
+    scope = models.CharField(max_length=200)
+    status_code = models.PositiveSmallIntegerField(default=0)
+    response = models.JSONField(null=True, blank=True)
+    created_at = models.DateTimeField(auto_now_add=True)
+
+    class Meta:
+        constraints = [models.UniqueConstraint(fields=["user", "key", "scope"], name="idempotency_key_unique")]
+
+
+class Job(models.Model):
+    """A long piece of work done by the task worker, with progress for the page that waits."""
+
+    PENDING, RUNNING, DONE, FAILED = "pending", "running", "done", "failed"
+    STATUSES = [(PENDING, _("排队中")), (RUNNING, _("进行中")), (DONE, _("已完成")), (FAILED, _("失败"))]
+    # What the waiting page calls each kind of job (the kind is set by the app that starts it).
+    LABELS = {
+        "people.import.check": _("居民导入：校验文件"),
+        "people.import.commit": _("居民导入：写入"),
+        "donations.import.check": _("捐款导入：校验文件"),
+        "donations.import.commit": _("捐款导入：写入"),
+        "newsletter.pdf": _("生成简报 PDF"),
+    }
+    kind = models.CharField(max_length=50)
+    status = models.CharField(max_length=10, choices=STATUSES, default=PENDING)
+    progress = models.PositiveIntegerField(default=0)
+    total = models.PositiveIntegerField(default=0)
+    message = models.TextField(blank=True)
+    params = models.JSONField(default=dict, blank=True)
+    result = models.JSONField(default=dict, blank=True)
+    file = models.FileField(upload_to="jobs/%Y/%m/", blank=True)
+    created_by = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.SET_NULL, null=True, blank=True)
+    created_at = models.DateTimeField(auto_now_add=True)
+    finished_at = models.DateTimeField(null=True, blank=True)
+    # The task that runs it (dotted path), when it was last queued, and how many times: a job
+    # whose worker died is queued again (``jobs.restart``), at most ``jobs.MAX_ATTEMPTS`` times.
+    task_path = models.CharField(max_length=200, blank=True)
+    queued_at = models.DateTimeField(default=timezone.now)
+    attempts = models.PositiveSmallIntegerField(default=1)
+
+    @property
+    def label(self):
+        return self.LABELS.get(self.kind, _("后台任务"))
+
+    @property
+    def percent(self) -> int:
+        if self.status == self.DONE:
+            return 100
+        return int(self.progress * 100 / self.total) if self.total else 0
