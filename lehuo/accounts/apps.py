@@ -1,7 +1,8 @@
-from django.apps import AppConfig
 from django.conf import settings
 from django.db.models.signals import post_delete, post_save
 from django.utils.translation import gettext_lazy as _
+
+from lehuo.platform import modules
 
 
 def _token_changed(sender, instance, **kwargs):
@@ -16,10 +17,13 @@ def _user_changed(sender, instance, **kwargs):
     forget_user_tokens(instance.pk)
 
 
-class AccountsConfig(AppConfig):
+class AccountsConfig(modules.ModuleConfig):
     name = "lehuo.accounts"
     label = "accounts"
     verbose_name = _("账户与岗位")
+    urls = "lehuo.accounts.urls"
+    url_prefix = "accounts/"
+    api_router = "lehuo.accounts.api.router"
 
     def ready(self):
         # A revoked token, or a user deactivated or changed, is not served from the cache.

@@ -1,4 +1,4 @@
-"""Who may see what. The one place scope rules live (STYLE.md point 6).
+"""Who may see what. The one place scope rules live (docs/architecture.md, "Scope at the queryset").
 
 Every page and endpoint reaches scoped data through ``for_user()`` querysets built
 from these functions; nothing filters by role on its own.
@@ -8,16 +8,15 @@ from collections.abc import Callable
 
 from django.db.models import Q
 
+from lehuo.platform.modules import contributions
+
 from .models import PROGRAMME_STAFF, REVEAL_ROLES, SOCIAL_WORKER, TOWN_ADMIN, Membership
 
-# Apps add the people programme staff may see (e.g. the students of their cohorts):
-# each hook takes a user and returns a Q over Person, or None.
-_person_scope_hooks: list[Callable] = []
 
-
-def register_person_scope(hook: Callable) -> None:
-    if hook not in _person_scope_hooks:
-        _person_scope_hooks.append(hook)
+def _person_scope_hooks() -> list[Callable]:
+    """The people programme staff may see through an app (e.g. the students of their cohorts):
+    each app's declared ``person_scope(user)`` returns a Q over Person, or None."""
+    return [hook for _config, hook in contributions("person_scope")]
 
 
 def memberships(user) -> list[Membership]:
@@ -88,7 +87,7 @@ def person_scope_q(user, prefix: str = "") -> Q:
     if nbh:
         q |= Q(**{f"{prefix}neighbourhood_id__in": nbh})
     if PROGRAMME_STAFF in roles(user):
-        for hook in _person_scope_hooks:
+        for hook in _person_scope_hooks():
             extra = hook(user)
             if extra is not None:
                 q |= _prefixed(extra, prefix)

@@ -14,6 +14,7 @@ from lehuo.accounts.tokens import api_auth
 from lehuo.platform.api.openapi import add_error_responses
 from lehuo.platform.api.parser import GuardedParser
 from lehuo.platform.errors import ServiceError
+from lehuo.platform.modules import contributions
 
 logger = logging.getLogger("lehuo.api")
 
@@ -98,16 +99,8 @@ def http_error(request, exc: HttpError):
 
 
 def _add_routers() -> None:
-    from lehuo.accounts.api import router as accounts
-    from lehuo.blood.api import router as blood
-    from lehuo.daycare.api import router as daycare
-    from lehuo.donations.api import router as donations
-    from lehuo.newsletter.api import router as newsletter
-    from lehuo.people.api import router as people
-    from lehuo.training.api import router as training
-    from lehuo.visits.api import router as visits
-
-    for router in (accounts, people, training, donations, blood, daycare, visits, newsletter):
+    """Each app's router, as its AppConfig declares it (``api_router``)."""
+    for _config, router in contributions("api_router"):
         api.add_router("", router)
 
 

@@ -1,27 +1,19 @@
-from django.apps import AppConfig
 from django.utils.translation import gettext_lazy as _
 
+from lehuo.platform import modules
+from lehuo.platform.modules import WorkbenchEntry
 
-class DonationsConfig(AppConfig):
+
+class DonationsConfig(modules.ModuleConfig):
     name = "lehuo.donations"
     label = "donations"
     verbose_name = _("募捐")
-
-    def ready(self):
-        from lehuo.platform import figures
-
-        from .stats import resolve
-
-        figures.register("donations", resolve)
-
-    def personal_data(self, person) -> list[dict]:
-        """PIPL access/copy: the person's donations (voided ones marked)."""
-        from .models import Donation
-
-        return [
-            {"drive": d.drive.title, "amount": f"{d.amount:.2f}", "channel": d.get_channel_display(),
-             "method": d.get_method_display(), "received_on": d.received_on.isoformat(),
-             "named_consent": d.named_consent, "receipt_number": d.receipt_number,
-             "voided": d.voided_at is not None}
-            for d in Donation.objects.filter(person=person).select_related("drive").order_by("received_on", "pk")
-        ]
+    urls = "lehuo.donations.urls"
+    url_prefix = "donations/"
+    api_router = "lehuo.donations.api.router"
+    workbench = (WorkbenchEntry("donations:index", _("募捐"), _("慈善募捐、捐款登记、公示与对账"), order=30),)
+    figures = "lehuo.donations.stats.resolve"
+    dashboard = "lehuo.donations.stats.dashboard_summary"
+    personal_data = "lehuo.donations.personal_data.personal_data"
+    demo = "lehuo.donations.demo.load"
+    job_labels = {"donations.import.check": _("捐款导入：校验文件"), "donations.import.commit": _("捐款导入：写入")}

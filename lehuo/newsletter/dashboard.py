@@ -1,4 +1,4 @@
-"""The town dashboard: each module's ``stats.dashboard_summary(town)``, with SVG charts.
+"""The town dashboard: each module's declared ``dashboard`` summary (town), with SVG charts.
 
 ``cached_summaries`` keeps them for ``LEHUO_DASHBOARD_CACHE_SECONDS`` per town and language
 (the labels are translated when computed): on the city data set the summaries are 38 queries
@@ -7,7 +7,6 @@ aggregates only, the same for everyone who may see the town's dashboard, so one 
 all of them. The page shows when they were computed and can ask for fresh ones.
 """
 
-import importlib
 import logging
 
 from django.conf import settings
@@ -19,22 +18,16 @@ from django.utils.translation import gettext as _
 
 from lehuo.lib import charts
 from lehuo.platform import figures
+from lehuo.platform.modules import contributions
 
 logger = logging.getLogger("lehuo.newsletter")
-MODULES = ["training", "donations", "blood", "daycare", "visits"]
 
 
 def summaries(town) -> list[dict]:
-    """One entry per module that provides ``dashboard_summary``; the others are skipped."""
+    """One entry per app that declares a ``dashboard`` summary (lehuo/platform/modules.py)."""
     out = []
-    for name in MODULES:
-        try:
-            stats = importlib.import_module(f"lehuo.{name}.stats")
-        except ImportError:
-            continue
-        summary_fn = getattr(stats, "dashboard_summary", None)
-        if summary_fn is None:
-            continue
+    for config, summary_fn in contributions("dashboard"):
+        name = config.label
         try:
             summary = dict(summary_fn(town))
         except Exception:  # one module's bug must not blank the whole dashboard

@@ -20,6 +20,7 @@ from lehuo.lib.text import pinyin_key
 from lehuo.platform.audit import log_action, snapshot
 from lehuo.platform.crypto import keyed_hash
 from lehuo.platform.errors import NotFound, ServiceError
+from lehuo.platform.modules import contributions
 
 from .models import Consent, GuardianLink, Organisation, Person, Tag
 
@@ -215,8 +216,6 @@ def has_consent(person: Person, purpose: str) -> bool:
 
 def export_person_data(actor, person: Person) -> dict:
     """PIPL art. 45: everything Lehuo holds about a person, for access and copy."""
-    from django.apps import apps
-
     data = {
         "person": {
             "name": person.name, "sex": person.sex, "birth_date": person.birth_date,
@@ -230,11 +229,9 @@ def export_person_data(actor, person: Person) -> dict:
         ],
         "guardians": [str(link.guardian) for link in person.guardian_links.select_related("guardian")],
     }
-    # Each app contributes its records of the person through ``personal_data(person)``.
-    for config in apps.get_app_configs():
-        contribute = getattr(config, "personal_data", None)
-        if contribute:
-            data[config.label] = contribute(person)
+    # Each app contributes its records of the person through its declared ``personal_data(person)``.
+    for config, section in contributions("personal_data"):
+        data[config.label] = section(person)
     log_action(actor, "person.export_data", person, {})
     return _jsonable_tree(data)
 

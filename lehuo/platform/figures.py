@@ -1,8 +1,10 @@
 """Live figures for the newsletter: ``[[app:record:measure]]`` tokens.
 
-Each app registers a resolver in its ``AppConfig.ready()``::
+Each app declares a resolver on its AppConfig (``figures``, lehuo/platform/modules.py)::
 
-    figures.register("donations", resolve)   # resolve(record_key, measure) -> value
+    figures = "lehuo.donations.stats.resolve"   # resolve(record_key, measure) -> value
+
+and the app's label is the token's prefix.
 
 A resolver raises ``FigureError`` with a message for an unknown record or measure.
 Values are ints, Decimals or short strings; ``measure`` may be dotted
@@ -12,20 +14,19 @@ Values are ints, Decimals or short strings; ``measure`` may be dotted
 from collections.abc import Callable
 from decimal import Decimal
 
+from .modules import contributions
+
 
 class FigureError(LookupError):
     pass
 
 
-_resolvers: dict[str, Callable[[str, str], object]] = {}
-
-
-def register(prefix: str, resolver: Callable[[str, str], object]) -> None:
-    _resolvers[prefix] = resolver
+def _resolvers() -> dict[str, Callable[[str, str], object]]:
+    return {config.label: resolver for config, resolver in contributions("figures")}
 
 
 def prefixes() -> list[str]:
-    return sorted(_resolvers)
+    return sorted(_resolvers())
 
 
 def resolve(token: str):
@@ -33,9 +34,10 @@ def resolve(token: str):
     if len(parts) != 3 or not all(parts):
         raise FigureError(f"数据标记格式应为 [[模块:记录:指标]]：{token}")
     prefix, record, measure = parts
-    if prefix not in _resolvers:
-        raise FigureError(f"未知模块“{prefix}”（可用：{'、'.join(prefixes())}）")
-    return _resolvers[prefix](record, measure)
+    resolvers = _resolvers()
+    if prefix not in resolvers:
+        raise FigureError(f"未知模块“{prefix}”（可用：{'、'.join(sorted(resolvers))}）")
+    return resolvers[prefix](record, measure)
 
 
 def dig(stats: dict, measure: str):

@@ -48,14 +48,6 @@ class Job(models.Model):
 
     PENDING, RUNNING, DONE, FAILED = "pending", "running", "done", "failed"
     STATUSES = [(PENDING, _("排队中")), (RUNNING, _("进行中")), (DONE, _("已完成")), (FAILED, _("失败"))]
-    # What the waiting page calls each kind of job (the kind is set by the app that starts it).
-    LABELS = {
-        "people.import.check": _("居民导入：校验文件"),
-        "people.import.commit": _("居民导入：写入"),
-        "donations.import.check": _("捐款导入：校验文件"),
-        "donations.import.commit": _("捐款导入：写入"),
-        "newsletter.pdf": _("生成简报 PDF"),
-    }
     kind = models.CharField(max_length=50)
     status = models.CharField(max_length=10, choices=STATUSES, default=PENDING)
     progress = models.PositiveIntegerField(default=0)
@@ -75,7 +67,13 @@ class Job(models.Model):
 
     @property
     def label(self):
-        return self.LABELS.get(self.kind, _("后台任务"))
+        """What the waiting page calls the job: the kind's label declared by the app that starts it."""
+        from .modules import modules
+
+        for config in modules():
+            if self.kind in config.job_labels:
+                return config.job_labels[self.kind]
+        return _("后台任务")
 
     @property
     def percent(self) -> int:

@@ -1,26 +1,20 @@
-from django.apps import AppConfig
 from django.utils.translation import gettext_lazy as _
 
+from lehuo.platform import modules
+from lehuo.platform.modules import WorkbenchEntry
 
-class TrainingConfig(AppConfig):
+
+class TrainingConfig(modules.ModuleConfig):
     name = "lehuo.training"
     label = "training"
     verbose_name = _("培训")
-
-    def ready(self) -> None:
-        from lehuo.accounts.scoping import register_person_scope
-        from lehuo.platform import figures
-
-        from .figures import resolve
-        from .scoping import instructor_people_q
-
-        # An instructor sees the students of the cohorts they are assigned to.
-        register_person_scope(instructor_people_q)
-        # Newsletter tokens such as [[training:xinjing-studio-3:sessions]].
-        figures.register("training", resolve)
-
-    def personal_data(self, person) -> list[dict]:
-        """PIPL access request: this person's training record (core's export_person_data)."""
-        from .stats import training_record
-
-        return training_record(person)
+    urls = "lehuo.training.urls"
+    url_prefix = "training/"
+    api_router = "lehuo.training.api.router"
+    workbench = (WorkbenchEntry("training:index", _("培训"), _("零距离工作室等培训班、考勤、证书"), order=20),)
+    # Newsletter tokens such as [[training:xinjing-studio-3:sessions]].
+    figures = "lehuo.training.figures.resolve"
+    personal_data = "lehuo.training.personal_data.personal_data"
+    # An instructor sees the students of the cohorts they are assigned to.
+    person_scope = "lehuo.training.scoping.instructor_people_q"
+    demo = "lehuo.training.demo.load"

@@ -1,24 +1,18 @@
-from django.apps import AppConfig
 from django.utils.translation import gettext_lazy as _
 
+from lehuo.platform import modules
+from lehuo.platform.modules import WorkbenchEntry
 
-class VisitsConfig(AppConfig):
+
+class VisitsConfig(modules.ModuleConfig):
     name = "lehuo.visits"
     label = "visits"
     verbose_name = _("走访慰问")
-
-    def ready(self) -> None:
-        from lehuo.platform import figures
-
-        from .stats import resolve
-
-        figures.register("visits", resolve)
-
-    def personal_data(self, person) -> dict:
-        return {
-            "honours": [
-                {"title": h.title, "event": h.event, "rank": h.rank, "result": h.result, "achieved_on": h.achieved_on}
-                for h in person.honours.all()
-            ],
-            "visits": [{"date": v.date, "purpose": v.purpose, "notes": v.notes} for v in person.visits.all()],
-        }
+    urls = "lehuo.visits.urls"
+    url_prefix = "visits/"
+    api_router = "lehuo.visits.api.router"
+    workbench = (WorkbenchEntry("visits:index", _("走访慰问"), _("荣誉与走访记录"), order=60),)
+    figures = "lehuo.visits.stats.resolve"
+    dashboard = "lehuo.visits.stats.dashboard_summary"
+    personal_data = "lehuo.visits.personal_data.personal_data"
+    demo = "lehuo.visits.demo.load"

@@ -6,7 +6,6 @@ from django.contrib import messages
 from django.contrib.auth import get_user_model
 from django.db.models import Q
 from django.shortcuts import redirect, render
-from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 
 from lehuo.accounts import scoping
@@ -15,6 +14,7 @@ from lehuo.accounts.models import TOWN_ADMIN
 from lehuo.platform import jobs
 from lehuo.platform.errors import ServiceError
 from lehuo.platform.models import AuditLog
+from lehuo.platform.modules import contributions, modules
 from lehuo.platform.paging import paginate, query_without
 
 
@@ -27,20 +27,13 @@ def index(request):
 
 
 def resident_links(user) -> list[dict]:
-    """What a resident can do, contributed by each app's ``resident_links(person)``."""
-    from django.apps import apps
-
+    """What a resident can do, contributed by each app's declared ``resident_links(person)``."""
     from lehuo.people.models import Person
 
     person = Person.objects.filter(account=user, erased_at__isnull=True).select_related("town").first()
     if person is None:
         return []
-    links = []
-    for config in apps.get_app_configs():
-        contribute = getattr(config, "resident_links", None)
-        if contribute:
-            links.extend(contribute(person))
-    return links
+    return [link for _config, links in contributions("resident_links") for link in links(person)]
 
 
 @staff_required()
@@ -50,29 +43,12 @@ def home(request):
 
 
 def workbench_modules(user) -> list[dict]:
-    from django.urls import NoReverseMatch, reverse
+    """The tiles the apps declare (``workbench``) that the user's roles reach."""
+    from django.urls import reverse
 
-    entries = [
-        ("people:people", _("人员"), _("居民、社工、志愿者信息"), None),
-        ("people:organisations", _("单位"), _("共建单位、辖区单位、学校"), None),
-        ("training:index", _("培训"), _("零距离工作室等培训班、考勤、证书"), None),
-        ("donations:index", _("募捐"), _("慈善募捐、捐款登记、公示与对账"), None),
-        ("blood:index", _("无偿献血"), _("献血活动、体检筛查、献血记录"), None),
-        ("daycare:index", _("爱心暑托班"), _("办班点、报名、考勤"), None),
-        ("visits:index", _("走访慰问"), _("荣誉与走访记录"), None),
-        ("newsletter:index", _("乐活新泾"), _("期刊、文章、实时数据"), None),
-        ("newsletter:dashboard", _("数据看板"), _("各模块关键数据"), None),
-        ("web:audit", _("操作日志"), _("个人、资金、健康数据的操作记录"), "town_admin"),
-    ]
-    out = []
-    for name, title, desc, role in entries:
-        if role and not scoping.has_role(user, role):
-            continue
-        try:
-            out.append({"url": reverse(name), "title": title, "description": desc})
-        except NoReverseMatch:
-            continue
-    return out
+    entries = sorted((entry for config in modules() for entry in config.workbench), key=lambda e: e.order)
+    return [{"url": reverse(e.url_name), "title": e.title, "description": e.description}
+            for e in entries if not e.roles or scoping.has_role(user, *e.roles)]
 
 
 @staff_required()

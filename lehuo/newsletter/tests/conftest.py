@@ -22,11 +22,12 @@ class FakeStats:
 
 
 @pytest.fixture
-def fake_figures():
+def fake_figures(monkeypatch):
+    """A module declaring ``fake`` figures beside the installed ones."""
     stats = FakeStats()
-    figures.register("fake", stats)
-    yield stats
-    figures._resolvers.pop("fake", None)
+    declared = figures._resolvers
+    monkeypatch.setattr(figures, "_resolvers", lambda: {**declared(), "fake": stats})
+    return stats
 
 
 @pytest.fixture

@@ -61,7 +61,7 @@ def test_export_is_masked_for_programme_staff(login, make_person, instructor, lv
 
     p = make_person(lv11, phone="13812345678")
     hook = lambda user: __import__("django.db.models", fromlist=["Q"]).Q(pk=p.pk)  # noqa: E731
-    monkeypatch.setattr(scoping, "_person_scope_hooks", [hook])
+    monkeypatch.setattr(scoping, "_person_scope_hooks", lambda: [hook])
     r = login(instructor).get(reverse("people:people_export"))
     row = list(read_rows(r.content))[1]
     assert p.id_number not in row and "13812345678" not in row

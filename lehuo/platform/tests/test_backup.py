@@ -28,11 +28,11 @@ from lehuo.people.demo import load_core
 from lehuo.people.models import Person
 from lehuo.platform import backup, figures
 from lehuo.platform.backup import BackupError, restore_backup, table_counts, write_backup
-from lehuo.web.management.commands.demo import MODULES as DEMO_MODULES
+from lehuo.platform.modules import demo_order
 
 ROOT = Path(__file__).resolve().parents[3]
 TOKEN = re.compile(r"\[\[([^\[\]\s]+:[^\[\]\s]+:[^\[\]\s]+)\]\]")
-# Tokens the modules promise (DESIGN.md contracts); a missing module or record compares as its error.
+# Tokens the modules promise (docs/newsletter.md); a missing module or record compares as its error.
 CONTRACT_TOKENS = [
     "donations:henan-flood-2021:people", "donations:henan-flood-2021:total",
     "donations:henan-flood-2021:by_tag.党员.people", "blood:2021-07-28:donors", "blood:2021-07-28:units",
@@ -51,10 +51,11 @@ def load_demo(residents: int = 3000) -> list[str]:
     out = io.StringIO()
     town = load_core(out, residents=residents)
     failed = []
-    for name in DEMO_MODULES:
+    for config in demo_order():
         try:
-            importlib.import_module(f"lehuo.{name}.demo").load(town, out)
+            config.contribution("demo")(town, out)
         except Exception as exc:  # noqa: BLE001 - reported, see docstring
+            name = config.label
             failed.append(name)
             warnings.warn(f"demo of {name} failed, left out of the round trip: {exc!r}", stacklevel=1)
     return failed
@@ -268,7 +269,7 @@ def test_office_moves_from_sqlite_file_to_this_database(tmp_path):
                               capture_output=True, text=True, timeout=120).stdout
 
     run("migrate", "-v0")
-    run("demo", "--only", "core", "--residents", "60")
+    run("demo", "--only", "people", "--residents", "60")
     probe = ("import json; from lehuo.people.models import Person; p = Person.objects.order_by('pk').last(); "
              "print(json.dumps({'pk': p.pk, 'id_number': p.id_number, 'phone': p.phone, "
              "'people': Person.objects.count()}))")

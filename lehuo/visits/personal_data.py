@@ -1,0 +1,13 @@
+"""This app's section of a person's PIPL access/copy export (people.services.export_person_data)."""
+
+
+
+
+def personal_data(person) -> dict:
+    return {
+        "honours": [
+            {"title": h.title, "event": h.event, "rank": h.rank, "result": h.result, "achieved_on": h.achieved_on}
+            for h in person.honours.all()
+        ],
+        "visits": [{"date": v.date, "purpose": v.purpose, "notes": v.notes} for v in person.visits.all()],
+    }
