@@ -31,3 +31,40 @@ class Busy(ServiceError):
 
     def __init__(self, message: str = "系统繁忙，请稍后重试"):
         super().__init__(message, code="busy")
+
+
+class ErrorList:
+    """Collects every refusal of one request, so a form shows them all at once::
+
+        errors = ErrorList()
+        name = errors.check(clean_name, raw_name)   # None if refused, the error kept
+        if not school: errors.add("school", "请填写就读学校")
+        errors.raise_if_any()                       # one ServiceError holding all of them
+    """
+
+    def __init__(self) -> None:
+        self.items: list[dict] = []
+
+    def add(self, field: str | None, message: str) -> None:
+        self.items.append({"field": field, "message": str(message)})
+
+    def check(self, fn, *args, **kwargs):
+        """``fn(*args, **kwargs)``, or None with its ServiceError's errors kept."""
+        try:
+            return fn(*args, **kwargs)
+        except ServiceError as exc:
+            if exc.code in ("forbidden", "busy") or exc.status != 400:
+                raise
+            self.items.extend(exc.errors)
+            return None
+
+    def has(self, field: str) -> bool:
+        return any(e.get("field") == field for e in self.items)
+
+    def __bool__(self) -> bool:
+        return bool(self.items)
+
+    def raise_if_any(self) -> None:
+        if self.items:
+            first = self.items[0]
+            raise ServiceError(first["message"], first["field"], errors=list(self.items))
