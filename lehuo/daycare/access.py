@@ -4,7 +4,7 @@ from django.db.models import Q
 
 from lehuo.accounts import scoping as core_scoping
 from lehuo.lib.identity import IdentityError, normalise_phone
-from lehuo.lib.text import pinyin_key
+from lehuo.people import services as people_services
 from lehuo.people.models import Person
 from lehuo.platform.crypto import keyed_hash
 from lehuo.platform.errors import NotFound, ServiceError
@@ -36,23 +36,17 @@ def offerings_for(user):
 
 def resolve_guardian_for_staff(actor, site, name: str, phone: str) -> Person:
     """Staff entering an enrolment on a guardian's behalf: find the guardian by phone, or
-    register them in the site's neighbourhood."""
+    register them in the site's neighbourhood (by the register's rules)."""
+    town = site.year.town
     try:
         phone = normalise_phone(phone)
     except IdentityError as exc:
         raise ServiceError(str(exc), "guardian_phone")
-    town = site.year.town
     found = Person.objects.filter(town=town, phone_hash=keyed_hash(phone), erased_at__isnull=True).first()
     if found is not None:
         return found
-    name = (name or "").strip()
-    if not name:
-        raise ServiceError("请填写监护人姓名", "guardian_name")
-    person = Person(town=town, neighbourhood=site.neighbourhood, name=name[:50], phone=phone,
-                    phone_hash=keyed_hash(phone), phone_tail=phone[-4:])
-    person.name_pinyin, person.name_initials = pinyin_key(person.name)
-    person.save()
-    from lehuo.platform.audit import log_action
-
-    log_action(actor, "daycare.guardian.create", person, {"name": person.name, "phone": phone})
-    return person
+    try:
+        return people_services.create_person(actor, town, scope_check=False, name=name, phone=phone,
+                                             neighbourhood=site.neighbourhood)
+    except ServiceError as exc:
+        raise ServiceError(exc.message, {"name": "guardian_name", "phone": "guardian_phone"}.get(exc.field, exc.field))

@@ -20,19 +20,19 @@ from django.conf import settings
 from django.db import IntegrityError, OperationalError, connection, transaction
 from django.db.models import Exists, F
 from django.utils import timezone
+from django.utils.translation import gettext as _
 
-from lehuo.lib.identity import IdentityError, age_at, normalise_phone
-from lehuo.lib.text import pinyin_key
+from lehuo.lib.identity import IdentityError, age_at, parse_id_number
+from lehuo.people import services as people_services
 from lehuo.people.models import Consent, GuardianLink, Person
 from lehuo.people.services import (
-    apply_identity,
     find_person_by_id_number,
     has_consent,
     link_guardian,
     record_consent,
 )
+from lehuo.people.validation import PersonRules, clean_name
 from lehuo.platform.audit import create_logged, log_action
-from lehuo.platform.crypto import keyed_hash
 from lehuo.platform.errors import Busy, NotFound, ServiceError
 from lehuo.platform.notify import notify
 from lehuo.platform.rows import insert_row
@@ -86,38 +86,28 @@ def check_guardian_phone(guardian: Person) -> None:
         raise ServiceError("请填写监护人手机号（候补转正时短信通知）", "guardian_phone")
 
 
-def _new_person(guardian: Person, *, name: str, id_number: str, birth_date: dt.date | None, sex: str = "") -> Person:
-    person = Person(town=guardian.town, neighbourhood=guardian.neighbourhood, name=name, birth_date=birth_date,
-                    sex=sex or "", address=guardian.address)
-    apply_identity(person, id_number=id_number or "", id_type=None, phone="")
-    person.name_pinyin, person.name_initials = pinyin_key(name)
-    try:
-        with transaction.atomic():
-            person.save()
-    except IntegrityError:
-        raise ServiceError("该证件号码已登记", "id_number", code="duplicate")
-    return person
+def _new_child(actor, guardian: Person, *, name: str, id_number: str, birth_date: dt.date | None,
+               sex: str = "") -> Person:
+    """The child as a new person of the register, living with the guardian."""
+    return people_services.create_person(
+        actor, guardian.town, scope_check=False, name=name, id_number=id_number or "", birth_date=birth_date,
+        sex=sex or "", neighbourhood=guardian.neighbourhood, address=guardian.address)
 
 
 def _clean_name(name: str | None) -> str:
-    name = (name or "").strip()
-    if not name:
-        raise ServiceError("请填写儿童姓名", "name")
-    if len(name) > 50 or any(ord(c) < 32 for c in name):
-        raise ServiceError("姓名不正确", "name")
-    return name
+    return clean_name(name, "name", _("儿童姓名"))
 
 
 def set_guardian_phone(actor, guardian: Person, phone: str) -> Person:
-    """A parent fills in the phone the waiting-list notice goes to."""
+    """A parent fills in the phone the waiting-list notice goes to (the register's phone rule)."""
+    if not (phone or "").strip():
+        raise ServiceError(_("请填写监护人手机号（候补转正时短信通知）"), "guardian_phone")
     try:
-        normalised = normalise_phone(phone or "")
-    except IdentityError as exc:
-        raise ServiceError(str(exc), "guardian_phone")
-    if normalised != guardian.phone:
-        guardian.phone, guardian.phone_hash, guardian.phone_tail = normalised, keyed_hash(normalised), normalised[-4:]
-        guardian.save(update_fields=["phone", "phone_hash", "phone_tail", "updated_at"])
-        log_action(actor, "daycare.guardian_phone", guardian, {"phone": normalised})
+        changes = PersonRules(actor, guardian.town).check({"phone": phone}, person=guardian)
+    except ServiceError as exc:
+        raise ServiceError(exc.message, "guardian_phone")
+    if changes["phone"] != guardian.phone:
+        return people_services.update_person(actor, guardian, phone=changes["phone"])
     return guardian
 
 
@@ -142,10 +132,12 @@ def register_child(actor, guardian: Person, *, name: str, school: str, grade, id
     if id_number and id_number.strip():
         person = find_person_by_id_number(guardian.town, id_number)
         if person is None:
-            probe = Person(town=guardian.town)
-            apply_identity(probe, id_number=id_number, id_type=None, phone=None)
-            birth_date = probe.birth_date or birth_date
-            sex = probe.sex or sex
+            try:
+                parsed = parse_id_number(id_number)
+            except IdentityError as exc:
+                raise ServiceError(str(exc), "id_number")
+            birth_date = parsed.birth_date or birth_date
+            sex = parsed.sex or sex
         else:
             birth_date = person.birth_date
     elif birth_date is not None:
@@ -156,7 +148,7 @@ def register_child(actor, guardian: Person, *, name: str, school: str, grade, id
         if others.exists() and not person.guardian_links.filter(guardian=guardian).exists():
             raise ServiceError("该儿童已由其他监护人登记，请联系居委会核实", "id_number")
     else:
-        person = _new_person(guardian, name=name, id_number=id_number, birth_date=birth_date, sex=sex)
+        person = _new_child(actor, guardian, name=name, id_number=id_number, birth_date=birth_date, sex=sex)
     link_guardian(actor, person, guardian, relation)
     child, created = Child.objects.update_or_create(person=person, defaults={"school": school[:100], "grade": grade})
     if not has_consent(person, CONSENT_PURPOSE):

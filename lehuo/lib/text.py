@@ -1,8 +1,11 @@
 """Chinese text helpers: pinyin sort keys and initials for search."""
 
+from functools import lru_cache
+
 from pypinyin import Style, lazy_pinyin
 
 
+@lru_cache(maxsize=65536)  # names repeat (imports of 100,000 rows, demo data)
 def pinyin_key(name: str) -> tuple[str, str]:
     """(full pinyin with spaces, initials), lower case: 张龙云 -> ("zhang long yun", "zly")."""
     name = (name or "").strip()

@@ -34,16 +34,19 @@ def neighbourhood_choices(user, town):
 
 
 class PersonForm(forms.Form):
-    name = forms.CharField(label=_("姓名"), max_length=50)
+    """Parses the page's input; the rules (required fields, lengths, ID numbers...) are the
+    register's own (validation.PersonRules), so the page reports all of them at once."""
+
+    name = forms.CharField(label=_("姓名"), required=False)
     neighbourhood = forms.ModelChoiceField(label=_("居民区"), queryset=Neighbourhood.objects.none())
     id_type = forms.ChoiceField(label=_("证件类型"), choices=[("", _("自动识别"))] + ID_TYPES, required=False)
-    id_number = forms.CharField(label=_("证件号码"), max_length=40, required=False,
+    id_number = forms.CharField(label=_("证件号码"), required=False,
                                 help_text=_("填写后自动得出出生日期和性别"))
-    phone = forms.CharField(label=_("电话"), max_length=30, required=False)
+    phone = forms.CharField(label=_("电话"), required=False)
     sex = forms.ChoiceField(label=_("性别"), choices=[("", "—"), ("M", _("男")), ("F", _("女"))], required=False)
     birth_date = forms.DateField(label=_("出生日期"), required=False, widget=forms.DateInput(attrs={"type": "date"}),
                                  help_text=_("无证件号码时填写"))
-    address = forms.CharField(label=_("住址"), max_length=200, required=False)
+    address = forms.CharField(label=_("住址"), required=False)
     tags = forms.ModelMultipleChoiceField(label=_("标签"), queryset=Tag.objects.none(), required=False,
                                           widget=forms.CheckboxSelectMultiple)
     notes = forms.CharField(label=_("备注"), required=False, widget=forms.Textarea(attrs={"rows": 3}))
@@ -60,13 +63,16 @@ class PersonForm(forms.Form):
             self.fields["id_number"].widget.attrs["autocomplete"] = "off"
 
     def service_kwargs(self) -> dict:
+        """The parsed fields for create_person / update_person (those that failed to parse left out)."""
         data = dict(self.cleaned_data)
-        data["tags"] = [t.name for t in data["tags"]]
-        data["id_type"] = data["id_type"] or None
+        if "tags" in data:
+            data["tags"] = [t.name for t in data["tags"]]
+        if "id_type" in data:
+            data["id_type"] = data["id_type"] or None
         if self.person is not None:
             for name in ("id_number", "phone"):
-                if not data[name]:
-                    data.pop(name)  # unchanged
+                if not data.get(name):
+                    data.pop(name, None)  # unchanged
             if not data.get("id_number"):
                 data.pop("id_type", None)
             if self.person.id_number and "id_number" not in data:

@@ -3,30 +3,26 @@
 ``check_people`` validates a table and returns the rows ready to write plus one error per
 bad field ("第5行 证件号码：校验位错误"). ``import_people`` checks again (the database may have
 changed since the dry run) and, only when no row fails, writes everything in one
-transaction with ``bulk_create`` in batches. The rules are the services' own
-(``parse_id_number``, ``normalise_phone``, ``check_neighbourhood``): a row refused here is
-a row ``create_person`` would refuse.
+transaction with ``bulk_create`` in batches. Every row goes through the register's rules
+(``validation.PersonRules``, as ``create_person``): a row refused here is a row the API and
+the pages would refuse, with the same messages.
 """
 
 import datetime as dt
-import re
 from collections.abc import Callable
 from dataclasses import dataclass, field
-from functools import lru_cache
 
 from django.db import transaction
 from django.utils import timezone
+from django.utils.translation import gettext as _
 
-from lehuo.accounts import scoping
 from lehuo.accounts.models import Neighbourhood, Town
-from lehuo.lib.identity import ID_OTHER, ID_PASSPORT, IdentityError, normalise_phone, parse_id_number
-from lehuo.lib.text import pinyin_key
 from lehuo.platform.audit import log_action
-from lehuo.platform.crypto import keyed_hash
 from lehuo.platform.errors import ServiceError
 from lehuo.platform.excel import Table, read_table, write_xlsx
 
-from .models import Person, Tag
+from .models import Person
+from .validation import PersonRules
 
 # field -> accepted header names (the first one is what the template file uses).
 PEOPLE_COLUMNS: dict[str, list[str]] = {
@@ -43,8 +39,6 @@ PEOPLE_COLUMNS: dict[str, list[str]] = {
 REQUIRED = ["name", "neighbourhood"]
 FIELD_LABELS = {f: names[0] for f, names in PEOPLE_COLUMNS.items()}
 FIELD_LABELS["file"] = "文件"
-TAG_SPLIT = re.compile(r"[、,，;；/\s]+")
-SEXES = {"男": "M", "女": "F", "M": "M", "F": "F", "m": "M", "f": "F"}
 BATCH = 2000
 MAX_REPORTED_ERRORS = 2000
 
@@ -87,11 +81,6 @@ class CheckResult:
         }
 
 
-@lru_cache(maxsize=65536)
-def _pinyin(name: str) -> tuple[str, str]:
-    return pinyin_key(name)
-
-
 def _text(value) -> str:
     if value is None:
         return ""
@@ -102,115 +91,46 @@ def _text(value) -> str:
     return str(value).strip()
 
 
-def _date(value) -> dt.date:
-    if isinstance(value, dt.datetime):
-        return value.date()
-    if isinstance(value, dt.date):
-        return value
-    text = _text(value).replace("/", "-").replace(".", "-").replace("年", "-").replace("月", "-").rstrip("日")
-    try:
-        return dt.date.fromisoformat("-".join(p.zfill(2) for p in text.split("-")))
-    except ValueError:
-        raise IdentityError("日期格式应为 YYYY-MM-DD")
-
-
 class _Checker:
-    """Per-file state: lookups done once, duplicates remembered across rows."""
+    """Per-file state: the register's rules prepared once, duplicates remembered across rows."""
 
     def __init__(self, actor, town: Town, today: dt.date | None = None):
-        self.actor, self.town = actor, town
-        self.today = today or timezone.localdate()
-        self.allowed = scoping.neighbourhood_ids(actor)
+        self.town = town
+        self.rules = PersonRules(actor, town, today=today)
         self.neighbourhoods: dict[str, Neighbourhood] = {}
         for nbh in Neighbourhood.objects.filter(town=town):
             self.neighbourhoods[nbh.name] = nbh
             self.neighbourhoods.setdefault(nbh.code.lower(), nbh)
-        self.tags = {t.name: t.pk for t in Tag.objects.filter(town=town, applies_to=Tag.PERSON)}
         self.seen_ids: dict[str, int] = {}  # id hash -> first row with it
 
     def person(self, number: int, rec: dict, errors: list[RowError]) -> tuple[Person, list[int]] | None:
-        def bad(f: str, message: str) -> None:
-            errors.append(RowError(number, f, message))
-
-        name = _text(rec.get("name"))
-        if not name:
-            bad("name", "姓名不能为空")
-        elif len(name) > 50:
-            bad("name", "姓名不能超过50个字")
-        elif any(ord(c) < 32 or c == "\x7f" for c in name):
-            bad("name", "姓名含有不可见字符")
-        person = Person(town=self.town, name=name)
-
+        """The row as an unsaved person and its tag ids, or None with its errors added."""
+        found: list[tuple[str, str]] = []
         nbh_text = _text(rec.get("neighbourhood"))
         nbh = self.neighbourhoods.get(nbh_text) or self.neighbourhoods.get(nbh_text.lower())
         if not nbh_text:
-            bad("neighbourhood", "居民区不能为空")
+            found.append(("neighbourhood", _("居民区不能为空")))
         elif nbh is None:
-            bad("neighbourhood", f"未知居民区“{nbh_text[:20]}”")
-        elif self.allowed is not None and nbh.pk not in self.allowed:
-            bad("neighbourhood", "只能导入本居民区的人员")
-        person.neighbourhood = nbh
-
-        id_text = _text(rec.get("id_number"))
-        if id_text:
-            try:
-                parsed = parse_id_number(id_text, today=self.today)
-            except IdentityError as exc:
-                bad("id_number", str(exc))
-            else:
-                person.id_number, person.id_type = parsed.number, parsed.kind
-                kind = parsed.kind if parsed.kind in (ID_PASSPORT, ID_OTHER) else "ric"
-                person.id_hash = keyed_hash(f"{kind}:{parsed.number}")
-                person.birth_date, person.sex = parsed.birth_date, parsed.sex or ""
-                first = self.seen_ids.setdefault(person.id_hash, number)
-                if first != number:
-                    bad("id_number", f"与第{first}行的证件号码重复")
-
-        phone_text = _text(rec.get("phone"))
-        if phone_text:
-            try:
-                phone = normalise_phone(phone_text)
-            except IdentityError as exc:
-                bad("phone", str(exc))
-            else:
-                person.phone, person.phone_hash, person.phone_tail = phone, keyed_hash(phone), phone[-4:]
-
-        sex_text = _text(rec.get("sex"))
-        if sex_text:
-            sex = SEXES.get(sex_text)
-            if sex is None:
-                bad("sex", "性别只能是男或女")
-            elif person.sex and sex != person.sex:
-                bad("sex", "性别与证件号码不符")
-            else:
-                person.sex = sex
-
-        birth = rec.get("birth_date")
-        if birth not in (None, "") and not person.birth_date:
-            try:
-                person.birth_date = _date(birth)
-            except IdentityError as exc:
-                bad("birth_date", str(exc))
-            else:
-                if person.birth_date > self.today:
-                    bad("birth_date", "出生日期不能晚于今天")
-                elif person.birth_date.year < 1890:
-                    bad("birth_date", "出生日期过早")
-
-        tag_ids = []
-        for tag_name in TAG_SPLIT.split(_text(rec.get("tags"))):
-            if not tag_name:
-                continue
-            if tag_name not in self.tags:
-                bad("tags", f"未知标签“{tag_name[:20]}”（请先在标签字典中添加）")
-            elif self.tags[tag_name] not in tag_ids:
-                tag_ids.append(self.tags[tag_name])
-
-        person.address = _text(rec.get("address"))[:200]
-        person.notes = _text(rec.get("notes"))[:2000]
-        if name:
-            person.name_pinyin, person.name_initials = _pinyin(name)
-        return person, tag_ids
+            found.append(("neighbourhood", _("未知居民区“%(name)s”") % {"name": nbh_text[:20]}))
+        values = {field: _text(rec.get(field)) for field in ("name", "id_number", "phone", "sex", "address", "tags",
+                                                               "notes")}
+        values.update(birth_date=rec.get("birth_date"), neighbourhood=nbh)
+        try:
+            cleaned = self.rules.check(values, check_duplicate=False)
+        except ServiceError as exc:
+            found.extend((e["field"], e["message"]) for e in exc.errors)
+            cleaned = None
+        if cleaned is not None and cleaned["id_hash"]:
+            first = self.seen_ids.setdefault(cleaned["id_hash"], number)
+            if first != number:
+                found.append(("id_number", _("与第%(row)d行的证件号码重复") % {"row": first}))
+        for field_name, message in found:
+            # The register's fields are named as the API names them; the file's as its columns.
+            errors.append(RowError(number, "neighbourhood" if field_name == "neighbourhood_id" else field_name, message))
+        if found or cleaned is None:
+            return None
+        tags = cleaned.pop("tags")
+        return Person(town=self.town, **cleaned), [t.pk for t in tags]
 
 
 def check_people(actor, town: Town, table: Table, progress: Callable[[int, int], None] | None = None,
@@ -237,7 +157,7 @@ def check_people(actor, town: Town, table: Table, progress: Callable[[int, int],
     if existing:
         for h in existing:
             number = checker.seen_ids[h]
-            result.errors.append(RowError(number, "id_number", "该证件号码已登记（本镇已有此人）"))
+            result.errors.append(RowError(number, "id_number", _("该证件号码已登记（本镇已有此人）")))
             result.bad_rows.add(number)
         result.people = [(p, t) for p, t in result.people if p.id_hash not in existing]
         result.errors.sort(key=lambda e: e.row)

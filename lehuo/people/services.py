@@ -1,7 +1,7 @@
-"""Every write to core data, and its rules. Views and API handlers call these."""
+"""Every write to the people register, and its rules. Views, API handlers, importers and the
+modules that register someone call these; the rules of a person's fields are in validation.py."""
 
 import datetime as dt
-from collections.abc import Iterable
 
 from django.db import IntegrityError, transaction
 from django.utils import timezone
@@ -9,92 +9,19 @@ from django.utils import timezone
 from lehuo.accounts import scoping
 from lehuo.accounts.models import Neighbourhood, Town
 from lehuo.lib.identity import (
-    ID_OTHER,
-    ID_PASSPORT,
-    ID_TYPES,
     IdentityError,
     normalise_phone,
     parse_id_number,
 )
-from lehuo.lib.text import pinyin_key
 from lehuo.platform.audit import log_action, snapshot
-from lehuo.platform.crypto import keyed_hash
 from lehuo.platform.errors import NotFound, ServiceError
 from lehuo.platform.modules import contributions
 
 from .models import Consent, GuardianLink, Organisation, Person, Tag
+from .validation import FIELDS, PersonRules, duplicate_message, id_hash
 
-PERSON_FIELDS = ("name", "sex", "birth_date", "id_type", "id_number", "phone", "address", "neighbourhood", "notes")
-
-
-def _clean_name(name: str | None, field: str = "name") -> str:
-    name = (name or "").strip()
-    if not name:
-        raise ServiceError("姓名不能为空", field)
-    if len(name) > 50:
-        raise ServiceError("姓名不能超过50个字", field)
-    if any(ord(c) < 32 or c == "\x7f" for c in name):
-        raise ServiceError("姓名含有不可见字符", field)
-    return name
-
-
-def apply_identity(person: Person, *, id_number: str | None, id_type: str | None, phone: str | None,
-                   today: dt.date | None = None) -> None:
-    """Validate and set ID number (deriving sex and birth date) and phone on ``person``."""
-    if id_type and id_type not in dict(ID_TYPES):
-        raise ServiceError("证件类型不正确", "id_type")
-    if id_number is not None:
-        if id_number.strip():
-            try:
-                parsed = parse_id_number(id_number, id_type or None, today=today)
-            except IdentityError as exc:
-                raise ServiceError(str(exc), "id_number")
-            person.id_number = parsed.number
-            person.id_type = parsed.kind
-            person.id_hash = keyed_hash(f"{parsed.kind if parsed.kind in (ID_PASSPORT, ID_OTHER) else 'ric'}:{parsed.number}")
-            if parsed.birth_date:
-                person.birth_date = parsed.birth_date
-                person.sex = parsed.sex or person.sex
-        else:
-            person.id_number, person.id_hash = "", None
-    if phone is not None:
-        if phone.strip():
-            try:
-                normalised = normalise_phone(phone)
-            except IdentityError as exc:
-                raise ServiceError(str(exc), "phone")
-            person.phone = normalised
-            person.phone_hash = keyed_hash(normalised)
-            person.phone_tail = normalised[-4:]
-        else:
-            person.phone, person.phone_hash, person.phone_tail = "", "", ""
-
-
-def _check_birth_date(person: Person) -> None:
-    if person.birth_date and person.birth_date > timezone.localdate():
-        raise ServiceError("出生日期不能晚于今天", "birth_date")
-    if person.birth_date and person.birth_date.year < 1890:
-        raise ServiceError("出生日期过早", "birth_date")
-    if person.sex and person.sex not in ("M", "F"):
-        raise ServiceError("性别只能是男或女", "sex")
-
-
-def check_neighbourhood(actor, neighbourhood: Neighbourhood | None, town: Town) -> None:
-    """A social worker may only place people in their own neighbourhoods."""
-    if neighbourhood is not None and neighbourhood.town_id != town.pk:
-        raise ServiceError("居民区不属于本镇", "neighbourhood_id")
-    allowed = scoping.neighbourhood_ids(actor)
-    if allowed is not None and (neighbourhood is None or neighbourhood.pk not in allowed):
-        raise ServiceError("只能登记本居民区的人员", "neighbourhood_id")
-
-
-def resolve_tags(town: Town, names: Iterable[str]) -> list[Tag]:
-    names = [n.strip() for n in names if n and n.strip()]
-    tags = {t.name: t for t in Tag.objects.filter(town=town, name__in=names)}
-    unknown = [n for n in names if n not in tags]
-    if unknown:
-        raise ServiceError(f"未知标签：{'、'.join(unknown)}（请先在标签字典中添加）", "tags")
-    return [tags[n] for n in dict.fromkeys(names)]
+# What the audit log keeps of a person (masked where personal): the fields a form changes.
+AUDITED_FIELDS = ("name", "sex", "birth_date", "id_type", "id_number", "phone", "address", "neighbourhood", "notes")
 
 
 def find_person_by_id_number(town: Town, id_number: str) -> Person | None:
@@ -102,56 +29,66 @@ def find_person_by_id_number(town: Town, id_number: str) -> Person | None:
         parsed = parse_id_number(id_number)
     except IdentityError:
         return None
-    return Person.objects.filter(town=town, id_hash=keyed_hash(f"ric:{parsed.number}")).first()
+    return Person.objects.filter(town=town, id_hash=id_hash(parsed.kind, parsed.number)).first()
 
 
-def create_person(actor, town: Town, *, name: str, neighbourhood: Neighbourhood | None = None,
-                  sex: str = "", birth_date: dt.date | None = None, id_number: str = "", id_type: str | None = None,
-                  phone: str = "", address: str = "", tags: Iterable[str] = (), notes: str = "",
-                  log: bool = True) -> Person:
-    check_neighbourhood(actor, neighbourhood, town)
-    person = Person(town=town, neighbourhood=neighbourhood, name=_clean_name(name), sex=sex or "",
-                    birth_date=birth_date, address=(address or "").strip()[:200], notes=notes or "")
-    apply_identity(person, id_number=id_number, id_type=id_type, phone=phone)
-    _check_birth_date(person)
-    person.name_pinyin, person.name_initials = pinyin_key(person.name)
-    tag_objs = resolve_tags(town, tags)
-    try:
-        with transaction.atomic():
-            person.save()
-    except IntegrityError:
-        raise ServiceError("该证件号码已登记（同一证件号码在本镇只能对应一人）", "id_number", code="duplicate")
-    if tag_objs:
-        person.tags.set(tag_objs)
-    if log:
-        log_action(actor, "person.create", person, {"after": snapshot(person, list(PERSON_FIELDS))})
+def create_person(actor, town: Town, *, scope_check: bool = True, require: tuple[str, ...] = (), log: bool = True,
+                  **values) -> Person:
+    """Register a person of ``town``: every field checked by ``PersonRules`` and every refusal
+    reported at once. ``values`` are those of ``validation.FIELDS`` (``neighbourhood`` an object,
+    ``tags`` names). ``scope_check=False`` is for modules that register people from anywhere
+    (a walk-in blood donor, a child's guardian): the actor's neighbourhoods do not limit them.
+    ``require`` names optional fields the caller needs (a donor's ``id_number``)."""
+    unknown = set(values) - set(FIELDS)
+    if unknown:
+        raise TypeError(f"create_person() got unknown fields {sorted(unknown)}")
+    rules = PersonRules(actor, town, scoped=scope_check)
+    cleaned = rules.check(values, require=require)
+    tags = cleaned.pop("tags")
+    person = Person(town=town, **cleaned)
+    with transaction.atomic():
+        try:
+            with transaction.atomic():
+                person.save()
+        except IntegrityError:  # a twin registered the same ID number since the check
+            raise ServiceError(duplicate_message(), "id_number", code="duplicate")
+        if tags:
+            person.tags.set(tags)
+        if log:
+            log_action(actor, "person.create", person, {"after": snapshot(person, list(AUDITED_FIELDS))})
     return person
+
+
+def check_person(actor, town: Town, *, person: Person | None = None, skip: set[str] = frozenset(), **values) -> None:
+    """The register's refusals of ``values`` without writing anything (a form whose other
+    fields failed to parse still shows these). Fields in ``skip`` already have an error."""
+    try:
+        PersonRules(actor, town).check({k: v for k, v in values.items() if k not in skip}, person=person)
+    except ServiceError as exc:
+        kept = [e for e in exc.errors if e.get("field") not in skip]
+        if kept:
+            raise ServiceError(kept[0]["message"], kept[0]["field"], errors=kept)
 
 
 @transaction.atomic
 def update_person(actor, person: Person, **changes) -> Person:
-    """Change some fields of ``person``; only the keys given are touched."""
-    before = snapshot(person, list(PERSON_FIELDS))
-    if "name" in changes:
-        person.name = _clean_name(changes["name"])
-        person.name_pinyin, person.name_initials = pinyin_key(person.name)
-    if "neighbourhood" in changes:
-        check_neighbourhood(actor, changes["neighbourhood"], person.town)
-        person.neighbourhood = changes["neighbourhood"]
-    for field in ("sex", "birth_date", "address", "notes"):
-        if field in changes:
-            setattr(person, field, changes[field] if changes[field] is not None else ("" if field != "birth_date" else None))
-    apply_identity(person, id_number=changes.get("id_number"), id_type=changes.get("id_type"),
-                   phone=changes.get("phone"))
-    _check_birth_date(person)
+    """Change some fields of ``person`` (only the keys given), by the same rules as create_person."""
+    unknown = set(changes) - set(FIELDS)
+    if unknown:
+        raise TypeError(f"update_person() got unknown fields {sorted(unknown)}")
+    before = snapshot(person, list(AUDITED_FIELDS))
+    cleaned = PersonRules(actor, person.town).check(changes, person=person)
+    tags = cleaned.pop("tags", None)
+    for field, value in cleaned.items():
+        setattr(person, field, value)
     try:
         with transaction.atomic():
             person.save()
     except IntegrityError:
-        raise ServiceError("该证件号码已登记（同一证件号码在本镇只能对应一人）", "id_number", code="duplicate")
-    if "tags" in changes:
-        person.tags.set(resolve_tags(person.town, changes["tags"] or []))
-    log_action(actor, "person.update", person, {"before": before, "after": snapshot(person, list(PERSON_FIELDS))})
+        raise ServiceError(duplicate_message(), "id_number", code="duplicate")
+    if tags is not None:
+        person.tags.set(tags)
+    log_action(actor, "person.update", person, {"before": before, "after": snapshot(person, list(AUDITED_FIELDS))})
     return person
 
 
@@ -254,7 +191,7 @@ def erase_person(actor, person: Person, reason: str) -> Person:
         raise ServiceError("请填写删除原因", "reason")
     if not scoping.is_town_wide(actor):
         raise ServiceError("只有镇管理员可以删除个人信息", code="forbidden")
-    before = snapshot(person, list(PERSON_FIELDS))
+    before = snapshot(person, list(AUDITED_FIELDS))
     person.name = f"已删除{person.pk}"
     person.name_pinyin, person.name_initials = "~", ""
     person.id_number, person.id_hash = "", None

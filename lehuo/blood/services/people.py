@@ -7,13 +7,11 @@ from django.utils import timezone
 from lehuo.blood import scoping
 from lehuo.blood.models import Drive, SignUp
 from lehuo.lib.identity import IdentityError, parse_id_number
-from lehuo.lib.text import pinyin_key
+from lehuo.people import services as people_services
 from lehuo.people.models import Person
-from lehuo.people.services import apply_identity, find_person_by_id_number
+from lehuo.people.services import find_person_by_id_number
 from lehuo.platform.audit import log_action
 from lehuo.platform.errors import ServiceError
-
-from ._common import _text
 
 
 def find_donor(actor, drive: Drive, id_number: str) -> Person | None:
@@ -29,29 +27,13 @@ def find_donor(actor, drive: Drive, id_number: str) -> Person | None:
 @transaction.atomic
 def register_donor(actor, drive: Drive, *, id_number: str, name: str, phone: str = "",
                    neighbourhood=None) -> Person:
-    """Register a walk-in donor by ID number. Donors may come from anywhere, so drive staff
-    register people outside any neighbourhood scope (core's create_person would refuse)."""
+    """Register a walk-in donor by ID number (they show it on site). Donors may come from
+    anywhere, so drive staff register people outside any neighbourhood scope; every other rule
+    is the register's own, every refusal reported at once."""
     scoping.require_drive_staff(actor, drive)
-    name = _text(name, "name", "姓名", max_length=50)
-    try:
-        parsed = parse_id_number(id_number)
-    except IdentityError as exc:
-        raise ServiceError(str(exc), "id_number")
-    if find_person_by_id_number(drive.town, parsed.number):
-        raise ServiceError("该证件号码已登记，请直接查找", "id_number", code="duplicate")
-    if neighbourhood is not None and neighbourhood.town_id != drive.town_id:
-        raise ServiceError("居民区不属于本镇", "neighbourhood_id")
-    person = Person(town=drive.town, neighbourhood=neighbourhood, name=name)
-    # ID number, sex, birth date, phone and their hashes exactly as core sets them.
-    apply_identity(person, id_number=parsed.number, id_type=parsed.kind, phone=phone or "")
-    person.name_pinyin, person.name_initials = pinyin_key(name)
-    try:
-        with transaction.atomic():
-            person.save()
-    except IntegrityError:
-        raise ServiceError("该证件号码已登记，请直接查找", "id_number", code="duplicate")
-    log_action(actor, "person.create", person, {"via": "blood.register_donor", "drive": drive.pk})
-    return person
+    return people_services.create_person(
+        actor, drive.town, scope_check=False, require=("id_number",),
+        name=name, id_number=id_number, phone=phone, neighbourhood=neighbourhood)
 
 
 @transaction.atomic

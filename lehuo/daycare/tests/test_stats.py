@@ -56,5 +56,5 @@ def test_personal_data_lists_child_enrolments(filled):
     from django.apps import apps
 
     person = filled[0].child.person
-    rows = apps.get_app_config("daycare").personal_data(person)
+    rows = apps.get_app_config("daycare").contribution("personal_data")(person)
     assert rows[0]["status"] == "已录取" and rows[0]["attendance"][0]["present"] is True

@@ -83,7 +83,7 @@ def test_create_person_derives_birth_date_from_id(login, town_admin, lv11):
     ("id_number", "110105194912310021", "校验位"),
     ("id_number", "110105491231002", "15位"),
     ("phone", "12345678901", "手机号码"),
-    ("name", "", "必填"),
+    ("name", "", "请填写姓名"),
 ])
 def test_create_shows_the_error_under_the_field(login, town_admin, lv11, field, value, message):
     data = {"name": "钱七", "neighbourhood": lv11.pk, "id_number": "", "phone": ""}

@@ -108,14 +108,19 @@ def _detail_context(request, person, **extra):
 def person_create(request):
     town = town_of(request)
     form = PersonForm(request.POST or None, user=request.user, town=town)
-    if request.method == "POST" and form.is_valid():
+    if request.method == "POST":
+        valid = form.is_valid()
         try:
-            person = services.create_person(request.user, town, **form.service_kwargs())
+            if valid:
+                person = services.create_person(request.user, town, **form.service_kwargs())
+            else:  # the register's refusals of the other fields too, in the same answer
+                services.check_person(request.user, town, skip=set(form.errors), **form.service_kwargs())
         except ServiceError as exc:
             apply_service_error(form, exc)
         else:
-            messages.success(request, _("已登记：%(name)s") % {"name": person.name})
-            return redirect("people:person", person.pk)
+            if valid:
+                messages.success(request, _("已登记：%(name)s") % {"name": person.name})
+                return redirect("people:person", person.pk)
     return render(request, "people/person_form.html", {"form": form, "person": None})
 
 
@@ -131,9 +136,13 @@ def person_edit(request, pk):
         "tags": list(person.tags.all()), "notes": person.notes,
     }
     form = PersonForm(request.POST or None, initial=initial, user=request.user, town=town, person=person)
-    if request.method == "POST" and form.is_valid():
+    if request.method == "POST":
+        valid = form.is_valid()
         try:
-            services.update_person(request.user, person, **form.service_kwargs())
+            if valid:
+                services.update_person(request.user, person, **form.service_kwargs())
+            else:
+                services.check_person(request.user, town, person=person, skip=set(form.errors), **form.service_kwargs())
         except ServiceError as exc:
             apply_service_error(form, exc)
         else:
