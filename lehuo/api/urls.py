@@ -13,6 +13,7 @@ from ninja.errors import AuthenticationError, HttpError, ValidationError
 from lehuo.accounts.tokens import api_auth
 from lehuo.platform.api.openapi import add_error_responses
 from lehuo.platform.api.parser import GuardedParser
+from lehuo.platform.dberrors import is_transient
 from lehuo.platform.errors import ServiceError
 from lehuo.platform.modules import contributions
 
@@ -74,8 +75,12 @@ def unauthenticated(request, exc):
 @api.exception_handler(InterfaceError)
 def database_unavailable(request, exc):
     """The database restarting or unreachable: a clear 503 the client can retry (the
-    transaction rolled back, and an Idempotency-Key makes the retry safe)."""
-    logger.warning("database unavailable: %s", exc.__class__.__name__)
+    transaction rolled back, and an Idempotency-Key makes the retry safe). Any other database
+    error is a bug: logged with its traceback, answered 500 without its details."""
+    if not is_transient(exc):
+        logger.error("database error in %s %s", request.method, request.path, exc_info=exc)
+        return api.create_response(request, {"detail": [], "message": "服务器内部错误", "code": "error"}, status=500)
+    logger.warning("database unavailable: %s: %s", exc.__class__.__name__, exc)
     response = api.create_response(
         request, {"detail": [], "message": "数据库暂时不可用，请稍后重试", "code": "unavailable"}, status=503)
     response["Retry-After"] = "5"

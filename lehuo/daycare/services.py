@@ -33,6 +33,7 @@ from lehuo.people.services import (
 )
 from lehuo.people.validation import PersonRules, clean_name
 from lehuo.platform.audit import create_logged, log_action
+from lehuo.platform.dberrors import is_transient
 from lehuo.platform.errors import Busy, NotFound, ServiceError
 from lehuo.platform.notify import notify
 from lehuo.platform.rows import insert_row
@@ -53,10 +54,13 @@ def rules() -> dict:
 
 @contextlib.contextmanager
 def busy_on_lock_failure():
-    """Lock timeouts, deadlocks and serialization failures become ``Busy``."""
+    """Lock timeouts, deadlocks, serialization failures and a lost connection become ``Busy``
+    (any other database error is a bug and stays one: lehuo/platform/dberrors.py)."""
     try:
         yield
     except OperationalError as exc:
+        if not is_transient(exc):
+            raise
         raise Busy() from exc
 
 

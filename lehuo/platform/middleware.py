@@ -1,7 +1,10 @@
+import logging
 import re
 
 from django.conf import settings
 from django.http import HttpResponseNotFound, JsonResponse
+
+logger = logging.getLogger("lehuo.db")
 
 # A number in a URL longer than any 64-bit id: answer 404 before it reaches the database.
 HUGE_NUMBER = re.compile(r"(?:^|/)[+-]?\d{19,}(?:/|$)")
@@ -9,7 +12,8 @@ HUGE_NUMBER = re.compile(r"(?:^|/)[+-]?\d{19,}(?:/|$)")
 
 class DatabaseUnavailableMiddleware:
     """Pages answer 503 "try again" (with Retry-After) while the database restarts,
-    instead of a 500: nothing was written, the transaction rolled back."""
+    instead of a 500: nothing was written, the transaction rolled back. Any other database
+    error is a bug: it goes on to Django's 500 handling, which logs its traceback."""
 
     def __init__(self, get_response):
         self.get_response = get_response
@@ -18,11 +22,13 @@ class DatabaseUnavailableMiddleware:
         return self.get_response(request)
 
     def process_exception(self, request, exception):
-        from django.db import InterfaceError, OperationalError
         from django.http import HttpResponse
 
-        if not isinstance(exception, (OperationalError, InterfaceError)):
+        from .dberrors import is_transient
+
+        if not is_transient(exception):
             return None
+        logger.warning("database unavailable: %s: %s", exception.__class__.__name__, exception)
         response = HttpResponse("<!doctype html><html lang=\"zh-CN\"><meta charset=\"utf-8\"><title>请稍后重试</title>"
                                 "<h1>系统繁忙，请稍后重试</h1><p>数据库暂时不可用，您的操作未被保存。</p></html>", status=503)
         response["Retry-After"] = "5"
