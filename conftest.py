@@ -1,4 +1,4 @@
-"""Shared fixtures: the town, its neighbourhoods, and the named personas (STYLE.md point 7).
+"""Shared fixtures: the town, its neighbourhoods, and the named personas (docs/architecture.md, "Tests").
 
 Personas: ``town_admin``, ``sw_lv11`` (social worker of 绿十一), ``sw_hj9`` (虹九),
 ``instructor``, ``site_head``, ``blood_staff`` (programme staff), ``editor``, ``viewer``,

@@ -276,7 +276,7 @@ LOGGING = {
 # Notifications (day-care waiting list, ...): console by default; an SMS gateway plugs in here.
 LEHUO_NOTIFICATION_BACKEND = envraw("LEHUO_NOTIFICATION_BACKEND", "lehuo.platform.notify.ConsoleBackend")
 
-# Local rules that are settings, not constants (DOMAIN.md).
+# Local rules that are settings, not constants (docs/domain.md).
 LEHUO_RULES: dict[str, Any] = {
     "blood": {
         "min_age": 18,

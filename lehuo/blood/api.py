@@ -1,4 +1,4 @@
-"""/api/v1/blood-drives and friends (DESIGN.md API contract). Handlers parse, call a service, answer."""
+"""/api/v1/blood-drives and friends (docs/api.md). Handlers parse, call a service, answer."""
 
 import datetime as dt
 from decimal import Decimal

@@ -1,4 +1,4 @@
-"""The one eligibility engine for blood donation (GB 18467-2011, 献血法; DOMAIN.md).
+"""The one eligibility engine for blood donation (GB 18467-2011, 献血法; docs/domain.md).
 
 Pure functions, no database: ``evaluate(facts)`` returns every failing reason (not just
 the first) and the date the person becomes eligible. Every limit comes from
@@ -20,7 +20,7 @@ from lehuo.platform.errors import ServiceError
 
 WHOLE, PLATELETS = "whole", "platelets"
 
-# Temporary deferrals from the questionnaire (DOMAIN.md examples): kind -> (label, period).
+# Temporary deferrals from the questionnaire (docs/domain.md, "Blood donation"): kind -> (label, period).
 # A period is ("days"|"weeks"|"months", n); settings may override with "deferral_periods".
 DEFERRAL_KINDS = {
     "cold": ("感冒", ("weeks", 1)),

@@ -1,4 +1,4 @@
-"""Django admin for superusers only (DESIGN.md): day-care records, read-mostly."""
+"""Django admin for superusers only (docs/architecture.md): day-care records, read-mostly."""
 
 from django.contrib import admin
 

@@ -1,4 +1,4 @@
-"""Children, enrolment and the waiting list: every write and rule (STYLE.md points 2 and 3).
+"""Children, enrolment and the waiting list: every write and rule (docs/architecture.md: services hold the rules; scarce places).
 
 A place is claimed by ONE conditional statement::
 

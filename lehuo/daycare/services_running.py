@@ -160,7 +160,7 @@ def create_term(actor, year: Year, *, number: int, starts_on: dt.date, ends_on: 
 
 
 # Shanghai's rule for the summer day-care: registration opens at a fixed time, not before 9:00
-# on the set day (DOMAIN.md; parents used to queue from 3:30).
+# on the set day (docs/domain.md, "Summer day-care"; parents used to queue from 3:30).
 EARLIEST_OPENING = dt.time(9, 0)
 
 

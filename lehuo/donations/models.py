@@ -1,7 +1,7 @@
 """Charity drives (募捐), donations, handovers (汇缴) to the charity.
 
 Money is Decimal with two places; donations and handovers are voided with a reason,
-never deleted, and voided ones leave every figure (DOMAIN.md, charity law).
+never deleted, and voided ones leave every figure (docs/domain.md, "Charity drives").
 """
 
 from django.conf import settings

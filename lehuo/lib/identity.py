@@ -1,4 +1,4 @@
-"""Identity documents and phone numbers (DOMAIN.md: GB 11643-1999, GB/T 35273).
+"""Identity documents and phone numbers (docs/domain.md, "ID numbers and phones": GB 11643-1999, GB/T 35273).
 
 Pure functions, no database: validation, derivation of birth date and sex, masks.
 """

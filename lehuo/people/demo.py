@@ -27,7 +27,7 @@ from .models import Organisation, Person, Tag
 
 DEMO_PASSWORD = "lehuo2021"
 TOWN = ("310105013", "新泾镇")
-# The six of DOMAIN.md first, then more of the town's residents' committees.
+# The six of docs/domain.md first, then more of the town's residents' committees.
 NEIGHBOURHOODS = [
     ("lv11", "绿十一", 620), ("tsxc", "天山星城", 540), ("sl", "双流", 480), ("hj9", "虹九", 510),
     ("hy", "淮阴", 450), ("xj", "新泾", 390), ("bhq", "北虹", 420), ("hm", "哈密", 360),

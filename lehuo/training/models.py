@@ -81,7 +81,7 @@ class Cohort(models.Model):
     instructor = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.SET_NULL, null=True, blank=True,
                                    related_name="training_cohorts", verbose_name=_("讲师"))
     capacity = models.PositiveIntegerField(_("名额"), null=True, blank=True, help_text=_("留空为不限"))
-    # Claimed with a conditional UPDATE (STYLE.md point 3), never read-then-write.
+    # Claimed with a conditional UPDATE (docs/architecture.md, "Scarce places"), never read-then-write.
     enrolled_count = models.PositiveIntegerField(default=0, editable=False)
     calendar_warning = models.CharField(max_length=300, blank=True, editable=False)
     created_at = models.DateTimeField(auto_now_add=True)

@@ -81,7 +81,7 @@ def _core_cases() -> list[Case]:
         Case("people-birth-year-0", "POST", people, _person(birth_date="0000-01-01"), field="birth_date"),
         Case("people-birth-1800", "POST", people, _person(birth_date="1800-01-01"), field="birth_date"),
         Case("people-birth-words", "POST", people, _person(birth_date="昨天"), field="birth_date"),
-        # The ID number wins over a disagreeing birth date or sex (DESIGN.md): accepted, derived.
+        # A birth date or sex that disagrees with the ID number is refused (docs/domain.md).
         Case("people-birth-vs-id", "POST", people, _person(id_number=VALID_ID, birth_date="1980-01-01"), LENIENT),
         Case("people-sex-unknown", "POST", people, _person(sex="X"), field="sex"),
         Case("people-sex-chinese", "POST", people, _person(sex="男"), field="sex"),

@@ -1,4 +1,4 @@
-"""The eligibility engine, table-driven over every boundary in DOMAIN.md (GB 18467)."""
+"""The eligibility engine, table-driven over every boundary in docs/domain.md (GB 18467)."""
 
 import datetime as dt
 from decimal import Decimal as D
