@@ -245,7 +245,7 @@ LEHUO_DASHBOARD_CACHE_SECONDS = envint("LEHUO_DASHBOARD_CACHE_SECONDS", "60")
 LEHUO_MAX_UPLOAD_BYTES = envint("LEHUO_MAX_UPLOAD_BYTES", str(20 * 1024 * 1024))
 
 LOGIN_URL = "login"
-LOGIN_REDIRECT_URL = "web:home"
+LOGIN_REDIRECT_URL = "web:index"  # staff to the workbench, residents to their home
 LOGOUT_REDIRECT_URL = "login"
 
 # Security: secure by default, relaxed only for `make run` (DEBUG=1 on 127.0.0.1).

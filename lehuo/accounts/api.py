@@ -4,25 +4,17 @@ from ninja import Router, Status
 from ninja.pagination import paginate
 
 from lehuo.platform.api.pagination import PageNumberPagination
-from lehuo.platform.errors import ServiceError
 
-from . import scoping, services
-from .models import Neighbourhood
+from . import services
 from .schemas import NeighbourhoodIn, NeighbourhoodOut
 
 router = Router(tags=["accounts"])
 
 
-def require_staff(request) -> None:
-    if not scoping.is_staff_member(request.user):
-        raise ServiceError("无权访问", code="forbidden")
-
-
 @router.get("/neighbourhoods", response=list[NeighbourhoodOut])
 @paginate(PageNumberPagination, page_size=100)
 def list_neighbourhoods(request):
-    require_staff(request)
-    return Neighbourhood.objects.filter(scoping.town_q(request.user)).order_by("name_pinyin", "id")
+    return services.neighbourhoods_for(request.user).order_by("name_pinyin", "id")
 
 
 @router.post("/neighbourhoods", response={201: NeighbourhoodOut})

@@ -24,6 +24,7 @@ class AccountsConfig(modules.ModuleConfig):
     urls = "lehuo.accounts.urls"
     url_prefix = "accounts/"
     api_router = "lehuo.accounts.api.router"
+    policy = "lehuo.accounts.policy"
 
     def ready(self):
         # A revoked token, or a user deactivated or changed, is not served from the cache.

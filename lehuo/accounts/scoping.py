@@ -4,19 +4,10 @@ Every page and endpoint reaches scoped data through ``for_user()`` querysets bui
 from these functions; nothing filters by role on its own.
 """
 
-from collections.abc import Callable
 
 from django.db.models import Q
 
-from lehuo.platform.modules import contributions
-
-from .models import PROGRAMME_STAFF, REVEAL_ROLES, SOCIAL_WORKER, TOWN_ADMIN, Membership
-
-
-def _person_scope_hooks() -> list[Callable]:
-    """The people programme staff may see through an app (e.g. the students of their cohorts):
-    each app's declared ``person_scope(user)`` returns a Q over Person, or None."""
-    return [hook for _config, hook in contributions("person_scope")]
+from .models import REVEAL_ROLES, SOCIAL_WORKER, TOWN_ADMIN, Membership
 
 
 def memberships(user) -> list[Membership]:
@@ -77,21 +68,12 @@ def town_q(user, field: str = "town") -> Q:
 
 
 def person_scope_q(user, prefix: str = "") -> Q:
-    """A Q over Person (or over a model with a person FK, via ``prefix='person__'``)."""
-    if not getattr(user, "is_authenticated", False):
-        return Q(pk__in=[])
-    if is_town_wide(user):
-        return town_q(user, f"{prefix}town")
-    q = Q(pk__in=[])
-    nbh = neighbourhood_ids(user)
-    if nbh:
-        q |= Q(**{f"{prefix}neighbourhood_id__in": nbh})
-    if PROGRAMME_STAFF in roles(user):
-        for hook in _person_scope_hooks():
-            extra = hook(user)
-            if extra is not None:
-                q |= _prefixed(extra, prefix)
-    return q & town_q(user, f"{prefix}town")
+    """A Q over Person (or over a model with a person FK, via ``prefix='person__'``): the
+    people ``user`` may see in the register. Memberships only: records the user created
+    (an enrolment, a sign-up) never widen it (lehuo/accounts/permissions.py)."""
+    from .permissions import scope_q
+
+    return scope_q(user, "people.person.view", prefix=prefix)
 
 
 def _prefixed(q: Q, prefix: str) -> Q:

@@ -1,15 +1,64 @@
 """Writes and look-ups of the town structure and of who works where."""
 
+from django.utils.translation import gettext as _
+
 from lehuo.platform.audit import log_action
 from lehuo.platform.errors import NotFound, ServiceError
 
 from . import scoping
 from .models import ROLES, Neighbourhood, Town
+from .permissions import require, scope_q
+
+
+def workbench_for(actor) -> list:
+    """The workbench tiles the apps declare (lehuo/platform/modules.py) that the actor may open."""
+    from lehuo.platform.modules import modules
+
+    require(actor, "accounts.workbench.open")
+    entries = sorted((entry for config in modules() for entry in config.workbench), key=lambda e: e.order)
+    return [e for e in entries if not e.roles or scoping.has_role(actor, *e.roles)]
+
+
+def audit_entries_for(actor, *, action: str = "", actor_name: str = "", date_from=None, date_to=None):
+    """The audit log of the actor's towns (entries by their staff, and by the system), newest first."""
+    from django.contrib.auth import get_user_model
+    from django.db.models import Q
+
+    from lehuo.platform.models import AuditLog
+
+    towns = Town.objects.filter(scope_q(actor, "accounts.audit.view"))
+    require(actor, "accounts.audit.view")
+    qs = AuditLog.objects.select_related("content_type")
+    if not getattr(actor, "is_superuser", False):
+        staff = get_user_model().objects.filter(memberships__town__in=towns)
+        qs = qs.filter(Q(actor__in=staff) | Q(actor__isnull=True))
+    if action:
+        qs = qs.filter(action__startswith=action)
+    if actor_name:
+        qs = qs.filter(actor_name__icontains=actor_name)
+    if date_from:
+        qs = qs.filter(created_at__date__gte=date_from)
+    if date_to:
+        qs = qs.filter(created_at__date__lte=date_to)
+    return qs
+
+
+def neighbourhoods_for(actor):
+    require(actor, "accounts.neighbourhood.view")
+    return Neighbourhood.objects.filter(scope_q(actor, "accounts.neighbourhood.view"))
+
+
+def neighbourhood_for(actor, pk, *, field: str = "neighbourhood_id") -> Neighbourhood:
+    """A neighbourhood of the actor's town named in input (a field error when it is not one)."""
+    found = Neighbourhood.objects.filter(scope_q(actor, "accounts.neighbourhood.view"), pk=pk).first() \
+        if isinstance(pk, int) else None
+    if found is None:
+        raise ServiceError(_("居民区不存在"), field)
+    return found
 
 
 def create_neighbourhood(actor, town: Town, *, code: str, name: str, households: int | None = None) -> Neighbourhood:
-    if not scoping.is_town_wide(actor):
-        raise ServiceError("只有镇管理员可以新增居民区", code="forbidden")
+    require(actor, "accounts.neighbourhood.create", town)
     code, name = (code or "").strip(), (name or "").strip()
     if not code:
         raise ServiceError("代码不能为空", "code")

@@ -11,11 +11,10 @@ class BloodConfig(modules.ModuleConfig):
     urls = "lehuo.blood.urls"
     url_prefix = "blood/"
     api_router = "lehuo.blood.api.router"
+    policy = "lehuo.blood.policy"
     workbench = (WorkbenchEntry("blood:index", _("无偿献血"), _("献血活动、体检筛查、献血记录"), order=40),)
     figures = "lehuo.blood.stats.resolve"
     dashboard = "lehuo.blood.stats.dashboard_summary"
     resident_links = "lehuo.blood.residents.links"
     personal_data = "lehuo.blood.personal_data.personal_data"
-    # Drive staff see the people who signed up, were screened or gave blood at their drives.
-    person_scope = "lehuo.blood.scoping.drive_staff_people_q"
     demo = "lehuo.blood.demo.load"

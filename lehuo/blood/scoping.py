@@ -37,17 +37,6 @@ def forget(user) -> None:
         delattr(user, "_blood_drive_ids")
 
 
-def drive_staff_people_q(user):
-    """Person-scope hook (registered in BloodConfig.ready): the people at one's drives."""
-    from .models import Donation, Screening, SignUp
-
-    ids = assigned_drive_ids(user)
-    if not ids:
-        return None
-    return (Q(pk__in=SignUp.objects.filter(drive_id__in=ids).values("person_id"))
-            | Q(pk__in=Screening.objects.filter(drive_id__in=ids).values("person_id"))
-            | Q(pk__in=Donation.objects.filter(drive_id__in=ids).values("person_id")))
-
 
 def drive_q(user) -> Q:
     """Drives the user may see (drives themselves hold no personal data)."""

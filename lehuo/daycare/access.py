@@ -46,7 +46,7 @@ def resolve_guardian_for_staff(actor, site, name: str, phone: str) -> Person:
     if found is not None:
         return found
     try:
-        return people_services.create_person(actor, town, scope_check=False, name=name, phone=phone,
+        return people_services.create_person(actor, town, checked_by="daycare.enrolment.staff", name=name, phone=phone,
                                              neighbourhood=site.neighbourhood)
     except ServiceError as exc:
         raise ServiceError(exc.message, {"name": "guardian_name", "phone": "guardian_phone"}.get(exc.field, exc.field))

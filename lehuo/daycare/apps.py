@@ -11,10 +11,10 @@ class DaycareConfig(modules.ModuleConfig):
     urls = "lehuo.daycare.urls"
     url_prefix = "daycare/"
     api_router = "lehuo.daycare.api.router"
+    policy = "lehuo.daycare.policy"
     workbench = (WorkbenchEntry("daycare:index", _("爱心暑托班"), _("办班点、报名、考勤"), order=50),)
     figures = "lehuo.daycare.stats.resolve_figure"
     dashboard = "lehuo.daycare.stats.dashboard_summary"
     resident_links = "lehuo.daycare.residents.links"
     personal_data = "lehuo.daycare.personal_data.personal_data"
-    person_scope = "lehuo.daycare.scoping.person_scope"
     demo = "lehuo.daycare.demo.load"

@@ -6,9 +6,9 @@ from django.contrib.contenttypes.models import ContentType
 from django.db.models import Q
 
 from lehuo.accounts import scoping
-from lehuo.accounts.models import PROGRAMME_STAFF, Assignment
+from lehuo.accounts.models import Assignment
 
-from .models import Enrolment, Site
+from .models import Site
 
 
 def assigned_site_ids(user) -> set[int]:
@@ -47,13 +47,3 @@ def may_run_site(user, site: Site) -> bool:
         return sites_for(user).filter(pk=site.pk).exists()
     return site.pk in assigned_site_ids(user)
 
-
-def person_scope(user):
-    """Core person-scope hook: a site head sees the children (and their guardians) of their sites."""
-    if not scoping.has_role(user, PROGRAMME_STAFF):
-        return None
-    ids = assigned_site_ids(user)
-    if not ids:
-        return None
-    active = Enrolment.objects.filter(offering__site_id__in=ids, status__in=Enrolment.ACTIVE)
-    return Q(pk__in=active.values("child__person_id")) | Q(pk__in=active.values("guardian_id"))

@@ -94,7 +94,7 @@ def _new_child(actor, guardian: Person, *, name: str, id_number: str, birth_date
                sex: str = "") -> Person:
     """The child as a new person of the register, living with the guardian."""
     return people_services.create_person(
-        actor, guardian.town, scope_check=False, name=name, id_number=id_number or "", birth_date=birth_date,
+        actor, guardian.town, checked_by="daycare.child.register", name=name, id_number=id_number or "", birth_date=birth_date,
         sex=sex or "", neighbourhood=guardian.neighbourhood, address=guardian.address)
 
 
@@ -102,7 +102,7 @@ def _clean_name(name: str | None) -> str:
     return clean_name(name, "name", _("儿童姓名"))
 
 
-def set_guardian_phone(actor, guardian: Person, phone: str) -> Person:
+def set_guardian_phone(actor, guardian: Person, phone: str, *, checked_by: str | None = None) -> Person:
     """A parent fills in the phone the waiting-list notice goes to (the register's phone rule)."""
     if not (phone or "").strip():
         raise ServiceError(_("请填写监护人手机号（候补转正时短信通知）"), "guardian_phone")
@@ -111,7 +111,7 @@ def set_guardian_phone(actor, guardian: Person, phone: str) -> Person:
     except ServiceError as exc:
         raise ServiceError(exc.message, "guardian_phone")
     if changes["phone"] != guardian.phone:
-        return people_services.update_person(actor, guardian, phone=changes["phone"])
+        return people_services.update_person(actor, guardian, phone=changes["phone"], checked_by=checked_by)
     return guardian
 
 
@@ -153,10 +153,11 @@ def register_child(actor, guardian: Person, *, name: str, school: str, grade, id
             raise ServiceError("该儿童已由其他监护人登记，请联系居委会核实", "id_number")
     else:
         person = _new_child(actor, guardian, name=name, id_number=id_number, birth_date=birth_date, sex=sex)
-    link_guardian(actor, person, guardian, relation)
+    link_guardian(actor, person, guardian, relation, checked_by="daycare.child.register")
     child, created = Child.objects.update_or_create(person=person, defaults={"school": school[:100], "grade": grade})
     if not has_consent(person, CONSENT_PURPOSE):
-        record_consent(actor, person, CONSENT_PURPOSE, guardian=guardian, given_on=on)
+        record_consent(actor, person, CONSENT_PURPOSE, guardian=guardian, given_on=on,
+                       checked_by="daycare.child.register")
     log_action(actor, "daycare.child.register" if created else "daycare.child.update", child,
                {"person": person.pk, "guardian": guardian.pk, "school": school, "grade": grade})
     return child

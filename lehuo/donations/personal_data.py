@@ -3,8 +3,9 @@
 from .models import Donation
 
 
-def personal_data(person) -> list[dict]:
-    """PIPL access/copy: the person's donations (voided ones marked)."""
+def personal_data(person, actor) -> list[dict]:
+    """The person's donations (voided ones marked): money, not sensitive data, so whoever may
+    export the person's data reads them."""
     return [
         {"drive": d.drive.title, "amount": f"{d.amount:.2f}", "channel": d.get_channel_display(),
          "method": d.get_method_display(), "received_on": d.received_on.isoformat(),

@@ -10,6 +10,7 @@ class PeopleConfig(modules.ModuleConfig):
     verbose_name = _("人员")
     urls = "lehuo.people.urls"
     api_router = "lehuo.people.api.router"
+    policy = "lehuo.people.policy"
     workbench = (
         WorkbenchEntry("people:people", _("人员"), _("居民、社工、志愿者信息"), order=0),
         WorkbenchEntry("people:organisations", _("单位"), _("共建单位、辖区单位、学校"), order=10),

@@ -7,10 +7,10 @@ refused by ``create_person`` shows under the ID number input.
 from django import forms
 from django.utils.translation import gettext_lazy as _
 
-from lehuo.accounts import scoping
 from lehuo.accounts.models import Neighbourhood
+from lehuo.accounts.permissions import scope_q
 from lehuo.lib.identity import ID_TYPES
-from lehuo.platform.errors import ServiceError
+from lehuo.platform.errors import Forbidden, NotFound, ServiceError
 from lehuo.platform.uploads import UploadField
 
 from .models import GuardianLink, Organisation, Tag
@@ -20,17 +20,19 @@ FIELD_ALIASES = {"neighbourhood_id": "neighbourhood", "guardian_id": "guardian",
 
 
 def apply_service_error(form: forms.Form, exc: ServiceError) -> None:
+    """Show a service's refusals next to their fields; a refusal of the actor (403) or of the
+    record (404) is not a field error and answers as such."""
+    if isinstance(exc, (Forbidden, NotFound)):
+        raise exc
     for err in exc.errors:
         name = FIELD_ALIASES.get(err.get("field") or "", err.get("field"))
         form.add_error(name if name in form.fields else None, err["message"])
 
 
 def neighbourhood_choices(user, town):
-    qs = Neighbourhood.objects.filter(town=town)
-    allowed = scoping.neighbourhood_ids(user)
-    if allowed is not None:
-        qs = qs.filter(pk__in=allowed)
-    return qs.order_by("name_pinyin", "id")
+    """The neighbourhoods the user may register people in (the same rule the service applies)."""
+    return Neighbourhood.objects.filter(scope_q(user, "people.person.create", Neighbourhood), town=town).order_by(
+        "name_pinyin", "id")
 
 
 class PersonForm(forms.Form):
@@ -133,6 +135,11 @@ class ConsentForm(forms.Form):
         from .models import Person
 
         self.fields["guardian"].queryset = Person.objects.filter(ward_links__child=person)
+
+
+class ExportReasonForm(forms.Form):
+    reason = forms.CharField(label=_("导出理由"), max_length=200,
+                             help_text=_("例如：报区民政局低保复核名单。理由会写在文件上并记入操作日志"))
 
 
 class EraseForm(forms.Form):

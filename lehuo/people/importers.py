@@ -17,6 +17,7 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from lehuo.accounts.models import Neighbourhood, Town
+from lehuo.accounts.permissions import require
 from lehuo.platform.audit import log_action
 from lehuo.platform.errors import ServiceError
 from lehuo.platform.excel import Table, read_table, write_xlsx
@@ -133,9 +134,20 @@ class _Checker:
         return Person(town=self.town, **cleaned), [t.pk for t in tags]
 
 
+def import_town_for(actor) -> Town:
+    """The town whose people the actor may import (403 for roles that may not)."""
+    from lehuo.accounts.services import town_for
+
+    require(actor, "people.import")  # 403 for a role that imports nowhere, before asking for a town
+    town = town_for(actor)
+    require(actor, "people.import", town)
+    return town
+
+
 def check_people(actor, town: Town, table: Table, progress: Callable[[int, int], None] | None = None,
                  today: dt.date | None = None) -> CheckResult:
     """Validate every row of ``table``; nothing is written."""
+    require(actor, "people.import", town)
     checker = _Checker(actor, town, today)
     result = CheckResult(rows=len(table.rows), unmapped=table.unmapped)
     total = len(table.rows)

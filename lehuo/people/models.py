@@ -39,9 +39,10 @@ class Tag(models.Model):
 
 class PersonQuerySet(models.QuerySet):
     def for_user(self, user) -> "PersonQuerySet":
-        from lehuo.accounts.scoping import person_scope_q
+        """The people ``user`` may see in the register (lehuo/people/policy.py)."""
+        from lehuo.accounts.permissions import scope_q
 
-        return self.filter(person_scope_q(user))
+        return self.filter(scope_q(user, "people.person.view"))
 
     def active(self) -> "PersonQuerySet":
         return self.filter(erased_at__isnull=True)

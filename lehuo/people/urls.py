@@ -7,6 +7,7 @@ urlpatterns = [
     path("people/", people.people_list, name="people"),
     path("people/new/", people.person_create, name="person_create"),
     path("people/export.xlsx", exports.people_export, name="people_export"),
+    path("people/export-full/", exports.people_export_full, name="people_export_full"),
     path("people/import/", imports.people_import, name="people_import"),
     path("people/import/template.xlsx", imports.people_import_template, name="people_import_template"),
     path("people/import/<int:pk>/", imports.people_import_report, name="people_import_report"),

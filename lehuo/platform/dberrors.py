@@ -14,6 +14,7 @@ TRANSIENT_MESSAGES = (
     "server closed the connection", "connection refused", "could not connect", "terminating connection",
     "connection is closed", "connection is lost", "connection already closed", "consuming input failed",
     "database is locked", "database table is locked", "unable to open database file", "disk i/o error",
+    "lock timeout", "deadlock detected", "could not serialize access",
 )
 
 

@@ -1,5 +1,9 @@
 """The one exception services raise for bad input; pages and the API turn it into a message."""
 
+from django.core.exceptions import PermissionDenied
+from django.http import Http404
+from django.utils.translation import gettext as _
+
 
 class ServiceError(Exception):
     """A rule refused the request. ``field`` names the input at fault (or None);
@@ -15,13 +19,23 @@ class ServiceError(Exception):
         self.errors = errors or [{"field": field, "message": message}]
 
 
-class NotFound(ServiceError):
-    """Outside the user's scope, or not there at all: both answer 404."""
+class NotFound(ServiceError, Http404):
+    """Outside the user's scope, or not there at all: both answer 404 (a page raising it gets
+    Django's 404 page, the API a JSON 404)."""
 
     status = 404
 
-    def __init__(self, message: str = "记录不存在或无权访问"):
-        super().__init__(message)
+    def __init__(self, message: str = ""):
+        super().__init__(message or _("记录不存在或无权访问"))
+
+
+class Forbidden(ServiceError, PermissionDenied):
+    """The actor sees the record but may not do this to it: 403 (lehuo/accounts/permissions.py)."""
+
+    status = 403
+
+    def __init__(self, message: str = ""):
+        super().__init__(message or _("您无权进行此操作"), code="forbidden")
 
 
 class Busy(ServiceError):

@@ -346,13 +346,19 @@ def safe_cell(value):
     return value
 
 
-def write_xlsx(headers: list[str], rows: Iterable[Iterable], title: str = "Sheet1") -> bytes:
-    """A workbook with one sheet; text cells are written as text, never as formulas."""
+def write_xlsx(headers: list[str], rows: Iterable[Iterable], title: str = "Sheet1", *, watermark: str = "") -> bytes:
+    """A workbook with one sheet; text cells are written as text, never as formulas. A
+    ``watermark`` (who exported it, when, why) is the sheet's first row, its printed header and
+    footer, and the file's description."""
     from openpyxl import Workbook
     from openpyxl.cell.cell import TYPE_STRING
 
     wb = Workbook(write_only=True)
     ws = wb.create_sheet(title=title[:31] or "Sheet1")
+    if watermark:
+        wb.properties.description = watermark
+        ws.oddHeader.center.text = ws.oddFooter.center.text = watermark.replace("&", "&&")
+        ws.append([watermark])
     ws.append(headers)
     from openpyxl.cell import WriteOnlyCell
 

@@ -46,11 +46,12 @@ class ModuleConfig(AppConfig):
     resident_links: str = ""
     # ``personal_data(person) -> section`` of the person's PIPL access/copy export.
     personal_data: str = ""
-    # ``hook(user) -> Q | None`` over Person: people that programme staff see through the app.
-    person_scope: str = ""
     # ``load(town, stdout)`` for ``python -m lehuo demo``, after the modules named in ``demo_after``.
     demo: str = ""
     demo_after: tuple[str, ...] = ()
+    # The app's declared actions and record scopes (a module with ``ACTIONS`` and ``SCOPES``,
+    # read by lehuo/accounts/permissions.py).
+    policy: str = ""
     # What the job page calls a background job of each kind this app starts.
     job_labels: dict[str, Any] = {}
 

@@ -15,6 +15,4 @@ class TrainingConfig(modules.ModuleConfig):
     # Newsletter tokens such as [[training:xinjing-studio-3:sessions]].
     figures = "lehuo.training.figures.resolve"
     personal_data = "lehuo.training.personal_data.personal_data"
-    # An instructor sees the students of the cohorts they are assigned to.
-    person_scope = "lehuo.training.scoping.instructor_people_q"
     demo = "lehuo.training.demo.load"

@@ -3,6 +3,6 @@
 from .stats import training_record
 
 
-def personal_data(person) -> list[dict]:
-    """PIPL access request: this person's training record (people.services.export_person_data)."""
+def personal_data(person, actor) -> list[dict]:
+    """The person's training record (cohorts, attendance, certificates)."""
     return training_record(person)

@@ -39,15 +39,6 @@ def forget(user) -> None:
             delattr(user, attr)
 
 
-def instructor_people_q(user):
-    """Person-scope hook (registered in TrainingConfig.ready): the students of one's cohorts."""
-    from .models import Enrolment
-
-    ids = assigned_cohort_ids(user)
-    if not ids:
-        return None
-    return Q(pk__in=Enrolment.objects.filter(cohort_id__in=ids).values("person_id"))
-
 
 def cohort_q(user) -> Q:
     if not getattr(user, "is_authenticated", False) or not scoping.is_staff_member(user):

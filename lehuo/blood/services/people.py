@@ -32,7 +32,7 @@ def register_donor(actor, drive: Drive, *, id_number: str, name: str, phone: str
     is the register's own, every refusal reported at once."""
     scoping.require_drive_staff(actor, drive)
     return people_services.create_person(
-        actor, drive.town, scope_check=False, require=("id_number",),
+        actor, drive.town, checked_by="blood.donor.register", required_fields=("id_number",),
         name=name, id_number=id_number, phone=phone, neighbourhood=neighbourhood)
 
 

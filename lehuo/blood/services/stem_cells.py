@@ -55,7 +55,7 @@ def sign_up_stem_cell(actor, drive: Drive, person: Person, *, consent: bool, rel
     if StemCellSignup.objects.valid().filter(person=person).exists():
         raise ServiceError("该志愿者已登记入库", "person_id", code="duplicate")
     contacts = _relatives(relatives)
-    consent_row = record_consent(actor, person, STEM_CELL_PURPOSE, given_on=on)
+    consent_row = record_consent(actor, person, STEM_CELL_PURPOSE, given_on=on, checked_by="blood.drive.run")
     signup = StemCellSignup.objects.create(
         drive=drive, person=person, consent=consent_row, relatives=json.dumps(contacts, ensure_ascii=False),
         sample_taken=bool(sample_taken), signed_on=on,

@@ -52,9 +52,9 @@ def test_dashboard_summary_shape(filled, town):
     assert data["over_time"] == [("第1期", 2)]
 
 
-def test_personal_data_lists_child_enrolments(filled):
+def test_personal_data_lists_child_enrolments(filled, town_admin):
     from django.apps import apps
 
     person = filled[0].child.person
-    rows = apps.get_app_config("daycare").contribution("personal_data")(person)
+    rows = apps.get_app_config("daycare").contribution("personal_data")(person, town_admin)
     assert rows[0]["status"] == "已录取" and rows[0]["attendance"][0]["present"] is True

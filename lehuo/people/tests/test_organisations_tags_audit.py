@@ -59,7 +59,7 @@ def test_tag_in_use_cannot_be_deleted(login, town_admin, make_person):
 def test_social_worker_sees_tags_but_cannot_add(login, sw_lv11):
     c = login(sw_lv11)
     assert "党员" in c.get(reverse("people:tags")).content.decode()
-    assert c.post(reverse("people:tags"), {"name": "新标签", "applies_to": "person"}).status_code == 404
+    assert c.post(reverse("people:tags"), {"name": "新标签", "applies_to": "person"}).status_code == 403
     assert not Tag.objects.filter(name="新标签").exists()
 
 

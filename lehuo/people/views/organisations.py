@@ -1,13 +1,12 @@
 """Organisations (共建单位, 辖区单位, schools...): list, detail, create, edit."""
 
 from django.contrib import messages
+from django.contrib.auth.decorators import login_required
 from django.db.models import Q
-from django.http import Http404
 from django.shortcuts import redirect, render
 from django.utils.translation import gettext as _
 
-from lehuo.accounts import scoping
-from lehuo.accounts.decorators import staff_required
+from lehuo.accounts.permissions import may
 from lehuo.lib.identity import mask_phone
 from lehuo.people import services
 from lehuo.people.forms import OrganisationForm, apply_service_error
@@ -15,25 +14,12 @@ from lehuo.people.models import Organisation
 from lehuo.platform.errors import ServiceError
 from lehuo.platform.paging import paginate, query_without, sort_param
 
-from .common import WRITE_ROLES, town_of
-
 SORTS = {"name": ("name_pinyin", "id"), "-name": ("-name_pinyin", "-id"), "kind": ("kind", "name_pinyin", "id")}
 
 
-def _orgs(request):
-    return Organisation.objects.filter(scoping.town_q(request.user))
-
-
-def _org_or_404(request, pk) -> Organisation:
-    org = _orgs(request).select_related("neighbourhood", "town").filter(pk=pk).first()
-    if org is None:
-        raise Http404("organisation")
-    return org
-
-
-@staff_required()
+@login_required
 def organisation_list(request):
-    qs = _orgs(request).select_related("neighbourhood")
+    qs = services.organisations_for(request.user).select_related("neighbourhood")
     q = request.GET.get("q", "").strip()[:50]
     kind = request.GET.get("kind", "")
     if q:
@@ -45,22 +31,22 @@ def organisation_list(request):
     return render(request, "people/organisation_list.html", {
         "page": page, "q": q, "kind": kind, "kinds": Organisation.KINDS, "sort": sort,
         "filters": query_without(request, "page"), "filters_no_sort": query_without(request, "page", "sort"),
-        "may_write": scoping.has_role(request.user, *WRITE_ROLES),
+        "may_write": may(request.user, "people.organisation.change"),
     })
 
 
-@staff_required()
+@login_required
 def organisation_detail(request, pk):
-    org = _org_or_404(request, pk)
+    org = services.get_organisation_for(request.user, pk)
     return render(request, "people/organisation_detail.html", {
-        "org": org, "may_write": scoping.has_role(request.user, *WRITE_ROLES),
+        "org": org, "may_write": may(request.user, "people.organisation.change", org),
         "contact_phone_masked": mask_phone(org.contact_phone),
     })
 
 
-@staff_required(*WRITE_ROLES)
+@login_required
 def organisation_create(request):
-    town = town_of(request)
+    town = services.town_to_add_organisation(request.user)
     form = OrganisationForm(request.POST or None, town=town)
     if request.method == "POST" and form.is_valid():
         try:
@@ -73,9 +59,9 @@ def organisation_create(request):
     return render(request, "people/organisation_form.html", {"form": form, "org": None})
 
 
-@staff_required(*WRITE_ROLES)
+@login_required
 def organisation_edit(request, pk):
-    org = _org_or_404(request, pk)
+    org = services.get_organisation_for(request.user, pk, to="people.organisation.change")
     initial = {"name": org.name, "kind": org.kind, "neighbourhood": org.neighbourhood_id,
                "contact_name": org.contact_name, "address": org.address}
     form = OrganisationForm(request.POST or None, initial=initial, town=org.town, org=org)

@@ -2,7 +2,7 @@
 
 from django.conf import settings
 from django.contrib import messages
-from django.core.exceptions import PermissionDenied
+from django.contrib.auth.decorators import login_required
 from django.http import Http404
 from django.shortcuts import redirect, render
 from django.urls import reverse
@@ -11,9 +11,8 @@ from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 from django.views.decorators.http import require_POST
 
-from lehuo.accounts import scoping
-from lehuo.accounts.decorators import staff_required
 from lehuo.accounts.models import Neighbourhood
+from lehuo.accounts.permissions import may, scope_q
 from lehuo.people import services
 from lehuo.people.forms import ConsentForm, GuardianForm, PersonForm, apply_service_error
 from lehuo.people.models import Consent, Person, Tag
@@ -21,15 +20,15 @@ from lehuo.people.search import SORTS, search_people
 from lehuo.platform.errors import ServiceError
 from lehuo.platform.paging import paginate, query_without
 
-from .common import PEOPLE_ROLES, WRITE_ROLES, person_or_404, town_of
+from .common import town_of
 
 SORT_LABELS = {"name": gettext_lazy("姓名拼音"), "-name": gettext_lazy("姓名拼音（倒序）"),
                "age": gettext_lazy("年龄（小到大）"), "-age": gettext_lazy("年龄（大到小）"),
                "-created": gettext_lazy("最近登记"), "created": gettext_lazy("最早登记")}
 
 
-def filtered_people(request):
-    """The people the user may see, narrowed by the list's query string."""
+def filtered_people(request, *, to: str = "people.person.list"):
+    """The people the user may ``to`` (list, export), narrowed by the list's query string."""
     g = request.GET
     nbh = g.get("neighbourhood") or None
     if nbh is not None and not str(nbh).isdigit():
@@ -37,27 +36,25 @@ def filtered_people(request):
     sort = g.get("sort", "name")
     if sort not in SORTS:
         sort = "name"
-    qs = Person.objects.for_user(request.user).active()
+    qs = services.people_for(request.user, to=to)
     return search_people(qs, q=g.get("q", ""), neighbourhood_id=nbh, tag=g.get("tag", "")[:20], sort=sort), sort
 
 
-@staff_required(*PEOPLE_ROLES)
+@login_required
 def people_list(request):
-    town = town_of(request)
     qs, sort = filtered_people(request)
+    town = town_of(request)
     page = paginate(request, qs, per_page=50)
     rows = list_rows(page.object_list)
-    allowed = scoping.neighbourhood_ids(request.user)
-    nbhs = Neighbourhood.objects.filter(town=town)
-    if allowed is not None:
-        nbhs = nbhs.filter(pk__in=allowed)
+    nbhs = Neighbourhood.objects.filter(scope_q(request.user, "people.person.list", Neighbourhood), town=town)
     return render(request, "people/people_list.html", {
         "page": page, "rows": rows, "sort": sort, "sorts": SORT_LABELS,
         "neighbourhoods": list(nbhs), "tags": list(Tag.objects.filter(town=town, applies_to=Tag.PERSON)),
         "q": request.GET.get("q", ""), "current_nbh": request.GET.get("neighbourhood", ""),
         "current_tag": request.GET.get("tag", ""),
         "filters": query_without(request, "page"), "filters_no_sort": query_without(request, "page", "sort"),
-        "may_write": scoping.has_role(request.user, *WRITE_ROLES),
+        "may_write": may(request.user, "people.person.create"),
+        "may_export_full": may(request.user, "people.person.export_full"),
     })
 
 
@@ -81,9 +78,9 @@ def list_rows(people) -> list[dict]:
     return rows
 
 
-@staff_required(*PEOPLE_ROLES)
+@login_required
 def person_detail(request, pk):
-    person = person_or_404(request, pk)
+    person = services.get_person_for(request.user, pk)
     return render(request, "people/person_detail.html", _detail_context(request, person))
 
 
@@ -94,9 +91,10 @@ def _detail_context(request, person, **extra):
         "guardians": list(person.guardian_links.select_related("guardian")),
         "wards": list(person.ward_links.select_related("child")),
         "consents": list(person.consents.select_related("guardian").order_by("-given_on", "-id")),
-        "may_reveal": scoping.may_reveal(request.user),
-        "may_write": scoping.has_role(request.user, *WRITE_ROLES) and not person.erased_at,
-        "may_erase": scoping.is_town_wide(request.user) and not person.erased_at,
+        "may_reveal": may(request.user, "people.person.reveal", person),
+        "may_write": may(request.user, "people.person.change", person) and not person.erased_at,
+        "may_erase": may(request.user, "people.person.erase", person) and not person.erased_at,
+        "may_export": may(request.user, "people.person.export_data", person),
         "guardian_form": GuardianForm(),
         "consent_form": ConsentForm(person=person),
     }
@@ -104,9 +102,9 @@ def _detail_context(request, person, **extra):
     return ctx
 
 
-@staff_required(*WRITE_ROLES)
+@login_required
 def person_create(request):
-    town = town_of(request)
+    town = services.town_to_register_in(request.user)
     form = PersonForm(request.POST or None, user=request.user, town=town)
     if request.method == "POST":
         valid = form.is_valid()
@@ -124,12 +122,12 @@ def person_create(request):
     return render(request, "people/person_form.html", {"form": form, "person": None})
 
 
-@staff_required(*WRITE_ROLES)
+@login_required
 def person_edit(request, pk):
-    town = town_of(request)
-    person = person_or_404(request, pk)
+    person = services.get_person_for(request.user, pk, to="people.person.change")
     if person.erased_at:
         raise Http404("erased")
+    town = person.town
     initial = {
         "name": person.name, "neighbourhood": person.neighbourhood_id, "id_type": person.id_type,
         "sex": person.sex, "birth_date": person.birth_date, "address": person.address,
@@ -152,43 +150,37 @@ def person_edit(request, pk):
 
 
 @require_POST
-@staff_required(*PEOPLE_ROLES)
+@login_required
 def person_reveal(request, pk):
-    person = person_or_404(request, pk)
-    try:
-        revealed = services.reveal_person(request.user, person, ("id_number", "phone", "address"))
-    except ServiceError:
-        raise PermissionDenied
+    person = services.get_person_for(request.user, pk)
+    revealed = services.reveal_person(request.user, person, ("id_number", "phone", "address"))
     if request.headers.get("HX-Request"):
         return render(request, "people/_person_identity.html", {"person": person, "revealed": revealed, "may_reveal": True})
     return render(request, "people/person_detail.html", _detail_context(request, person, revealed=revealed))
 
 
 @require_POST
-@staff_required(*WRITE_ROLES)
+@login_required
 def guardian_add(request, pk):
-    child = person_or_404(request, pk)
+    child = services.get_person_for(request.user, pk, to="people.person.change")
     form = GuardianForm(request.POST)
     if form.is_valid():
-        guardian = services.find_person_by_id_number(child.town, form.cleaned_data["guardian_id_number"])
-        # A guardian outside the user's scope is "not found": no hint that the number exists.
-        if guardian is None or not Person.objects.for_user(request.user).filter(pk=guardian.pk).exists():
-            form.add_error("guardian_id_number", _("未找到该证件号码的人员（须先登记，且在您的负责范围内）"))
+        try:
+            guardian = services.link_guardian_by_id_number(request.user, child, form.cleaned_data["guardian_id_number"],
+                                                           form.cleaned_data["relation"]).guardian
+        except ServiceError as exc:
+            form.add_error("guardian_id_number" if exc.field in ("guardian_id", "guardian_id_number") else None,
+                           exc.message)
         else:
-            try:
-                services.link_guardian(request.user, child, guardian, form.cleaned_data["relation"])
-            except ServiceError as exc:
-                form.add_error("guardian_id_number" if exc.field == "guardian_id" else None, exc.message)
-            else:
-                messages.success(request, _("已添加监护人：%(name)s") % {"name": guardian.name})
-                return redirect("people:person", child.pk)
+            messages.success(request, _("已添加监护人：%(name)s") % {"name": guardian.name})
+            return redirect("people:person", child.pk)
     return render(request, "people/person_detail.html", _detail_context(request, child, guardian_form=form), status=400)
 
 
 @require_POST
-@staff_required(*WRITE_ROLES)
+@login_required
 def consent_add(request, pk):
-    person = person_or_404(request, pk)
+    person = services.get_person_for(request.user, pk, to="people.consent.give")
     form = ConsentForm(request.POST, person=person)
     if form.is_valid():
         try:
@@ -203,9 +195,9 @@ def consent_add(request, pk):
 
 
 @require_POST
-@staff_required(*WRITE_ROLES)
+@login_required
 def consent_withdraw(request, pk, consent_pk):
-    person = person_or_404(request, pk)
+    person = services.get_person_for(request.user, pk, to="people.consent.withdraw")
     consent = Consent.objects.filter(person=person, pk=consent_pk, withdrawn_on__isnull=True).first()
     if consent is None:
         raise Http404("consent")

@@ -1,15 +1,13 @@
 """The tag dictionary (town admins edit it)."""
 
 from django.contrib import messages
+from django.contrib.auth.decorators import login_required
 from django.db.models import Count, Q
-from django.http import Http404
 from django.shortcuts import redirect, render
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 
-from lehuo.accounts import scoping
-from lehuo.accounts.decorators import staff_required
-from lehuo.accounts.models import TOWN_ADMIN
+from lehuo.accounts.permissions import may
 from lehuo.people import services
 from lehuo.people.forms import TagForm, apply_service_error
 from lehuo.people.models import Tag
@@ -18,18 +16,16 @@ from lehuo.platform.errors import ServiceError
 from .common import town_of
 
 
-@staff_required()
+@login_required
 def tag_list(request):
     town = town_of(request)
-    tags = Tag.objects.filter(town=town).annotate(
+    tags = services.tags_for(request.user).filter(town=town).annotate(
         n_people=Count("people", filter=Q(people__erased_at__isnull=True), distinct=True),
         n_orgs=Count("organisations", distinct=True),
     )
-    may_edit = scoping.is_town_wide(request.user)
+    may_edit = may(request.user, "people.tag.change", Tag(town=town))
     form = TagForm(request.POST or None)
     if request.method == "POST":
-        if not may_edit:
-            raise Http404("tags")
         if form.is_valid():
             try:
                 services.create_tag(request.user, town, **{**form.cleaned_data, "order": form.cleaned_data["order"] or 0})
@@ -41,12 +37,9 @@ def tag_list(request):
     return render(request, "people/tag_list.html", {"tags": tags, "form": form, "may_edit": may_edit})
 
 
-@staff_required(TOWN_ADMIN)
+@login_required
 def tag_edit(request, pk):
-    town = town_of(request)
-    tag = Tag.objects.filter(town=town, pk=pk).first()
-    if tag is None:
-        raise Http404("tag")
+    tag = services.get_tag_for(request.user, pk, to="people.tag.change")
     form = TagForm(request.POST or None, initial={"name": tag.name, "applies_to": tag.applies_to,
                                                   "description": tag.description, "order": tag.order})
     if request.method == "POST" and form.is_valid():
@@ -61,12 +54,9 @@ def tag_edit(request, pk):
 
 
 @require_POST
-@staff_required(TOWN_ADMIN)
+@login_required
 def tag_delete(request, pk):
-    town = town_of(request)
-    tag = Tag.objects.filter(town=town, pk=pk).first()
-    if tag is None:
-        raise Http404("tag")
+    tag = services.get_tag_for(request.user, pk, to="people.tag.change")
     try:
         services.delete_tag(request.user, tag)
     except ServiceError as exc:

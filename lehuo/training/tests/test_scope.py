@@ -54,10 +54,10 @@ def test_programme_staff_of_another_cohort_does_not_see_these_students(api, coho
 def test_instructor_sees_students_of_assigned_cohort(api, cohort, roll, instructor):
     assert _ids(api(instructor).get(f"/api/v1/sessions/{roll['session'].pk}/attendance")) == sorted(
         [roll["mine"].pk, roll["theirs"].pk])
-    # the person-scope hook: the students appear in core's people API too
-    people = api(instructor).get("/api/v1/people").json()["items"]
-    assert sorted(p["id"] for p in people) == sorted([roll["mine"].pk, roll["theirs"].pk])
-    assert set(Person.objects.for_user(instructor)) == {roll["mine"], roll["theirs"]}
+    # ... but not in the register: scope never grows from an enrolment (docs/security.md)
+    assert api(instructor).get("/api/v1/people").status_code == 403
+    assert api(instructor).get(f"/api/v1/people/{roll['mine'].pk}").status_code == 404
+    assert not Person.objects.for_user(instructor).exists()
 
 
 def test_unassigned_instructor_gets_404(api, cohort, roll, blood_staff):

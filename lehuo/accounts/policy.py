@@ -1,0 +1,24 @@
+"""What the accounts app declares to the permission module (lehuo/accounts/permissions.py)."""
+
+from django.utils.translation import gettext_lazy as _
+
+from .models import EDITOR, PROGRAMME_STAFF, SOCIAL_WORKER, TOWN_ADMIN, VIEWER
+from .permissions import TOWN, Action, Grant, Scoped
+
+STAFF = (TOWN_ADMIN, SOCIAL_WORKER, PROGRAMME_STAFF, EDITOR, VIEWER)
+
+ACTIONS = (
+    Action("accounts.workbench.open", None, tuple(Grant(role, TOWN) for role in STAFF),
+           label=_("打开工作台")),
+    Action("accounts.neighbourhood.view", "accounts.Neighbourhood", tuple(Grant(role, TOWN) for role in STAFF),
+           label=_("查看居民区")),
+    Action("accounts.neighbourhood.create", "accounts.Town", (Grant(TOWN_ADMIN, TOWN),),
+           label=_("新增居民区")),
+    Action("accounts.audit.view", "accounts.Town", (Grant(TOWN_ADMIN, TOWN),),
+           label=_("查看操作日志")),
+)
+
+SCOPES = {
+    "accounts.Town": Scoped(town="id"),
+    "accounts.Neighbourhood": Scoped(town="town", neighbourhood="id"),
+}

@@ -1,0 +1,54 @@
+"""What the people register declares to the permission module (lehuo/accounts/permissions.py).
+
+The register is reached through memberships only: town admins see their town's people, social
+workers the people of their neighbourhoods, a resident their own record (and their children's).
+Programme staff reach people only through their programme's records (a cohort's roster, a
+drive's donors, a site's children), never the register itself.
+"""
+
+from django.utils.translation import gettext_lazy as _
+
+from lehuo.accounts.models import EDITOR, PROGRAMME_STAFF, SOCIAL_WORKER, TOWN_ADMIN, VIEWER
+from lehuo.accounts.permissions import NEIGHBOURHOOD, OWN, RESIDENT, TOWN, Action, Grant, Scoped
+
+STAFF = (TOWN_ADMIN, SOCIAL_WORKER, PROGRAMME_STAFF, EDITOR, VIEWER)
+REGISTER = (Grant(TOWN_ADMIN, TOWN), Grant(SOCIAL_WORKER, NEIGHBOURHOOD))
+
+ACTIONS = (
+    Action("people.person.view", "people.Person", (*REGISTER, Grant(RESIDENT, OWN)), label=_("查看人员信息")),
+    Action("people.person.create", "people.Person", REGISTER, label=_("登记人员")),
+    Action("people.person.change", "people.Person", REGISTER, label=_("修改人员信息"), seen_with="people.person.view"),
+    Action("people.person.change_contact", "people.Person", (*REGISTER, Grant(RESIDENT, OWN)),
+           label=_("修改联系方式（电话、住址）"), seen_with="people.person.view"),
+    Action("people.person.list", "people.Person", REGISTER, label=_("查看人员名单")),
+    Action("people.person.reveal", "people.Person", REGISTER, label=_("查看完整证件号码和电话（记录在案）"),
+           seen_with="people.person.view"),
+    Action("people.person.export_data", "people.Person", (*REGISTER, Grant(RESIDENT, OWN)),
+           label=_("导出个人全部信息（个人信息保护法第45条）"), seen_with="people.person.view"),
+    Action("people.person.erase", "people.Person", (Grant(TOWN_ADMIN, TOWN),), label=_("删除个人信息"),
+           seen_with="people.person.view"),
+    Action("people.consent.give", "people.Person", (*REGISTER, Grant(RESIDENT, OWN)), label=_("记录知情同意"),
+           seen_with="people.person.view"),
+    Action("people.consent.withdraw", "people.Person", (*REGISTER, Grant(RESIDENT, OWN)), label=_("撤回知情同意"),
+           seen_with="people.person.view"),
+    Action("people.person.export_list", "people.Person", REGISTER, label=_("导出人员名单（脱敏）")),
+    Action("people.person.export_full", "people.Person", (Grant(TOWN_ADMIN, TOWN),),
+           label=_("导出人员名单（含完整证件号码和电话，须说明理由）")),
+    Action("people.import", "accounts.Town", (Grant(TOWN_ADMIN, TOWN), Grant(SOCIAL_WORKER, TOWN)),
+           label=_("导入人员（社工只能导入本居民区）")),
+    Action("people.organisation.view", "people.Organisation", tuple(Grant(role, TOWN) for role in STAFF),
+           label=_("查看单位")),
+    Action("people.organisation.change", "people.Organisation", (Grant(TOWN_ADMIN, TOWN), Grant(SOCIAL_WORKER, TOWN)),
+           label=_("新增、修改单位"), seen_with="people.organisation.view"),
+    Action("people.tag.view", "people.Tag", tuple(Grant(role, TOWN) for role in STAFF), label=_("查看标签字典")),
+    Action("people.tag.change", "people.Tag", (Grant(TOWN_ADMIN, TOWN),), label=_("修改标签字典"),
+           seen_with="people.tag.view"),
+)
+
+SCOPES = {
+    "people.Person": Scoped(town="town", neighbourhood="neighbourhood", owner=("id",)),
+    "people.Organisation": Scoped(town="town", neighbourhood="neighbourhood"),
+    "people.Tag": Scoped(town="town"),
+    "people.Consent": Scoped(town="person__town", neighbourhood="person__neighbourhood", owner=("person",)),
+    "people.GuardianLink": Scoped(town="child__town", neighbourhood="child__neighbourhood", owner=("child", "guardian")),
+}
