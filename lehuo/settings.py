@@ -124,6 +124,7 @@ INSTALLED_APPS = [
     "django_tasks",
     "django_tasks_db",
     "ninja",
+    "django_otp",
     # Apps depend downwards only (docs/architecture.md): lib < platform < accounts < people <
     # the modules < web and api. "core" holds only the migrations made before the split.
     "lehuo.core",
@@ -148,16 +149,21 @@ MIDDLEWARE = [
     "django.middleware.common.CommonMiddleware",
     "django.middleware.csrf.CsrfViewMiddleware",
     "django.contrib.auth.middleware.AuthenticationMiddleware",
+    "django_otp.middleware.OTPMiddleware",
     "django.contrib.messages.middleware.MessageMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
     "lehuo.platform.middleware.SecurityHeadersMiddleware",
     "lehuo.platform.middleware.InputGuardMiddleware",
     "lehuo.platform.middleware.DatabaseUnavailableMiddleware",
+    "lehuo.platform.idempotency.RequestFingerprintMiddleware",
     "axes.middleware.AxesMiddleware",
     "lehuo.accounts.otp_middleware.OtpRequiredMiddleware",
 ]
-# Town admins without a TOTP device are sent to set one up (those with one always verify).
-LEHUO_REQUIRE_TOTP_FOR_ADMINS = envbool("LEHUO_REQUIRE_TOTP_FOR_ADMINS", "0")
+# Town admins and the roles that may reveal full ID numbers and phones must sign in with a
+# second factor (TOTP, django-otp): on by default except in development (docs/security.md).
+# Anyone with a device always verifies.
+LEHUO_REQUIRE_SECOND_FACTOR = envbool("LEHUO_REQUIRE_SECOND_FACTOR", "0" if DEBUG else "1")
+OTP_TOTP_THROTTLE_FACTOR = 1  # a wrong code waits 1, 2, 4, 8... seconds before the next try
 
 AUTHENTICATION_BACKENDS = [
     "axes.backends.AxesStandaloneBackend",

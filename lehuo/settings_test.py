@@ -18,6 +18,9 @@ TASKS = {"default": {"BACKEND": "django_tasks.backends.immediate.ImmediateBacken
 STORAGES = {**STORAGES, "staticfiles": {"BACKEND": "django.contrib.staticfiles.storage.StaticFilesStorage"}}
 MEDIA_ROOT = VAR_DIR / "test-media"
 AXES_ENABLED = os.environ.get("AXES_ENABLED", "0") == "1"
+# The suite signs staff in without a second factor; tests of it switch it on.
+LEHUO_REQUIRE_SECOND_FACTOR = False
+OTP_TOTP_THROTTLE_FACTOR = 0
 
 # Close connections after each request: live-server and thread tests must not hold a
 # PostgreSQL connection that blocks dropping the test database at teardown.

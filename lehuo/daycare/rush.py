@@ -120,7 +120,7 @@ def write(actor, *, offering_id: int, term_id: int, child_id: int, child_person_
         key_row.status_code = 201
         params += _params(k_fields, {"response": [json.dumps(answer)]},
                           {"user_id": key_row.user_id, "key": key_row.key, "scope": key_row.scope,
-                           "status_code": 201}, now)
+                           "status_code": 201, "fingerprint": key_row.fingerprint}, now)
     if connection.in_atomic_block:  # inside a caller's transaction (tests): a savepoint, so a failure can be read after
         with transaction.atomic():
             return _run(sql, params)

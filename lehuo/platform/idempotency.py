@@ -11,16 +11,74 @@ a unique index on (user, key, scope). So:
   first.
 
 Nothing is ever written twice, and a new key costs one INSERT, not a look-up, an INSERT and
-an UPDATE (this runs for every enrolment of the opening-time rush).
+an UPDATE (this runs for every enrolment of the opening-time rush). A key used again with a
+different request (another body, another path) is refused with 422 and writes nothing, as
+Stripe does: the caller's ``fingerprint`` (``fingerprint_of(request)``) is kept with the key.
 """
 
+import contextvars
+import hashlib
 from collections.abc import Callable
+from urllib.parse import urlencode
 
-from django.db import IntegrityError, transaction
+from django.db import IntegrityError, connection, transaction
+from django.http.request import RawPostDataException
+from django.utils.translation import gettext as _
 
 from .errors import ServiceError
 from .models import IdempotencyKey
 from .rows import insert_row
+
+
+class KeyReused(ServiceError):
+    """The key was first used with another request."""
+
+    status = 422
+
+    def __init__(self):
+        super().__init__(_("该 Idempotency-Key 已用于另一个请求，请为新请求使用新的键"), "Idempotency-Key",
+                         code="idempotency_key_reused")
+
+
+# The request being served (set by RequestFingerprintMiddleware): every caller of
+# ``run_idempotent`` gets its request's fingerprint without passing it. The digest is taken
+# only when a key is used (never for an upload without one).
+_current: contextvars.ContextVar = contextvars.ContextVar("lehuo_request", default=None)
+
+
+class RequestFingerprintMiddleware:
+    """Remembers each POST, PUT or PATCH for ``run_idempotent`` while it is served."""
+
+    def __init__(self, get_response):
+        self.get_response = get_response
+
+    def __call__(self, request):
+        if request.method not in ("POST", "PUT", "PATCH"):
+            return self.get_response(request)
+        token = _current.set(request)
+        try:
+            return self.get_response(request)
+        finally:
+            _current.reset(token)
+
+
+def fingerprint_of(request) -> str:
+    """A digest of what makes a request the same request: method, path and body (for a form
+    whose body has been parsed already, its fields without the CSRF token)."""
+    try:
+        body = request.body or b""
+    except RawPostDataException:
+        fields = sorted((k, v) for k, vs in request.POST.lists() if k != "csrfmiddlewaretoken" for v in vs)
+        body = urlencode(fields).encode()
+    digest = hashlib.sha256()
+    for part in (request.method.encode(), request.get_full_path().encode(), body):
+        digest.update(len(part).to_bytes(8, "big") + part)
+    return digest.hexdigest()
+
+
+def _current_fingerprint() -> str:
+    request = _current.get()
+    return fingerprint_of(request) if request is not None else ""
 
 
 def _checked(key: str) -> str:
@@ -30,12 +88,19 @@ def _checked(key: str) -> str:
     return key
 
 
-def _stored(user, key: str, scope: str):
-    return (IdempotencyKey.objects.filter(user=user, key=key, scope=scope)
-            .values_list("status_code", "response").first())
+def _stored(user, key: str, scope: str, fingerprint: str):
+    row = (IdempotencyKey.objects.filter(user=user, key=key, scope=scope)
+           .values_list("status_code", "response", "fingerprint").first())
+    if row is None:
+        return None
+    status, response, first = row
+    if fingerprint and first and first != fingerprint:
+        raise KeyReused()
+    return status, response
 
 
-def run_idempotent(user, key: str | None, scope: str, create: Callable[[], tuple[int, dict]]) -> tuple[int, dict]:
+def run_idempotent(user, key: str | None, scope: str, create: Callable[[], tuple[int, dict]], *,
+                   fingerprint: str = "") -> tuple[int, dict]:
     """Run ``create`` (returning status and JSON body) once per (user, key, scope): in one
     transaction with the key row, written last with the answer."""
     def create_and_store(key_row: IdempotencyKey | None) -> tuple[int, dict]:
@@ -46,11 +111,12 @@ def run_idempotent(user, key: str | None, scope: str, create: Callable[[], tuple
                 insert_row(key_row)
             return status, body
 
-    return run_idempotent_writing_key(user, key, scope, create_and_store)
+    return run_idempotent_writing_key(user, key, scope, create_and_store, fingerprint=fingerprint)
 
 
 def run_idempotent_writing_key(user, key: str | None, scope: str,
-                               create: Callable[[IdempotencyKey | None], tuple[int, dict]]) -> tuple[int, dict]:
+                               create: Callable[[IdempotencyKey | None], tuple[int, dict]], *,
+                               fingerprint: str = "") -> tuple[int, dict]:
     """The rule for a ``create`` that writes the key row itself, atomically with its records
     (``run_idempotent`` in a transaction; the enrolment rush in one statement,
     ``daycare/rush.py``): it gets the unsaved row (``None`` without a key) and stores the
@@ -59,10 +125,18 @@ def run_idempotent_writing_key(user, key: str | None, scope: str,
     if not key:
         return create(None)
     key = _checked(key)
+    fingerprint = fingerprint or _current_fingerprint()
+    row = IdempotencyKey(user=user, key=key, scope=scope, fingerprint=fingerprint)
     try:
-        return create(IdempotencyKey(user=user, key=key, scope=scope))
+        if connection.in_atomic_block:
+            # Inside a caller's transaction (a test's, a page's): a savepoint, so that a refused
+            # repeat leaves the transaction usable for reading the first answer. A request of
+            # the API runs in autocommit and needs none (the rush's one statement stays one).
+            with transaction.atomic():
+                return create(row)
+        return create(row)
     except (IntegrityError, ServiceError):
-        stored = _stored(user, key, scope)
+        stored = _stored(user, key, scope, fingerprint)
         if stored is not None:
             return stored
         raise

@@ -37,6 +37,9 @@ class IdempotencyKey(models.Model):
     scope = models.CharField(max_length=200)
     status_code = models.PositiveSmallIntegerField(default=0)
     response = models.JSONField(null=True, blank=True)
+    # A digest of the request the key was first used with: the same key with another body is
+    # refused (422), never answered with the first request's answer.
+    fingerprint = models.CharField(max_length=64, blank=True, default="")
     created_at = models.DateTimeField(auto_now_add=True)
 
     class Meta:

@@ -146,6 +146,15 @@ def test_rush_answer_is_replayed_for_the_same_key(api, parent, linked, offering)
     assert Enrolment.objects.count() == 1 and AuditLog.objects.filter(action="daycare.enrol").count() == 1
 
 
+def test_rush_key_reused_for_another_child_is_refused(api, parent, parent_person, linked, offering, make_child):
+    client = api(parent)
+    first = client.post(_url(offering), {"child_id": linked.pk}, headers={"Idempotency-Key": "k"})
+    other = make_child(parent_person, name="另一个")
+    again = client.post(_url(offering), {"child_id": other.pk}, headers={"Idempotency-Key": "k"})
+    assert first.status_code == 201 and again.status_code == 422, again.content
+    assert list(Enrolment.objects.values_list("child_id", flat=True)) == [linked.pk]
+
+
 def test_staff_without_resident_record_get_404_outside_their_sites(api, sw_hj9, linked, offering):
     r = api(sw_hj9).post(_url(offering), {"child_id": linked.pk})
     assert r.status_code == 404

@@ -170,3 +170,18 @@ def test_amount_of_wrong_type_is_refused(api, drive, town_admin, amount):
     r = api(town_admin).post(URL.format(drive.pk), body(amount=amount))
     assert r.status_code == 422 and r.json()["detail"][0]["loc"][0] == "amount"
     assert not Donation.objects.exists()
+
+
+def test_same_key_with_another_body_is_refused_and_writes_nothing(api, drive, town_admin):
+    """As Stripe does: a key is one request; reused for another body it answers 422, it does
+    not silently return the first answer (issue 16)."""
+    client = api(town_admin)
+    first = client.post(URL.format(drive.pk), body(), headers={"Idempotency-Key": "k-2"})
+    assert first.status_code == 201
+    logs = AuditLog.objects.count()
+    other = client.post(URL.format(drive.pk), body(amount="999.00"), headers={"Idempotency-Key": "k-2"})
+    assert other.status_code == 422, other.content
+    assert other.json()["code"] == "idempotency_key_reused"
+    assert Donation.objects.count() == 1 and AuditLog.objects.count() == logs
+    again = client.post(URL.format(drive.pk), body(), headers={"Idempotency-Key": "k-2"})
+    assert again.status_code == 201 and again.json() == first.json()
