@@ -1,10 +1,12 @@
 """Two-factor pages: set up an authenticator app (QR code), and enter a code after the password.
 
-The session remembers a successful code (``OTP_SESSION_KEY``) until logout; the middleware
-(core/otp_middleware.py) sends town admins here until then. Five wrong codes in a session
-log the user out: the password is throttled by django-axes, so guessing restarts there.
+django-otp remembers a verified session (``django_otp.login``) until logout; the middleware
+(accounts/otp_middleware.py) sends staff here until then. The device throttles wrong codes
+(django-otp, growing delays), and five wrong codes in a session log the user out: the
+password is throttled by django-axes, so guessing restarts there.
 """
 
+import django_otp
 from django.contrib import messages
 from django.contrib.auth import logout
 from django.contrib.auth.decorators import login_required
@@ -18,21 +20,19 @@ from lehuo.lib.qr import qr_data_uri
 from lehuo.platform.audit import log_action
 
 from . import otp
-from .otp_models import TotpDevice
+from .otp_models import TotpDevice, new_secret
 
-OTP_SESSION_KEY = "lehuo_otp_verified"
 FAILURES_KEY = "lehuo_otp_failures"
 MAX_FAILURES = 5
 
 
 def mark_verified(request, device: TotpDevice) -> None:
-    request.session[OTP_SESSION_KEY] = f"{request.user.pk}:{device.pk}"
+    django_otp.login(request, device)
     request.session.pop(FAILURES_KEY, None)
 
 
 def is_verified(request) -> bool:
-    value = request.session.get(OTP_SESSION_KEY, "")
-    return bool(value) and value.split(":", 1)[0] == str(request.user.pk)
+    return request.user.is_verified()
 
 
 def _next_url(request) -> str:
@@ -62,10 +62,11 @@ def otp_setup(request):
     if device and device.confirmed:
         return render(request, "accounts/otp_enabled.html", {"device": device, "verified": is_verified(request)})
     if device is None:
-        device = TotpDevice.objects.create(user=request.user, secret=otp.new_secret())
+        device = TotpDevice.objects.create(user=request.user, secret=new_secret(), confirmed=False)
     if request.method == "POST":
-        if otp.verify_device(device, request.POST.get("code", "")):
-            TotpDevice.objects.filter(pk=device.pk).update(confirmed_at=timezone.now())
+        if device.verify_token(request.POST.get("code", "")):
+            TotpDevice.objects.filter(pk=device.pk).update(confirmed=True, confirmed_at=timezone.now())
+            device.confirmed = True
             log_action(request.user, "otp.enabled", request.user, {})
             mark_verified(request, device)
             messages.success(request, _("两步验证已启用。以后登录时，输入密码后还需输入验证器中的六位数字。"))
@@ -82,13 +83,13 @@ def otp_setup(request):
 @never_cache
 @login_required
 def otp_verify(request):
-    device = TotpDevice.objects.filter(user=request.user, confirmed_at__isnull=False).first()
+    device = TotpDevice.objects.filter(user=request.user, confirmed=True).first()
     if device is None:
         return redirect("otp_setup")
     if is_verified(request):
         return redirect(_next_url(request))
     if request.method == "POST":
-        if otp.verify_device(device, request.POST.get("code", "")):
+        if device.verify_token(request.POST.get("code", "")):
             mark_verified(request, device)
             return redirect(_next_url(request))
         response = _failed(request)
