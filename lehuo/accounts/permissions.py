@@ -32,14 +32,15 @@ from .models import EDITOR, PROGRAMME_STAFF, SOCIAL_WORKER, TOWN_ADMIN, VIEWER, 
 # Who the actor is. Staff roles come from memberships; a resident is a signed-in user whose
 # account is linked to a person of the register; the public is anyone.
 RESIDENT = "resident"
+SIGNED_IN = "signed_in"  # any signed-in account (their own background jobs)
 PUBLIC = "public"
-ROLES = (TOWN_ADMIN, SOCIAL_WORKER, PROGRAMME_STAFF, EDITOR, VIEWER, RESIDENT, PUBLIC)
+ROLES = (TOWN_ADMIN, SOCIAL_WORKER, PROGRAMME_STAFF, EDITOR, VIEWER, RESIDENT, SIGNED_IN, PUBLIC)
 
 # How far a grant reaches.
 TOWN = "town"  # records of the towns where the actor holds the role
 NEIGHBOURHOOD = "neighbourhood"  # records of the neighbourhoods of the actor's membership (social workers)
 ASSIGNED = "assigned"  # records of the cohort, drive or site the actor is assigned to
-OWN = "own"  # the resident's own records (their person, and what is recorded of them)
+OWN = "own"  # the resident's own records (their person, their children's), or the account's own
 ANY = "any"  # any record (public pages; usually with a condition such as "published")
 SCOPES = (TOWN, NEIGHBOURHOOD, ASSIGNED, OWN, ANY)
 
@@ -90,6 +91,24 @@ class Scoped:
     assigned: str = ""
     assignable: str = ""  # model label of what ``assigned`` reaches ("blood.Drive")
     owner: tuple[str, ...] = ()
+    owner_account: str = ""  # path to the user account that owns the record (a job's creator)
+
+
+@dataclass(frozen=True)
+class Endpoint:
+    """What a page or an API operation does, for the generated role x operation matrix test
+    (tests/security/) and the table in docs/security.md. Declared in each app's policy.py as
+    ``ENDPOINTS = {"people:person": Endpoint(...), "GET /api/v1/people/{person_id}": Endpoint(...)}``.
+
+    ``action`` None: open to everyone (the sign-in page, public pages); ``record``: the URL
+    argument naming the record the action is on; ``kwargs``: other URL arguments, each a model
+    label (the same kind of world record's key) or a fixed value; ``method`` for pages that only
+    take a POST."""
+
+    action: str | None
+    record: str | None = None
+    kwargs: dict[str, str] = field(default_factory=dict)
+    method: str = "GET"
 
 
 # --- the declarations ---------------------------------------------------------------------
@@ -122,6 +141,27 @@ def scopes() -> dict[str, Scoped]:
     return out
 
 
+@functools.cache
+def endpoints() -> dict[str, Endpoint]:
+    """Every page and API operation declared by the apps (``ENDPOINTS`` of their policy)."""
+    from django.utils.module_loading import import_string
+
+    out: dict[str, Endpoint] = {}
+    for config in modules():
+        if config.policy:
+            try:
+                declared = import_string(f"{config.policy}.ENDPOINTS")
+            except ImportError:
+                continue
+            for key, endpoint in declared.items():
+                if key in out:
+                    raise ValueError(f"endpoint {key} declared twice")
+                if endpoint.action is not None and endpoint.action not in policy():
+                    raise ValueError(f"endpoint {key} names no declared action: {endpoint.action}")
+                out[key] = endpoint
+    return out
+
+
 def action(name: str) -> Action:
     try:
         return policy()[name]
@@ -137,6 +177,7 @@ class Actor:
 
     authenticated: bool
     superuser: bool
+    user_id: int | None = None
     # role -> [(town id, neighbourhood ids)]
     memberships: dict[str, list[tuple[int, frozenset[int]]]] = field(default_factory=dict)
     # (content type id, object id) of each assignment
@@ -162,7 +203,7 @@ def actor_of(user) -> Actor:
         by_role.setdefault(m.role, []).append((m.town_id, nbh))
     assignments = frozenset(Assignment.objects.filter(user=user).values_list("content_type_id", "object_id"))
     persons = frozenset(_linked_persons(user))
-    actor = Actor(True, bool(getattr(user, "is_superuser", False)), by_role, assignments, persons)
+    actor = Actor(True, bool(getattr(user, "is_superuser", False)), user.pk, by_role, assignments, persons)
     user._lehuo_actor = actor
     return actor
 
@@ -236,6 +277,8 @@ def _grant_allows(actor: Actor, grant: Grant, obj) -> bool:
         return True
     scoped = _scoped(obj)
     if grant.scope == OWN:
+        if scoped.owner_account and actor.user_id is not None and _walk(obj, scoped.owner_account) == actor.user_id:
+            return True
         return any(_walk(obj, path) in actor.persons for path in scoped.owner)
     town = _walk(obj, scoped.town)
     for town_id, neighbourhoods in actor.memberships.get(grant.role, ()):
@@ -258,6 +301,8 @@ def _role_applies(actor: Actor, grant: Grant) -> bool:
         return True
     if grant.role == RESIDENT:
         return bool(actor.persons)
+    if grant.role == SIGNED_IN:
+        return actor.authenticated
     return grant.role in actor.memberships
 
 
@@ -310,6 +355,8 @@ def scope_q(user, name: str, model=None, prefix: str = "") -> Q:
             part = Q(pk__in=[])
             for owner in scoped.owner:
                 part |= Q(**{f"{path(owner)}__in": actor.persons})
+            if scoped.owner_account and actor.user_id is not None:
+                part |= Q(**{path(scoped.owner_account): actor.user_id})
         else:
             part = Q(pk__in=[])
             for town_id, neighbourhoods in actor.memberships.get(grant.role, ()):
@@ -345,6 +392,6 @@ def membership_towns(user, *roles: str) -> set[int]:
 
 
 __all__ = [
-    "ANY", "ASSIGNED", "NEIGHBOURHOOD", "OWN", "PUBLIC", "RESIDENT", "TOWN", "Action", "Forbidden", "Grant",
+    "ANY", "ASSIGNED", "NEIGHBOURHOOD", "OWN", "PUBLIC", "RESIDENT", "SIGNED_IN", "TOWN", "Action", "Endpoint", "Forbidden", "Grant",
     "Scoped", "When", "may", "policy", "require", "scope_q",
 ]

@@ -3,7 +3,7 @@
 from django.utils.translation import gettext_lazy as _
 
 from .models import EDITOR, PROGRAMME_STAFF, SOCIAL_WORKER, TOWN_ADMIN, VIEWER
-from .permissions import TOWN, Action, Grant, Scoped
+from .permissions import ANY, SIGNED_IN, TOWN, Action, Endpoint, Grant, Scoped
 
 STAFF = (TOWN_ADMIN, SOCIAL_WORKER, PROGRAMME_STAFF, EDITOR, VIEWER)
 
@@ -16,9 +16,19 @@ ACTIONS = (
            label=_("新增居民区")),
     Action("accounts.audit.view", "accounts.Town", (Grant(TOWN_ADMIN, TOWN),),
            label=_("查看操作日志")),
+    Action("accounts.second_factor.manage", None, (Grant(SIGNED_IN, ANY),), label=_("设置和验证两步验证")),
 )
 
 SCOPES = {
     "accounts.Town": Scoped(town="id"),
     "accounts.Neighbourhood": Scoped(town="town", neighbourhood="id"),
+}
+
+ENDPOINTS = {
+    "login": Endpoint(None),
+    "logout": Endpoint(None, method="POST"),
+    "otp_setup": Endpoint("accounts.second_factor.manage"),
+    "otp_verify": Endpoint("accounts.second_factor.manage"),
+    "GET /api/v1/neighbourhoods": Endpoint("accounts.neighbourhood.view"),
+    "POST /api/v1/neighbourhoods": Endpoint("accounts.neighbourhood.create"),
 }

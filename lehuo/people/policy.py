@@ -9,7 +9,7 @@ drive's donors, a site's children), never the register itself.
 from django.utils.translation import gettext_lazy as _
 
 from lehuo.accounts.models import EDITOR, PROGRAMME_STAFF, SOCIAL_WORKER, TOWN_ADMIN, VIEWER
-from lehuo.accounts.permissions import NEIGHBOURHOOD, OWN, RESIDENT, TOWN, Action, Grant, Scoped
+from lehuo.accounts.permissions import NEIGHBOURHOOD, OWN, RESIDENT, TOWN, Action, Endpoint, Grant, Scoped
 
 STAFF = (TOWN_ADMIN, SOCIAL_WORKER, PROGRAMME_STAFF, EDITOR, VIEWER)
 REGISTER = (Grant(TOWN_ADMIN, TOWN), Grant(SOCIAL_WORKER, NEIGHBOURHOOD))
@@ -51,4 +51,39 @@ SCOPES = {
     "people.Tag": Scoped(town="town"),
     "people.Consent": Scoped(town="person__town", neighbourhood="person__neighbourhood", owner=("person",)),
     "people.GuardianLink": Scoped(town="child__town", neighbourhood="child__neighbourhood", owner=("child", "guardian")),
+}
+
+ENDPOINTS = {
+    "people:people": Endpoint("people.person.list"),
+    "people:person_create": Endpoint("people.person.create"),
+    "people:people_export": Endpoint("people.person.export_list"),
+    "people:people_export_full": Endpoint("people.person.export_full"),
+    "people:people_import": Endpoint("people.import"),
+    "people:people_import_template": Endpoint("people.import"),
+    "people:people_import_report": Endpoint("platform.job.view", record="pk"),
+    "people:people_import_commit": Endpoint("platform.job.view", record="pk", method="POST"),
+    "people:person": Endpoint("people.person.view", record="pk"),
+    "people:person_edit": Endpoint("people.person.change", record="pk"),
+    "people:person_reveal": Endpoint("people.person.reveal", record="pk", method="POST"),
+    "people:guardian_add": Endpoint("people.person.change", record="pk", method="POST"),
+    "people:consent_add": Endpoint("people.consent.give", record="pk", method="POST"),
+    "people:consent_withdraw": Endpoint("people.consent.withdraw", record="pk", kwargs={"consent_pk": "people.Consent"},
+                                        method="POST"),
+    "people:person_data": Endpoint("people.person.export_data", record="pk", kwargs={"fmt": "json"}),
+    "people:person_erase": Endpoint("people.person.erase", record="pk"),
+    "people:organisations": Endpoint("people.organisation.view"),
+    "people:organisation_create": Endpoint("people.organisation.change"),
+    "people:organisation": Endpoint("people.organisation.view", record="pk"),
+    "people:organisation_edit": Endpoint("people.organisation.change", record="pk"),
+    "people:tags": Endpoint("people.tag.view"),
+    "people:tag_edit": Endpoint("people.tag.change", record="pk"),
+    "people:tag_delete": Endpoint("people.tag.change", record="pk", method="POST"),
+    "GET /api/v1/people": Endpoint("people.person.list"),
+    "POST /api/v1/people": Endpoint("people.person.create"),
+    "GET /api/v1/people/{person_id}": Endpoint("people.person.view", record="person_id"),
+    "PATCH /api/v1/people/{person_id}": Endpoint("people.person.change", record="person_id"),
+    "POST /api/v1/people/{person_id}/reveal": Endpoint("people.person.reveal", record="person_id"),
+    "GET /api/v1/organisations": Endpoint("people.organisation.view"),
+    "POST /api/v1/organisations": Endpoint("people.organisation.change"),
+    "GET /api/v1/organisations/{org_id}": Endpoint("people.organisation.view", record="org_id"),
 }

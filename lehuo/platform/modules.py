@@ -44,6 +44,9 @@ class ModuleConfig(AppConfig):
     dashboard: str = ""
     # ``links(person) -> [{"title", "url", "description"}]`` on the resident home page.
     resident_links: str = ""
+    # ``cards(town) -> [{"title", "url", "lines": [...], "when": date | None}]`` for the public
+    # town home (no personal data: what is on, for residents).
+    public_home: str = ""
     # ``personal_data(person) -> section`` of the person's PIPL access/copy export.
     personal_data: str = ""
     # ``load(town, stdout)`` for ``python -m lehuo demo``, after the modules named in ``demo_after``.

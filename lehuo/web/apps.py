@@ -11,4 +11,5 @@ class WebConfig(modules.ModuleConfig):
     label = "web"
     verbose_name = "web"
     urls = "lehuo.web.urls"
+    policy = "lehuo.web.policy"
     workbench = (WorkbenchEntry("web:audit", _("操作日志"), _("个人、资金、健康数据的操作记录"), roles=("town_admin",), order=90),)

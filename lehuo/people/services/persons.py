@@ -91,7 +91,7 @@ def update_person(actor, person: Person, *, checked_by: str | None = None, **cha
     unknown = set(changes) - set(FIELDS)
     if unknown:
         raise TypeError(f"update_person() got unknown fields {sorted(unknown)}")
-    contact_only = set(changes) <= CONTACT_FIELDS
+    contact_only = bool(changes) and set(changes) <= CONTACT_FIELDS
     if checked_by is not None and not contact_only:
         raise TypeError("a module's flow changes only the contact fields of a person")
     authorize(actor, "people.person.change_contact" if contact_only else "people.person.change", person, checked_by)

@@ -4,7 +4,6 @@ from django.conf import settings
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.files.base import ContentFile
-from django.http import Http404
 from django.shortcuts import get_object_or_404, redirect, render
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
@@ -84,7 +83,9 @@ def people_import_report(request, pk):
 def people_import_commit(request, pk):
     source = _own_job(request, pk)
     if source.kind != CHECK or source.status != Job.DONE or source.result.get("errors") or not source.file:
-        raise Http404("nothing to commit")
+        messages.error(request, _("这份文件没有可导入的数据（未校验通过，或已过期），请重新上传"))
+        return redirect("people:people_import_report", source.pk) if source.status in (Job.DONE, Job.FAILED) \
+            else redirect("people:people_import")
     if Job.objects.filter(kind=COMMIT, params__source_job=source.pk).exclude(status=Job.FAILED).exists():
         messages.warning(request, _("此文件已提交导入"))
         return redirect("people:people")
@@ -94,4 +95,5 @@ def people_import_commit(request, pk):
 
 @login_required
 def people_import_template(request):
+    import_town_for(request.user)
     return xlsx_response("人员导入模板.xlsx", template_xlsx())
