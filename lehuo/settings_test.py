@@ -16,6 +16,11 @@ from .settings import STORAGES, VAR_DIR  # noqa: E402
 PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
 TASKS = {"default": {"BACKEND": "django_tasks.backends.immediate.ImmediateBackend"}}
 STORAGES = {**STORAGES, "staticfiles": {"BACKEND": "django.contrib.staticfiles.storage.StaticFilesStorage"}}
+# pytest-xdist runs the suite in several processes: each has its own files (job progress, media),
+# as it has its own test database.
+_WORKER = os.environ.get("PYTEST_XDIST_WORKER", "")
+if _WORKER:
+    VAR_DIR = VAR_DIR / f"test-{_WORKER}"
 MEDIA_ROOT = VAR_DIR / "test-media"
 AXES_ENABLED = os.environ.get("AXES_ENABLED", "0") == "1"
 # The suite signs staff in without a second factor; tests of it switch it on.

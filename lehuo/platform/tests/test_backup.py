@@ -236,7 +236,8 @@ def test_truncated_backup_writes_nothing(tmp_path, make_person):
 
 @pytest.mark.django_db
 @pytest.mark.parametrize("content", [b"", b"not gzip at all", gzip.compress(b'{"format": "other"}\n'),
-                                     gzip.compress(b"\x00\xff garbage")])
+                                     gzip.compress(b"\x00\xff garbage")],
+                         ids=["empty", "not-gzip", "other-format", "garbage"])
 def test_restore_refuses_files_that_are_not_backups(tmp_path, content):
     path = tmp_path / "x.jsonl.gz"
     path.write_bytes(content)
