@@ -27,6 +27,21 @@ from .cohorts import (
     update_schedule,
 )
 from .enrolment import enrol, person_for_cohort, withdraw
+from .reading import (
+    attendance_of,
+    cohorts_for,
+    enrol_candidates,
+    get_cohort,
+    get_enrolment,
+    get_session,
+    own_records,
+    person_record,
+    programme_for,
+    roster,
+    sessions_of,
+    stats_for,
+    studios_for,
+)
 
 __all__ = [
     # calendar
@@ -40,6 +55,9 @@ __all__ = [
     "CHECKIN_LATE_AFTER", "CHECKIN_OPENS_BEFORE", "CHECKIN_SALT", "STATUS_VALUES",
     "check_in", "checkin_status", "checkin_token", "checkin_window", "record_attendance",
     "session_from_token",
+    # reading (every read checked by the policy)
+    "attendance_of", "cohorts_for", "enrol_candidates", "get_cohort", "get_enrolment", "get_session", "own_records",
+    "person_record", "programme_for", "roster", "sessions_of", "stats_for", "studios_for",
     # certificates
     "issue_certificate", "issue_certificates",
 ]

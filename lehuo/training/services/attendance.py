@@ -7,12 +7,11 @@ from django.core import signing
 from django.db import transaction
 from django.utils import timezone
 
+from lehuo.accounts.permissions import require
 from lehuo.people.models import Person
 from lehuo.platform.audit import log_action
 from lehuo.platform.errors import ServiceError
 from lehuo.training.models import Attendance, Enrolment, Session
-
-from ._common import _require_manage
 
 CHECKIN_SALT = "lehuo.training.checkin"
 # The QR code works from this long before class until the class ends; after the grace
@@ -28,7 +27,7 @@ def record_attendance(actor, session: Session, entries: Iterable[dict], *,
                       today: dt.date | None = None) -> list[Attendance]:
     """Set the status of each listed student for ``session`` (others are left as they are)."""
     cohort = session.cohort
-    _require_manage(actor, cohort)
+    require(actor, "training.attendance.record", session)
     today = today or timezone.localdate()
     if session.status == Session.CANCELLED:
         raise ServiceError("该课次已取消，不能考勤", "session")
@@ -97,6 +96,7 @@ def checkin_window(session: Session) -> tuple[dt.datetime, dt.datetime]:
 def checkin_status(user, session: Session, now: dt.datetime) -> tuple[Person, str]:
     """Who is checking in and as what (present / late), or the ServiceError that refuses it.
     The scan page calls this on GET too, so a refusal shows before the student taps."""
+    require(user, "training.checkin")
     person = Person.objects.filter(account=user, erased_at__isnull=True).first() if user.is_authenticated else None
     if person is None:
         raise ServiceError("您的账号没有关联学员信息，请联系培训班工作人员点名签到", code="no_person")

@@ -45,6 +45,7 @@ def issue_certificate(actor, enrolment: Enrolment, *, on: dt.date | None = None)
 
 def issue_certificates(actor, cohort: Cohort, *, on: dt.date | None = None) -> tuple[int, int]:
     """Certificates for every student who met the rule; returns (issued, not completed)."""
+    _require_manage(actor, cohort)
     issued = skipped = 0
     for enrolment in (Enrolment.objects.filter(cohort=cohort, status=Enrolment.ACTIVE)
                       .select_related("person", "cohort__programme")):

@@ -6,11 +6,10 @@ from django.contrib.contenttypes.models import ContentType
 from django.db import transaction
 from django.utils.text import slugify
 
-from lehuo.accounts import scoping as core_scoping
 from lehuo.accounts.models import PROGRAMME_STAFF, Assignment, Membership
+from lehuo.accounts.permissions import forget, require
 from lehuo.platform.audit import log_action
-from lehuo.platform.errors import NotFound, ServiceError
-from lehuo.training import scoping
+from lehuo.platform.errors import ServiceError
 from lehuo.training.models import Attendance, Cohort, Programme, Session
 
 from ._common import _require_manage
@@ -43,11 +42,8 @@ def create_cohort(actor, programme: Programme, *, number: int, starts_on: dt.dat
                   weekdays, start_time: dt.time = dt.time(14, 0), end_time: dt.time = dt.time(16, 0),
                   venue: str = "", instructor=None, capacity: int | None = None, slug: str = "") -> tuple[Cohort, dict]:
     """A cohort with its session calendar; returns the cohort and the generation summary."""
-    if not scoping.can_create(actor):
-        raise ServiceError("只有镇管理员可以开设培训班", code="forbidden")
-    towns = core_scoping.town_ids(actor)
-    if towns is not None and programme.studio.town_id not in towns:
-        raise NotFound()
+    require(actor, "training.cohort.create")  # the role (403), then the programme's town (404)
+    require(actor, "training.cohort.create", programme)
     if number is None or number < 1:
         raise ServiceError("期数应为正整数", "number")
     if capacity is not None and capacity < 1:
@@ -74,15 +70,14 @@ def create_cohort(actor, programme: Programme, *, number: int, starts_on: dt.dat
 
 def assign_staff(actor, cohort: Cohort, user, duty: str = "讲师") -> Assignment:
     """Programme staff reach a cohort through core's Assignment (and the person-scope hook)."""
-    if not core_scoping.is_town_wide(actor):
-        raise ServiceError("只有镇管理员可以安排工作人员", code="forbidden")
+    require(actor, "training.cohort.assign", cohort)
     _check_instructor(cohort.programme.studio.town_id, user)
     Membership.objects.get_or_create(user=user, town_id=cohort.programme.studio.town_id, role=PROGRAMME_STAFF)
     assignment, _ = Assignment.objects.get_or_create(
         user=user, content_type=ContentType.objects.get_for_model(Cohort), object_id=cohort.pk,
         defaults={"duty": duty},
     )
-    scoping.forget(user)
+    forget(user)
     log_action(actor, "training.cohort.assign", cohort, {"user": user.pk, "duty": duty})
     return assignment
 
@@ -176,7 +171,7 @@ def _clean_reason(reason: str | None) -> str:
 def move_session(actor, session: Session, new_date: dt.date, reason: str, *, start_time: dt.time | None = None,
                  end_time: dt.time | None = None) -> Session:
     cohort = session.cohort
-    _require_manage(actor, cohort)
+    require(actor, "training.session.manage", session)
     reason = _clean_reason(reason)
     if new_date is None:
         raise ServiceError("请填写调整后的日期", "date")
@@ -202,7 +197,7 @@ def move_session(actor, session: Session, new_date: dt.date, reason: str, *, sta
 
 @transaction.atomic
 def cancel_session(actor, session: Session, reason: str) -> Session:
-    _require_manage(actor, session.cohort)
+    require(actor, "training.session.manage", session)
     reason = _clean_reason(reason)
     if Attendance.objects.filter(session=session, status__in=Attendance.ATTENDED).exists():
         raise ServiceError("该课次已有学员出勤记录，不能取消", "reason")

@@ -5,29 +5,33 @@ import datetime as dt
 from django.db import IntegrityError, transaction
 from django.db.models import F, Q
 from django.utils import timezone
+from django.utils.translation import gettext as _
 
+from lehuo.accounts.permissions import may, require, scope_q
 from lehuo.people.models import Person
 from lehuo.platform.audit import log_action
 from lehuo.platform.errors import ServiceError
 from lehuo.training.models import Cohort, Enrolment
 
-from ._common import _require_manage
 
-
-def person_for_cohort(cohort: Cohort, person_id) -> Person:
-    """People come from any neighbourhood of the cohort's town."""
+def person_for_cohort(actor, cohort: Cohort, person_id) -> Person:
+    """The person ``actor`` may enrol (``training.enrolment.person``: any resident of the
+    cohort's town). Finding them gives no access to their register record."""
     try:
-        return Person.objects.active().get(pk=person_id, town_id=cohort.programme.studio.town_id)
+        return Person.objects.active().filter(scope_q(actor, "training.enrolment.person")).get(
+            pk=person_id, town_id=cohort.programme.studio.town_id)
     except (Person.DoesNotExist, ValueError, TypeError):
-        raise ServiceError("人员不存在", "person_id")
+        raise ServiceError(_("人员不存在"), "person_id")
 
 
 @transaction.atomic
 def enrol(actor, cohort: Cohort, person: Person, *, on: dt.date | None = None) -> Enrolment:
-    """Claim a place with a conditional UPDATE, so two enrolments never overfill the cohort."""
-    _require_manage(actor, cohort)
-    if person.town_id != cohort.programme.studio.town_id or person.erased_at:
-        raise ServiceError("人员不存在", "person_id")
+    """Claim a place with a conditional UPDATE, so two enrolments never overfill the cohort.
+    Who may enrol whom is the policy's (lehuo/training/policy.py)."""
+    require(actor, "training.enrolment.create", cohort)
+    if (person.town_id != cohort.programme.studio.town_id or person.erased_at
+            or not may(actor, "training.enrolment.person", person)):
+        raise ServiceError(_("人员不存在"), "person_id")
     existing = Enrolment.objects.select_for_update().filter(cohort=cohort, person=person).first()
     if existing and existing.status == Enrolment.ACTIVE:
         raise ServiceError(f"{person.name}已报名{cohort}", "person_id", code="duplicate")
@@ -54,7 +58,7 @@ def enrol(actor, cohort: Cohort, person: Person, *, on: dt.date | None = None) -
 
 @transaction.atomic
 def withdraw(actor, enrolment: Enrolment, reason: str = "") -> Enrolment:
-    _require_manage(actor, enrolment.cohort)
+    require(actor, "training.enrolment.withdraw", enrolment)
     enrolment = Enrolment.objects.select_for_update().get(pk=enrolment.pk)
     if enrolment.status != Enrolment.ACTIVE:
         return enrolment
