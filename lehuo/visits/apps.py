@@ -16,4 +16,5 @@ class VisitsConfig(modules.ModuleConfig):
     figures = "lehuo.visits.stats.resolve"
     dashboard = "lehuo.visits.stats.dashboard_summary"
     personal_data = "lehuo.visits.personal_data.personal_data"
+    media = "lehuo.visits.media.can_read"
     demo = "lehuo.visits.demo.load"

@@ -6,6 +6,7 @@ from django.utils.translation import gettext_lazy as _
 
 from lehuo.accounts.models import Neighbourhood, Town
 from lehuo.people.models import Person
+from lehuo.platform.media import Unguessable
 
 
 class ScopedQuerySet(models.QuerySet):
@@ -98,7 +99,7 @@ class Visitor(models.Model):
 
 class VisitPhoto(models.Model):
     visit = models.ForeignKey(Visit, on_delete=models.CASCADE, related_name="photos")
-    image = models.ImageField(_("照片"), upload_to="visits/%Y/")
+    image = models.ImageField(_("照片"), upload_to=Unguessable("visits"))
     caption = models.CharField(_("说明"), max_length=200, blank=True)
     order = models.PositiveSmallIntegerField(default=0)
 
