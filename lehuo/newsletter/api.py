@@ -2,6 +2,7 @@
 
 import datetime as dt
 
+from django.utils.translation import gettext as _
 from ninja import Field, Router, Schema, Status
 from ninja.pagination import paginate
 
@@ -88,7 +89,8 @@ def _issue(request, pk: int, action: str = "newsletter.issue.read_api"):
 def _column(issue, name: str):
     column = issue.publication.columns.filter(name=name).first()
     if column is None:
-        raise ServiceError(f"栏目“{name}”不存在（可用：{'、'.join(c.name for c in issue.publication.columns.all())}）",
+        raise ServiceError(_("栏目“%(name)s”不存在（可用：%(columns)s）")
+                           % {"name": name, "columns": "、".join(c.name for c in issue.publication.columns.all())},
                            "column")
     return column
 

@@ -87,9 +87,9 @@ def _check_editable(issue: Issue) -> None:
 def _text(value, field: str, label: str, max_len: int, required: bool = False) -> str:
     value = (value or "").strip()
     if required and not value:
-        raise ServiceError(f"{label}不能为空", field)
+        raise ServiceError(_("%(label)s不能为空") % {"label": label}, field)
     if len(value) > max_len:
-        raise ServiceError(f"{label}不能超过{max_len}个字", field)
+        raise ServiceError(_("%(label)s不能超过%(n)s个字") % {"label": label, "n": max_len}, field)
     return value
 
 
@@ -118,7 +118,7 @@ def create_issue(actor, publication: Publication, *, number: int, date: dt.date,
     if Issue.objects.filter(slug=slug).exists():
         raise ServiceError(_("该标识已被使用"), "slug", code="duplicate")
     issue = Issue.objects.create(publication=publication, slug=slug, number=int(number), date=date,
-                                 title=_text(title, "title", "标题", 100))
+                                 title=_text(title, "title", _("标题"), 100))
     log_action(actor, "newsletter.issue.create", issue, {"slug": slug})
     return issue
 
@@ -137,7 +137,7 @@ def update_issue(actor, issue: Issue, **changes) -> Issue:
     _check_editor(actor, issue)
     _check_editable(issue)
     if "title" in changes:
-        issue.title = _text(changes["title"], "title", "标题", 100)
+        issue.title = _text(changes["title"], "title", _("标题"), 100)
     if "number" in changes:
         if int(changes["number"]) < 1:
             raise ServiceError(_("期号须为正整数"), "number")
@@ -164,8 +164,9 @@ def save_article(actor, issue: Issue, article: Article | None = None, **fields) 
             raise ServiceError(_("请选择本刊的栏目"), "column")
         article.column = column
     if "title" in fields or article.pk is None:
-        article.title = _text(fields.get("title"), "title", "标题", 100, required=True)
-    for name, label, size in (("kicker", "引题", 100), ("subtitle", "副题", 100), ("author", "作者", 50)):
+        article.title = _text(fields.get("title"), "title", _("标题"), 100, required=True)
+    for name, label, size in (("kicker", _("引题"), 100), ("subtitle", _("副题"), 100),
+                              ("author", _("作者"), 50)):
         if name in fields:
             setattr(article, name, _text(fields[name], name, label, size))
     if "body" in fields:
@@ -188,7 +189,7 @@ def add_photo(actor, article: Article, data: bytes, caption: str = "", order: in
     _check_editor(actor, article.issue)
     _check_editable(article.issue)
     image = checked_image(data, "image", f"article-{article.pk}")
-    photo = Photo(article=article, caption=_text(caption, "caption", "图片说明", 200),
+    photo = Photo(article=article, caption=_text(caption, "caption", _("图片说明"), 200),
                   order=article.photos.count() if order is None else order)
     photo.image.save(image.name or f"article-{article.pk}.jpg", image, save=True)
     article.issue.save(update_fields=["updated_at"])
@@ -230,11 +231,12 @@ def _refuse_errors(issue: Issue, action: str) -> dict[str, figures_render.Figure
     errors = figure_errors(figs)
     if errors:
         raise ServiceError(
-            f"有{len(errors)}个数据标记无法计算，不能{action}：" + "；".join(f"[[{f.token}]] {f.error}" for f in errors),
+            _("有%(n)s个数据标记无法计算，不能%(action)s：") % {"n": len(errors), "action": action}
+            + "；".join(f"[[{f.token}]] {f.error}" for f in errors),
             "body", errors=[{"field": "body", "message": f"[[{f.token}]] {f.error}"} for f in errors],
         )
     if not issue.articles.exists():
-        raise ServiceError(f"本期还没有文章，不能{action}", "articles")
+        raise ServiceError(_("本期还没有文章，不能%(action)s") % {"action": action}, "articles")
     return figs
 
 
@@ -244,7 +246,7 @@ def submit_issue(actor, issue: Issue) -> Issue:
     _check_editor(actor, issue)
     if issue.status != Issue.DRAFT:
         raise ServiceError(_("只有草稿可以提交审核"), "status")
-    _refuse_errors(issue, "提交审核")
+    _refuse_errors(issue, _("提交审核"))
     issue.status, issue.submitted_by = Issue.IN_REVIEW, actor
     issue.save(update_fields=["status", "submitted_by", "updated_at"])
     log_action(actor, "newsletter.issue.submit", issue, {})
@@ -264,7 +266,7 @@ def publish_issue(actor, issue: Issue) -> Issue:
             and not locked.publication.self_review):
         raise ServiceError(_("审核须由提交人以外的另一位编辑或镇管理员完成（一人办公室可在刊物设置中允许本人审核）"),
                            "status", code="self_review")
-    figs = _refuse_errors(issue, "发布")
+    figs = _refuse_errors(issue, _("发布"))
     FrozenFigure.objects.filter(issue=issue).delete()
     FrozenFigure.objects.bulk_create([FrozenFigure(issue=issue, token=t, value=f.value or "") for t, f in figs.items()])
     issue.status, issue.published_by, issue.published_at = Issue.PUBLISHED, actor, timezone.now()

@@ -34,12 +34,14 @@ def enrol(actor, cohort: Cohort, person: Person, *, on: dt.date | None = None) -
         raise ServiceError(_("人员不存在"), "person_id")
     existing = Enrolment.objects.select_for_update().filter(cohort=cohort, person=person).first()
     if existing and existing.status == Enrolment.ACTIVE:
-        raise ServiceError(f"{person.name}已报名{cohort}", "person_id", code="duplicate")
+        raise ServiceError(_("%(name)s已报名%(cohort)s") % {"name": person.name, "cohort": cohort}, "person_id",
+                               code="duplicate")
     claimed = Cohort.objects.filter(pk=cohort.pk).filter(
         Q(capacity__isnull=True) | Q(enrolled_count__lt=F("capacity"))
     ).update(enrolled_count=F("enrolled_count") + 1)
     if not claimed:
-        raise ServiceError(f"{cohort}名额已满（{cohort.capacity}人）", "person_id", code="full")
+        raise ServiceError(_("%(cohort)s名额已满（%(n)s人）") % {"cohort": cohort, "n": cohort.capacity}, "person_id",
+                           code="full")
     if existing:
         existing.status = Enrolment.ACTIVE
         existing.save(update_fields=["status"])
@@ -51,7 +53,8 @@ def enrol(actor, cohort: Cohort, person: Person, *, on: dt.date | None = None) -
                                                      enrolled_on=on or timezone.localdate(),
                                                      neighbourhood_id=person.neighbourhood_id)
         except IntegrityError:
-            raise ServiceError(f"{person.name}已报名{cohort}", "person_id", code="duplicate")
+            raise ServiceError(_("%(name)s已报名%(cohort)s") % {"name": person.name, "cohort": cohort}, "person_id",
+                               code="duplicate")
     log_action(actor, "training.enrol", enrolment, {"cohort": cohort.pk, "person": person.pk})
     return enrolment
 
