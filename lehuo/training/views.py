@@ -14,7 +14,7 @@ from lehuo.platform.errors import Forbidden, NotFound, ServiceError
 
 from . import services
 from .forms import CancelForm, CohortForm, HolidayForm, MoveForm
-from .models import Attendance, Cohort, HolidayOverride, Programme
+from .models import Attendance, Cohort, Programme
 from .stats import record_totals
 
 
@@ -251,28 +251,26 @@ def person_record(request, person_id: int):
 @login_required
 def holidays(request):
     """The override table of the holiday calendar (years chinesecalendar lacks, local changes)."""
-    from lehuo.platform.audit import log_action
-
-    require(request.user, "training.holiday.change")
-
+    rows = services.holiday_overrides(request.user)
     form = HolidayForm(request.POST or None)
     if request.method == "POST":
         if request.POST.get("delete"):
-            row = HolidayOverride.objects.filter(pk=request.POST["delete"]).first()
+            row = services.remove_holiday_override(request.user, request.POST["delete"])
             if row:
-                log_action(request.user, "calendar.override.delete", row, {"date": row.date, "name": row.name})
-                row.delete()
                 messages.success(request, _("已删除 %(date)s") % {"date": f"{row.date:%Y-%m-%d}"})
             return redirect("training:holidays")
         if form.is_valid():
-            row = form.save()
-            log_action(request.user, "calendar.override.add", row, {"date": row.date, "is_holiday": row.is_holiday,
-                                                                    "name": row.name})
-            messages.success(request, _("已保存 %(date)s；已有培训班的课表请在班级页“按规则重新生成”") % {
-                "date": f"{row.date:%Y-%m-%d}"})
-            return redirect("training:holidays")
-    return render(request, "training/holidays.html", {"form": form, "rows": HolidayOverride.objects.all()[:500]})
-
+            try:
+                row = services.add_holiday_override(request.user, **form.cleaned_data)
+            except (NotFound, Forbidden):
+                raise
+            except ServiceError as exc:
+                form.add_error(exc.field if exc.field in form.fields else None, exc.message)
+            else:
+                messages.success(request, _("已保存 %(date)s；已有培训班的课表请在班级页“按规则重新生成”") % {
+                    "date": f"{row.date:%Y-%m-%d}"})
+                return redirect("training:holidays")
+    return render(request, "training/holidays.html", {"form": form, "rows": rows[:500]})
 
 
 @login_required

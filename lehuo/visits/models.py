@@ -10,12 +10,13 @@ from lehuo.platform.media import Unguessable
 
 
 class ScopedQuerySet(models.QuerySet):
-    """Rows about a person: a user sees those whose person is in their scope."""
+    """Rows about a person, filtered by the policy (lehuo/visits/policy.py)."""
 
     def for_user(self, user):
-        from lehuo.accounts.scoping import person_scope_q
+        from lehuo.accounts.permissions import scope_q
 
-        return self.filter(person_scope_q(user, "person__"))
+        action = "visits.honour.view" if self.model._meta.model_name == "honour" else "visits.visit.view"
+        return self.filter(scope_q(user, action, self.model))
 
 
 class Honour(models.Model):

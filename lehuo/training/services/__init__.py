@@ -16,7 +16,17 @@ from .attendance import (
     record_attendance,
     session_from_token,
 )
-from .calendar import Plan, check_range, check_times, clean_weekdays, holiday_warning, plan_sessions
+from .calendar import (
+    Plan,
+    add_holiday_override,
+    check_range,
+    check_times,
+    clean_weekdays,
+    holiday_overrides,
+    holiday_warning,
+    plan_sessions,
+    remove_holiday_override,
+)
 from .certificates import issue_certificate, issue_certificates
 from .cohorts import (
     assign_staff,
@@ -46,6 +56,7 @@ from .reading import (
 __all__ = [
     # calendar
     "Plan", "check_range", "check_times", "clean_weekdays", "holiday_warning", "plan_sessions",
+    "add_holiday_override", "holiday_overrides", "remove_holiday_override",
     # cohorts and sessions
     "assign_staff", "cancel_session", "create_cohort", "move_session", "regenerate_sessions",
     "update_schedule",

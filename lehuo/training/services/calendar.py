@@ -5,10 +5,14 @@ from collections.abc import Iterable
 from dataclasses import dataclass, field
 
 from django.conf import settings
+from django.db import transaction
 from django.utils.translation import gettext as _
 
+from lehuo.accounts.permissions import require
+from lehuo.platform.audit import log_action
 from lehuo.platform.errors import ServiceError
 from lehuo.training.calendar import HolidayCalendar
+from lehuo.training.models import HolidayOverride
 
 
 def _rules() -> dict:
@@ -86,3 +90,29 @@ def holiday_warning(day: dt.date) -> str:
     if calendar.is_holiday(day):
         return f"{day:%Y-%m-%d} 是{calendar.holiday_name(day) or '节假日'}，请确认学员可以到课"
     return calendar.warning
+
+
+@transaction.atomic
+def add_holiday_override(actor, *, date: dt.date, is_holiday: bool, name: str = "") -> HolidayOverride:
+    """A local change to the holiday calendar (or a year chinesecalendar lacks)."""
+    require(actor, "training.holiday.change")
+    if HolidayOverride.objects.filter(date=date).exists():
+        raise ServiceError(_("%(date)s 已有调整") % {"date": f"{date:%Y-%m-%d}"}, "date")
+    row = HolidayOverride.objects.create(date=date, is_holiday=is_holiday, name=(name or "").strip()[:50])
+    log_action(actor, "calendar.override.add", row, {"date": row.date, "is_holiday": row.is_holiday, "name": row.name})
+    return row
+
+
+@transaction.atomic
+def remove_holiday_override(actor, pk) -> HolidayOverride | None:
+    require(actor, "training.holiday.change")
+    row = HolidayOverride.objects.filter(pk=pk).first() if str(pk).isdigit() else None
+    if row is not None:
+        log_action(actor, "calendar.override.delete", row, {"date": row.date, "name": row.name})
+        row.delete()
+    return row
+
+
+def holiday_overrides(actor):
+    require(actor, "training.holiday.change")
+    return HolidayOverride.objects.all()
