@@ -1,7 +1,6 @@
 """The site's URLs: the API, the admin, language switching, then each app's pages as its
 AppConfig declares them (``urls``, ``url_prefix``; lehuo/platform/modules.py)."""
 
-from django.conf import settings
 from django.contrib import admin
 from django.urls import include, path
 
@@ -15,8 +14,6 @@ urlpatterns = [
     path("admin/", admin.site.urls),
     *(path(config.url_prefix, include(config.urls)) for config in modules() if config.urls),
 ]
-
-if settings.DEBUG:
-    from django.conf.urls.static import static
-
-    urlpatterns += static(settings.MEDIA_URL, document_root=settings.MEDIA_ROOT)
+# Uploaded files are never served statically, not even with DEBUG on: /media/<path> is a view
+# that asks the owning module whether the reader may read the file's record
+# (lehuo/platform/media.py, docs/security.md).

@@ -265,8 +265,9 @@ def _scoped(model_or_obj) -> Scoped:
         raise LookupError(f"{label} declares no scope (add it to its app's policy.SCOPES)") from None
 
 
-@functools.cache
 def _content_type_id(label: str) -> int:
+    # ContentType's own cache, which is cleared when the content types are recreated (a
+    # flushed test database): a functools.cache here kept stale ids and refused assigned staff.
     return ContentType.objects.get_for_model(apps.get_model(label)).pk
 
 

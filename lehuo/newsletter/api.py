@@ -2,16 +2,17 @@
 
 import datetime as dt
 
+from django.utils.translation import gettext as _
 from ninja import Field, Router, Schema, Status
 from ninja.pagination import paginate
 
+from lehuo.accounts.permissions import require
 from lehuo.accounts.services import town_for
 from lehuo.platform.api.pagination import PageNumberPagination
 from lehuo.platform.api.types import Date, Int
-from lehuo.platform.errors import NotFound, ServiceError
+from lehuo.platform.errors import ServiceError
 
 from . import services
-from .models import Article
 
 router = Router(tags=["newsletter"])
 
@@ -81,22 +82,15 @@ class FigureOut(Schema):
     changed: bool
 
 
-def _reader(request):
-    if not request.user.is_authenticated:
-        raise ServiceError("未登录", code="forbidden")
-
-
-def _issue(request, pk: int):
-    issue = services.issues_for(request.user).filter(pk=pk).first()
-    if issue is None:
-        raise NotFound()
-    return issue
+def _issue(request, pk: int, action: str = "newsletter.issue.read_api"):
+    return services.get_issue_by_pk(request.user, pk, action)
 
 
 def _column(issue, name: str):
     column = issue.publication.columns.filter(name=name).first()
     if column is None:
-        raise ServiceError(f"栏目“{name}”不存在（可用：{'、'.join(c.name for c in issue.publication.columns.all())}）",
+        raise ServiceError(_("栏目“%(name)s”不存在（可用：%(columns)s）")
+                           % {"name": name, "columns": "、".join(c.name for c in issue.publication.columns.all())},
                            "column")
     return column
 
@@ -104,8 +98,8 @@ def _column(issue, name: str):
 @router.get("/newsletter/issues", response=list[IssueOut])
 @paginate(PageNumberPagination, page_size=50)
 def list_issues(request, status: str = ""):
-    _reader(request)
-    qs = services.issues_for(request.user)
+    require(request.user, "newsletter.issue.read_api")
+    qs = services.issues_for(request.user, "newsletter.issue.read_api")
     return qs.filter(status=status) if status else qs
 
 
@@ -118,7 +112,6 @@ def create_issue(request, payload: IssueIn):
 
 @router.get("/newsletter/issues/{issue_id}/figures", response=list[FigureOut])
 def issue_figures(request, issue_id: int):
-    _reader(request)
     issue = _issue(request, issue_id)
     figs = services.issue_figures(issue)
     if not services.may_read_drafts(request.user):  # readers get what the issue states
@@ -129,26 +122,26 @@ def issue_figures(request, issue_id: int):
 
 @router.post("/newsletter/issues/{issue_id}/submit", response=IssueOut)
 def submit_issue(request, issue_id: int):
-    return services.submit_issue(request.user, _issue(request, issue_id))
+    return services.submit_issue(request.user, _issue(request, issue_id, "newsletter.issue.edit"))
 
 
 @router.post("/newsletter/issues/{issue_id}/publish", response=IssueOut)
 def publish_issue(request, issue_id: int):
-    return services.publish_issue(request.user, _issue(request, issue_id))
+    return services.publish_issue(request.user, _issue(request, issue_id, "newsletter.issue.publish"))
 
 
 @router.get("/newsletter/articles", response=list[ArticleOut])
 @paginate(PageNumberPagination, page_size=50)
 def list_articles(request, issue_id: int | None = None):
-    _reader(request)
-    qs = Article.objects.select_related("column").filter(issue__in=services.issues_for(request.user))
+    require(request.user, "newsletter.article.read_api")
+    qs = services.articles_for(request.user)
     return qs.filter(issue_id=issue_id) if issue_id else qs
 
 
 @router.post("/newsletter/articles", response={201: ArticleOut})
 def create_article(request, payload: ArticleIn):
-    services._check_editor(request.user)
-    issue = _issue(request, payload.issue_id)
+    require(request.user, "newsletter.issue.create")
+    issue = _issue(request, payload.issue_id, "newsletter.issue.edit")
     data = payload.dict(exclude={"issue_id"})
     data["column"] = _column(issue, data["column"])
     return Status(201, services.save_article(request.user, issue, None, **data))
@@ -156,8 +149,7 @@ def create_article(request, payload: ArticleIn):
 
 @router.patch("/newsletter/articles/{article_id}", response=ArticleOut)
 def update_article(request, article_id: int, payload: ArticlePatch):
-    services._check_editor(request.user)
-    article = services.get_article_for(request.user, article_id)
+    article = services.get_article_for(request.user, article_id, "newsletter.article.edit")
     data = payload.dict(exclude_unset=True)
     if "column" in data:
         data["column"] = _column(article.issue, data["column"] or "")

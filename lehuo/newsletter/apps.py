@@ -16,6 +16,9 @@ class NewsletterConfig(modules.ModuleConfig):
         WorkbenchEntry("newsletter:dashboard", _("数据看板"), _("各模块关键数据"), order=80),
     )
     demo = "lehuo.newsletter.demo.load"
+    policy = "lehuo.newsletter.policy"
+    media = "lehuo.newsletter.media.can_read"
+    public_home = "lehuo.newsletter.public.cards"
     # The sports column's figures come from the demo visit.
     demo_after = ("donations", "blood", "training", "visits")
     job_labels = {"newsletter.pdf": _("生成简报 PDF")}

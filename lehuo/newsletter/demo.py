@@ -10,7 +10,7 @@ import datetime as dt
 from django.contrib.auth import get_user_model
 from django.core.files.base import ContentFile
 
-from lehuo.accounts.models import EDITOR, Membership
+from lehuo.accounts.models import EDITOR, TOWN_ADMIN, Membership
 from lehuo.platform.images import placeholder_jpeg
 
 from . import services
@@ -83,6 +83,13 @@ def _editor(town):
     return m.user if m else get_user_model().objects.get(username="editor")
 
 
+def _reviewer(town, editor):
+    """A second pair of eyes: another editor, else the town admin (issue 14)."""
+    m = (Membership.objects.filter(town=town, role__in=[EDITOR, TOWN_ADMIN]).exclude(user=editor)
+         .select_related("user").order_by("role", "id").first())
+    return m.user if m else editor
+
+
 def load(town, stdout) -> None:
     """The 2021-08 issue (after the demo records its figures come from: NewsletterConfig.demo_after)."""
     editor = _editor(town)
@@ -113,5 +120,5 @@ def load(town, stdout) -> None:
         return
     if issue.status == Issue.DRAFT:
         services.submit_issue(editor, issue)
-    services.publish_issue(editor, issue)
+    services.publish_issue(_reviewer(town, editor), issue)
     stdout.write(f"newsletter: issue {SLUG} published with {len(figs)} frozen figures")

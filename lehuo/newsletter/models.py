@@ -5,6 +5,7 @@ from django.db import models
 from django.utils.translation import gettext_lazy as _
 
 from lehuo.accounts.models import Town
+from lehuo.platform.media import Unguessable
 
 
 class Publication(models.Model):
@@ -12,6 +13,9 @@ class Publication(models.Model):
     slug = models.SlugField(_("标识"), max_length=50)
     name = models.CharField(_("刊名"), max_length=50)
     sponsor = models.CharField(_("主办"), max_length=100, blank=True)
+    # A one-person office may let an editor publish the issue they submitted themself; by
+    # default a second editor (or a town admin) reviews (issue 14).
+    self_review = models.BooleanField(_("允许编辑审核发布自己提交的期刊（一人办公室）"), default=False)
 
     class Meta:
         verbose_name = _("刊物")
@@ -55,7 +59,7 @@ class Issue(models.Model):
     published_at = models.DateTimeField(_("发布时间"), null=True, blank=True)
     updated_at = models.DateTimeField(auto_now=True)
     # The print PDF, cached until the issue's content hash changes.
-    pdf = models.FileField(upload_to="newsletter/pdf/", blank=True)
+    pdf = models.FileField(upload_to=Unguessable("newsletter/pdf"), blank=True)
     pdf_hash = models.CharField(max_length=64, blank=True)
 
     class Meta:
@@ -93,7 +97,7 @@ class Article(models.Model):
 
 class Photo(models.Model):
     article = models.ForeignKey(Article, on_delete=models.CASCADE, related_name="photos")
-    image = models.ImageField(_("照片"), upload_to="newsletter/%Y/")
+    image = models.ImageField(_("照片"), upload_to=Unguessable("newsletter"))
     caption = models.CharField(_("图片说明"), max_length=200, blank=True)
     order = models.PositiveSmallIntegerField(_("排序"), default=0)
 

@@ -111,3 +111,16 @@ def render_issue_pdf_task(job_id: int) -> None:
 
 def start_pdf_job(user, issue: Issue) -> Job:
     return jobs.start_job("newsletter.pdf", user, render_issue_pdf_task, params={"issue_id": issue.pk})
+
+
+def ensure_pdf(issue: Issue, user=None) -> Job | None:
+    """Have the issue's PDF rendered once: nothing when the cached file is fresh or a render is
+    already queued or running; otherwise one background job. Readers call this and never
+    render themselves, so the public cannot make the server render repeatedly."""
+    if not issue.is_published or cached_pdf(issue) is not None:
+        return None
+    unfinished = Job.objects.filter(kind="newsletter.pdf", params__issue_id=issue.pk,
+                                    status__in=[Job.PENDING, Job.RUNNING])
+    if unfinished.exists():
+        return None
+    return start_pdf_job(user, issue)

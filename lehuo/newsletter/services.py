@@ -3,12 +3,12 @@
 import datetime as dt
 
 from django.db import transaction
-from django.db.models import Q
 from django.utils import timezone
 from django.utils.text import slugify
+from django.utils.translation import gettext as _
 
-from lehuo.accounts import scoping
-from lehuo.accounts.models import EDITOR, TOWN_ADMIN, VIEWER, Town
+from lehuo.accounts.models import Town
+from lehuo.accounts.permissions import may, require, scope_q
 from lehuo.platform.audit import log_action
 from lehuo.platform.errors import NotFound, ServiceError
 from lehuo.platform.images import checked_image
@@ -16,60 +16,80 @@ from lehuo.platform.images import checked_image
 from . import figures_render
 from .models import Article, Column, FrozenFigure, Issue, Photo, Publication
 
-EDIT_ROLES = (EDITOR, TOWN_ADMIN)
-READ_ROLES = (EDITOR, TOWN_ADMIN, VIEWER)
 ARTICLE_FIELDS = ("column", "kicker", "title", "subtitle", "body", "author", "order")
 
 
 def may_edit(user) -> bool:
-    return scoping.has_role(user, *EDIT_ROLES)
+    return may(user, "newsletter.issue.edit")
 
 
 def may_read_drafts(user) -> bool:
-    return scoping.has_role(user, *READ_ROLES)
+    return may(user, "newsletter.issue.read_draft")
 
 
-def issues_for(user):
-    """Issues a user may read: every issue of their towns for editors, admins and viewers;
-    published issues for everyone else (residents)."""
-    qs = Issue.objects.select_related("publication")
-    if may_read_drafts(user):
-        return qs.filter(scoping.town_q(user, "publication__town"))
-    return qs.filter(status=Issue.PUBLISHED)
+def issues_for(user, action: str = "newsletter.issue.read"):
+    """Issues a user may read (lehuo/newsletter/policy.py): published issues for everyone,
+    every issue of their towns for editors, town admins and viewers."""
+    return Issue.objects.select_related("publication").filter(scope_q(user, action))
 
 
-def get_issue_for(user, slug: str) -> Issue:
-    issue = issues_for(user).filter(slug=slug).first()
+def published_issues():
+    """The public archive: published issues of every town, newest first."""
+    return Issue.objects.select_related("publication").filter(status=Issue.PUBLISHED, published_at__isnull=False)
+
+
+def get_issue_for(user, slug: str, action: str = "newsletter.issue.read") -> Issue:
+    issue = Issue.objects.select_related("publication").filter(slug=slug).first()
     if issue is None:
         raise NotFound()
+    require(user, action, issue)
     return issue
 
 
-def get_article_for(user, pk) -> Article:
-    try:
-        article = Article.objects.select_related("issue__publication", "column").get(
-            Q(issue__in=issues_for(user)), pk=pk)
-    except (Article.DoesNotExist, ValueError, TypeError):
+def get_issue_by_pk(user, pk, action: str = "newsletter.issue.read_api") -> Issue:
+    issue = Issue.objects.select_related("publication").filter(pk=pk).first() if str(pk).isdigit() else None
+    if issue is None:
         raise NotFound()
+    require(user, action, issue)
+    return issue
+
+
+def get_article_for(user, pk, action: str = "newsletter.article.read") -> Article:
+    article = (Article.objects.select_related("issue__publication", "column").filter(pk=pk).first()
+               if str(pk).isdigit() else None)
+    if article is None:
+        raise NotFound()
+    require(user, action, article)
     return article
 
 
-def _check_editor(actor) -> None:
-    if not may_edit(actor):
-        raise ServiceError("只有编辑和镇管理员可以修改新闻稿", code="forbidden")
+def articles_for(user, action: str = "newsletter.article.read_api"):
+    return Article.objects.select_related("column").filter(scope_q(user, action))
+
+
+def get_photo_for(user, pk) -> Photo:
+    photo = Photo.objects.select_related("article__issue__publication").filter(pk=pk).first() if str(pk).isdigit() else None
+    if photo is None:
+        raise NotFound()
+    require(user, "newsletter.photo.remove", photo)
+    return photo
+
+
+def _check_editor(actor, issue: Issue | None = None) -> None:
+    require(actor, "newsletter.issue.edit", issue)
 
 
 def _check_editable(issue: Issue) -> None:
     if issue.status == Issue.PUBLISHED:
-        raise ServiceError("本期已发布，请先撤回为草稿再修改", "status")
+        raise ServiceError(_("本期已发布，请先撤回为草稿再修改"), "status")
 
 
 def _text(value, field: str, label: str, max_len: int, required: bool = False) -> str:
     value = (value or "").strip()
     if required and not value:
-        raise ServiceError(f"{label}不能为空", field)
+        raise ServiceError(_("%(label)s不能为空") % {"label": label}, field)
     if len(value) > max_len:
-        raise ServiceError(f"{label}不能超过{max_len}个字", field)
+        raise ServiceError(_("%(label)s不能超过%(n)s个字") % {"label": label, "n": max_len}, field)
     return value
 
 
@@ -88,16 +108,17 @@ def ensure_publication(town: Town, *, slug: str = "lehuo-xinjing", name: str = "
 @transaction.atomic
 def create_issue(actor, publication: Publication, *, number: int, date: dt.date, slug: str = "",
                  title: str = "") -> Issue:
-    _check_editor(actor)
+    require(actor, "newsletter.issue.create")  # the role (403), then the town (404)
+    require(actor, "newsletter.issue.create", publication.town)
     if number is None or int(number) < 1:
-        raise ServiceError("期号须为正整数", "number")
+        raise ServiceError(_("期号须为正整数"), "number")
     slug = slugify(slug or f"{date:%Y-%m}")
     if not slug:
-        raise ServiceError("标识不能为空", "slug")
+        raise ServiceError(_("标识不能为空"), "slug")
     if Issue.objects.filter(slug=slug).exists():
-        raise ServiceError("该标识已被使用", "slug", code="duplicate")
+        raise ServiceError(_("该标识已被使用"), "slug", code="duplicate")
     issue = Issue.objects.create(publication=publication, slug=slug, number=int(number), date=date,
-                                 title=_text(title, "title", "标题", 100))
+                                 title=_text(title, "title", _("标题"), 100))
     log_action(actor, "newsletter.issue.create", issue, {"slug": slug})
     return issue
 
@@ -106,19 +127,20 @@ def create_issue(actor, publication: Publication, *, number: int, date: dt.date,
 def create_issue_in_town(actor, town, **fields) -> Issue:
     """The town's publication (made on first use) and the new issue, in one transaction:
     a refused issue leaves no publication or columns behind."""
-    _check_editor(actor)
+    require(actor, "newsletter.issue.create")
+    require(actor, "newsletter.issue.create", town)
     return create_issue(actor, ensure_publication(town), **fields)
 
 
 @transaction.atomic
 def update_issue(actor, issue: Issue, **changes) -> Issue:
-    _check_editor(actor)
+    _check_editor(actor, issue)
     _check_editable(issue)
     if "title" in changes:
-        issue.title = _text(changes["title"], "title", "标题", 100)
+        issue.title = _text(changes["title"], "title", _("标题"), 100)
     if "number" in changes:
         if int(changes["number"]) < 1:
-            raise ServiceError("期号须为正整数", "number")
+            raise ServiceError(_("期号须为正整数"), "number")
         issue.number = int(changes["number"])
     if "date" in changes:
         issue.date = changes["date"]
@@ -129,7 +151,7 @@ def update_issue(actor, issue: Issue, **changes) -> Issue:
 @transaction.atomic
 def save_article(actor, issue: Issue, article: Article | None = None, **fields) -> Article:
     """Create (``article`` None) or change an article; only the given fields are touched."""
-    _check_editor(actor)
+    _check_editor(actor, issue)
     _check_editable(issue)
     article = article or Article(issue=issue)
     if article.issue_id != issue.pk:
@@ -139,17 +161,18 @@ def save_article(actor, issue: Issue, article: Article | None = None, **fields) 
         if not isinstance(column, Column):
             column = Column.objects.filter(publication=issue.publication, pk=column).first() if column else None
         if column is None or column.publication_id != issue.publication_id:
-            raise ServiceError("请选择本刊的栏目", "column")
+            raise ServiceError(_("请选择本刊的栏目"), "column")
         article.column = column
     if "title" in fields or article.pk is None:
-        article.title = _text(fields.get("title"), "title", "标题", 100, required=True)
-    for name, label, size in (("kicker", "引题", 100), ("subtitle", "副题", 100), ("author", "作者", 50)):
+        article.title = _text(fields.get("title"), "title", _("标题"), 100, required=True)
+    for name, label, size in (("kicker", _("引题"), 100), ("subtitle", _("副题"), 100),
+                              ("author", _("作者"), 50)):
         if name in fields:
             setattr(article, name, _text(fields[name], name, label, size))
     if "body" in fields:
         body = fields["body"] or ""
         if len(body) > 50000:
-            raise ServiceError("正文不能超过50000个字", "body")
+            raise ServiceError(_("正文不能超过50000个字"), "body")
         article.body = body
     if "order" in fields and fields["order"] is not None:
         article.order = int(fields["order"])
@@ -163,10 +186,10 @@ def save_article(actor, issue: Issue, article: Article | None = None, **fields) 
 
 @transaction.atomic
 def add_photo(actor, article: Article, data: bytes, caption: str = "", order: int | None = None) -> Photo:
-    _check_editor(actor)
+    _check_editor(actor, article.issue)
     _check_editable(article.issue)
     image = checked_image(data, "image", f"article-{article.pk}")
-    photo = Photo(article=article, caption=_text(caption, "caption", "图片说明", 200),
+    photo = Photo(article=article, caption=_text(caption, "caption", _("图片说明"), 200),
                   order=article.photos.count() if order is None else order)
     photo.image.save(image.name or f"article-{article.pk}.jpg", image, save=True)
     article.issue.save(update_fields=["updated_at"])
@@ -176,7 +199,7 @@ def add_photo(actor, article: Article, data: bytes, caption: str = "", order: in
 
 @transaction.atomic
 def remove_photo(actor, photo: Photo) -> None:
-    _check_editor(actor)
+    require(actor, "newsletter.photo.remove", photo)
     _check_editable(photo.article.issue)
     log_action(actor, "newsletter.photo.remove", photo.article, {"photo": photo.pk})
     photo.image.delete(save=False)
@@ -208,21 +231,22 @@ def _refuse_errors(issue: Issue, action: str) -> dict[str, figures_render.Figure
     errors = figure_errors(figs)
     if errors:
         raise ServiceError(
-            f"有{len(errors)}个数据标记无法计算，不能{action}：" + "；".join(f"[[{f.token}]] {f.error}" for f in errors),
+            _("有%(n)s个数据标记无法计算，不能%(action)s：") % {"n": len(errors), "action": action}
+            + "；".join(f"[[{f.token}]] {f.error}" for f in errors),
             "body", errors=[{"field": "body", "message": f"[[{f.token}]] {f.error}"} for f in errors],
         )
     if not issue.articles.exists():
-        raise ServiceError(f"本期还没有文章，不能{action}", "articles")
+        raise ServiceError(_("本期还没有文章，不能%(action)s") % {"action": action}, "articles")
     return figs
 
 
 @transaction.atomic
 def submit_issue(actor, issue: Issue) -> Issue:
     """The editor hands the issue to review (draft -> in review)."""
-    _check_editor(actor)
+    _check_editor(actor, issue)
     if issue.status != Issue.DRAFT:
-        raise ServiceError("只有草稿可以提交审核", "status")
-    _refuse_errors(issue, "提交审核")
+        raise ServiceError(_("只有草稿可以提交审核"), "status")
+    _refuse_errors(issue, _("提交审核"))
     issue.status, issue.submitted_by = Issue.IN_REVIEW, actor
     issue.save(update_fields=["status", "submitted_by", "updated_at"])
     log_action(actor, "newsletter.issue.submit", issue, {})
@@ -231,12 +255,18 @@ def submit_issue(actor, issue: Issue) -> Issue:
 
 @transaction.atomic
 def publish_issue(actor, issue: Issue) -> Issue:
-    """A reviewer (editor or town admin) publishes: every figure's value is frozen."""
-    _check_editor(actor)
-    locked = Issue.objects.select_for_update().get(pk=issue.pk)
+    """A reviewer (editor or town admin) publishes: every figure's value is frozen. The reviewer
+    is a second pair of eyes: not the editor who submitted the issue, unless the town's
+    publication allows self-review (a one-person office; off by default)."""
+    require(actor, "newsletter.issue.publish", issue)
+    locked = Issue.objects.select_for_update().select_related("publication").get(pk=issue.pk)
     if locked.status != Issue.IN_REVIEW:
-        raise ServiceError("只有待审核的期刊可以发布", "status")
-    figs = _refuse_errors(issue, "发布")
+        raise ServiceError(_("只有待审核的期刊可以发布"), "status")
+    if (locked.submitted_by_id is not None and locked.submitted_by_id == getattr(actor, "pk", None)
+            and not locked.publication.self_review):
+        raise ServiceError(_("审核须由提交人以外的另一位编辑或镇管理员完成（一人办公室可在刊物设置中允许本人审核）"),
+                           "status", code="self_review")
+    figs = _refuse_errors(issue, _("发布"))
     FrozenFigure.objects.filter(issue=issue).delete()
     FrozenFigure.objects.bulk_create([FrozenFigure(issue=issue, token=t, value=f.value or "") for t, f in figs.items()])
     issue.status, issue.published_by, issue.published_at = Issue.PUBLISHED, actor, timezone.now()
@@ -248,11 +278,11 @@ def publish_issue(actor, issue: Issue) -> Issue:
 @transaction.atomic
 def return_to_draft(actor, issue: Issue, reason: str = "") -> Issue:
     """Send back from review, or withdraw a published issue (its frozen figures are dropped)."""
-    _check_editor(actor)
+    _check_editor(actor, issue)
     if issue.status == Issue.DRAFT:
-        raise ServiceError("本期已是草稿", "status")
-    if issue.status == Issue.PUBLISHED and not scoping.is_town_wide(actor):
-        raise ServiceError("只有镇管理员可以撤回已发布的期刊", code="forbidden")
+        raise ServiceError(_("本期已是草稿"), "status")
+    if issue.status == Issue.PUBLISHED and not may(actor, "newsletter.issue.withdraw", issue):
+        raise ServiceError(_("只有镇管理员可以撤回已发布的期刊"), "status", code="withdraw")
     was = issue.status
     FrozenFigure.objects.filter(issue=issue).delete()
     issue.status, issue.published_at, issue.published_by = Issue.DRAFT, None, None

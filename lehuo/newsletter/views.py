@@ -2,127 +2,119 @@
 
 from django.conf import settings
 from django.contrib import messages
-from django.core.exceptions import PermissionDenied
+from django.contrib.auth.decorators import login_required
 from django.http import HttpResponse
-from django.shortcuts import get_object_or_404, redirect, render
+from django.shortcuts import redirect, render
 from django.urls import reverse
+from django.utils.cache import patch_cache_control
 from django.utils.translation import gettext
 from django.utils.translation import gettext_lazy as _
 from django.views.decorators.http import require_POST
 
-from lehuo.accounts import scoping
-from lehuo.accounts.decorators import resident_required, staff_required
+from lehuo.accounts.permissions import may, require
 from lehuo.accounts.services import town_for
-from lehuo.platform.errors import NotFound, ServiceError
+from lehuo.platform.errors import Forbidden, NotFound, ServiceError
 from lehuo.platform.pdf import pdf_response
 
-from . import figures_render, pdf, services, wechat
+from . import figures_render, pdf, services, share, wechat
 from .forms import ArticleForm, IssueForm, PhotoForm
-from .models import Issue, Photo
+from .models import Issue
 
 
 def _not_found(request):
     return render(request, "404.html", status=404)
 
 
-def _issue_or_404(request, slug):
-    try:
-        return services.get_issue_for(request.user, slug)
-    except NotFound:
-        return None
-
-
-@resident_required
 def index(request):
-    """Editors, admins and viewers get the desk (all issues); residents the archive."""
+    """Editors, admins and viewers get the desk (all issues); everyone else the archive."""
     if not services.may_read_drafts(request.user):
         return redirect("newsletter:archive")
-    issues = services.issues_for(request.user)
+    issues = services.issues_for(request.user, "newsletter.issue.read_draft")
     return render(request, "newsletter/index.html", {"issues": issues, "may_edit": services.may_edit(request.user)})
 
 
-@resident_required
 def archive(request):
-    issues = services.issues_for(request.user).filter(status=Issue.PUBLISHED)
-    return render(request, "newsletter/archive.html", {"issues": issues})
+    """Public: every published issue, newest first."""
+    response = render(request, "newsletter/archive.html", {"issues": services.published_issues()})
+    return _public_cache(request, response)
 
 
-@staff_required(*services.EDIT_ROLES)
+def _public_cache(request, response):
+    if not request.user.is_authenticated:
+        patch_cache_control(response, public=True, max_age=300)
+    return response
+
+
+@login_required
 def new_issue(request):
+    require(request.user, "newsletter.issue.create")
     form = IssueForm(request.POST or None)
     if request.method == "POST" and form.is_valid():
         try:
             pub = services.ensure_publication(town_for(request.user))
             issue = services.create_issue(request.user, pub, **form.cleaned_data)
             return redirect("newsletter:edit", slug=issue.slug)
+        except (NotFound, Forbidden):
+            raise
         except ServiceError as exc:
             form.add_error(exc.field if exc.field in form.fields else None, exc.message)
     return render(request, "newsletter/issue_form.html", {"form": form})
 
 
-@resident_required
 def issue_page(request, slug):
-    """The reader's page (mobile first). Staff see drafts and which figures changed."""
-    issue = _issue_or_404(request, slug)
-    if issue is None:
-        return _not_found(request)
+    """The reader's page (mobile first), public once published; the town's desk sees drafts
+    and which figures changed. Carries Open Graph metadata for a link pasted in WeChat."""
+    issue = services.get_issue_for(request.user, slug)
     staff = services.may_read_drafts(request.user)
     context = pdf.issue_context(issue, "read" if staff else "public")
-    context.update({"staff": staff, "may_edit": services.may_edit(request.user)})
-    return render(request, "newsletter/issue.html", context)
+    context.update({"staff": staff, "may_edit": services.may_edit(request.user),
+                    "share": share.issue_meta(request, issue, context)})
+    return _public_cache(request, render(request, "newsletter/issue.html", context))
 
 
-@resident_required
 def issue_pdf(request, slug):
-    """Cached PDF when fresh; otherwise staff get a background job with progress and
-    residents (published issues only) get it rendered on the spot and cached."""
-    issue = _issue_or_404(request, slug)
-    if issue is None:
-        return _not_found(request)
+    """The print PDF. Rendered once (when published, or by the desk), then served from the
+    cache; a reader never makes the server render it: while it is being prepared they are told
+    so (202)."""
+    issue = services.get_issue_for(request.user, slug)
     content = pdf.cached_pdf(issue)
     if content is None:
-        if scoping.is_staff_member(request.user) and request.GET.get("now") != "1":
-            job = pdf.start_pdf_job(request.user, issue)
-            return redirect("web:job", pk=job.pk)
-        content = pdf.build_and_cache(issue)
-    return pdf_response(content, f"{issue.publication.name}-{issue.slug}.pdf")
+        if may(request.user, "newsletter.issue.render_pdf", issue):
+            if request.GET.get("now") == "1":
+                content = pdf.build_and_cache(issue)
+            else:
+                job = pdf.start_pdf_job(request.user, issue)
+                return redirect("web:job", pk=job.pk)
+        else:
+            pdf.ensure_pdf(issue)
+            return render(request, "newsletter/pdf_pending.html", {"issue": issue}, status=202)
+    return _public_cache(request, pdf_response(content, f"{issue.publication.name}-{issue.slug}.pdf"))
 
 
-@resident_required
+@login_required
 def edit_issue(request, slug):
     """The editor's desk for one issue: figures beside their tokens, errors, workflow.
     Viewers may read it; only editors and town admins get the forms."""
-    if not services.may_read_drafts(request.user):
-        raise PermissionDenied
-    issue = _issue_or_404(request, slug)
-    if issue is None:
-        return _not_found(request)
+    issue = services.get_issue_for(request.user, slug, "newsletter.issue.read_draft")
     context = pdf.issue_context(issue, "edit")
     context.update({
-        "may_edit": services.may_edit(request.user), "may_withdraw": scoping.is_town_wide(request.user),
+        "may_edit": may(request.user, "newsletter.issue.edit", issue),
+        "may_withdraw": may(request.user, "newsletter.issue.withdraw", issue),
         "tokens": list(context["figures"].values()), "prefixes": figures_render.figures.prefixes(),
     })
     return render(request, "newsletter/edit_issue.html", context)
 
 
 def _editable_issue(request, slug) -> Issue:
-    if not services.may_edit(request.user):
-        raise PermissionDenied
-    issue = _issue_or_404(request, slug)
-    if issue is None:
-        raise NotFound()
-    return issue
+    return services.get_issue_for(request.user, slug, "newsletter.issue.edit")
 
 
-@staff_required(*services.EDIT_ROLES)
+@login_required
 def edit_article(request, slug, pk=None):
-    try:
-        issue = _editable_issue(request, slug)
-        article = services.get_article_for(request.user, pk) if pk else None
-    except NotFound:
-        return _not_found(request)
+    issue = _editable_issue(request, slug)
+    article = services.get_article_for(request.user, pk, "newsletter.article.edit") if pk else None
     if article is not None and article.issue_id != issue.pk:
-        return _not_found(request)
+        raise NotFound()
     initial = {"order": issue.articles.count()}
     if article is not None:
         initial = {f: getattr(article, f) for f in ("kicker", "title", "subtitle", "body", "author", "order")}
@@ -134,6 +126,8 @@ def edit_article(request, slug, pk=None):
             article = services.save_article(request.user, issue, article, **form.cleaned_data)
             messages.success(request, gettext("文章已保存"))
             return redirect("newsletter:edit_article", slug=issue.slug, pk=article.pk)
+        except (NotFound, Forbidden):
+            raise
         except ServiceError as exc:
             form.add_error(exc.field if exc.field in form.fields else None, exc.message)
     form.fields["body"].widget.attrs.update({
@@ -149,28 +143,26 @@ def _preview(body: str) -> dict:
             "errors": services.figure_errors(figs)}
 
 
-@staff_required(*services.EDIT_ROLES)
+@login_required
 @require_POST
 def preview(request, slug):
     """The body as it will read, with each value beside its token (htmx, while typing)."""
-    if _issue_or_404(request, slug) is None:
-        return _not_found(request)
+    _editable_issue(request, slug)
     return render(request, "newsletter/_preview.html", _preview(request.POST.get("body", "")[:50000]))
 
 
-@staff_required(*services.EDIT_ROLES)
+@login_required
 @require_POST
 def add_photo(request, slug, pk):
-    try:
-        issue = _editable_issue(request, slug)
-        article = services.get_article_for(request.user, pk)
-    except NotFound:
-        return _not_found(request)
+    issue = _editable_issue(request, slug)
+    article = services.get_article_for(request.user, pk, "newsletter.article.edit")
     form = PhotoForm(request.POST, request.FILES)
     if form.is_valid() and article.issue_id == issue.pk:
         try:
             services.add_photo(request.user, article, form.cleaned_data["image"].read(), form.cleaned_data["caption"])
             messages.success(request, gettext("照片已上传"))
+        except (NotFound, Forbidden):
+            raise
         except ServiceError as exc:
             messages.error(request, exc.message)
     else:
@@ -178,47 +170,49 @@ def add_photo(request, slug, pk):
     return redirect("newsletter:edit_article", slug=issue.slug, pk=article.pk)
 
 
-@staff_required(*services.EDIT_ROLES)
+@login_required
 @require_POST
 def remove_photo(request, pk):
-    photo = get_object_or_404(Photo.objects.select_related("article__issue"), pk=pk,
-                              article__issue__in=services.issues_for(request.user))
+    photo = services.get_photo_for(request.user, pk)
     try:
         services.remove_photo(request.user, photo)
+    except (NotFound, Forbidden):
+        raise
     except ServiceError as exc:
         messages.error(request, exc.message)
     return redirect("newsletter:edit_article", slug=photo.article.issue.slug, pk=photo.article_id)
 
 
-def _workflow(action, done: str):
-    @staff_required(*services.EDIT_ROLES)
+def _workflow(action, permission: str, done: str, after=None):
+    @login_required
     @require_POST
     def view(request, slug):
-        issue = _issue_or_404(request, slug)
-        if issue is None:
-            return _not_found(request)
+        issue = services.get_issue_for(request.user, slug, permission)
         try:
             action(request.user, issue)
             messages.success(request, done)
+        except (NotFound, Forbidden):
+            raise
         except ServiceError as exc:
             messages.error(request, exc.message)
+        else:
+            if after is not None:
+                after(request.user, issue)
         return redirect("newsletter:edit", slug=issue.slug)
 
     return view
 
 
-submit = _workflow(services.submit_issue, _("已提交审核"))
-publish = _workflow(services.publish_issue, _("已发布，数据已固定"))
-return_to_draft = _workflow(services.return_to_draft, _("已退回草稿"))
+submit = _workflow(services.submit_issue, "newsletter.issue.edit", _("已提交审核"))
+# Publishing renders the PDF once, in the background: readers are served that file.
+publish = _workflow(services.publish_issue, "newsletter.issue.publish", _("已发布，数据已固定"),
+                    after=lambda user, issue: pdf.ensure_pdf(issue, user))
+return_to_draft = _workflow(services.return_to_draft, "newsletter.issue.edit", _("已退回草稿"))
 
 
-@resident_required
 def wechat_export(request, pk):
     """The article as WeChat-ready HTML: shown as code to copy, or downloaded."""
-    try:
-        article = services.get_article_for(request.user, pk)
-    except NotFound:
-        return _not_found(request)
+    article = services.get_article_for(request.user, pk)
     figs = services.issue_figures(article.issue)
     html = wechat.article_html(article, figs, base_url=request.build_absolute_uri("/")[:-1])
     if request.GET.get("download"):
@@ -228,16 +222,17 @@ def wechat_export(request, pk):
     return render(request, "newsletter/wechat.html", {"article": article, "html": html})
 
 
-@staff_required()
+@login_required
 def dashboard(request):
     from .dashboard import cached_summaries
 
+    require(request.user, "newsletter.dashboard.view")
     found, computed_at = cached_summaries(town_for(request.user), refresh=request.GET.get("refresh") == "1")
     return render(request, "newsletter/dashboard.html", {
         "summaries": found, "computed_at": computed_at, "cache_seconds": settings.LEHUO_DASHBOARD_CACHE_SECONDS})
 
 
-@staff_required()
+@login_required
 def dashboard_pdf(request):
     from django.template.loader import render_to_string
 
@@ -245,6 +240,7 @@ def dashboard_pdf(request):
 
     from .dashboard import cached_summaries
 
+    require(request.user, "newsletter.dashboard.view")
     town = town_for(request.user)
     found, computed_at = cached_summaries(town, refresh=request.GET.get("refresh") == "1")
     html = render_to_string("newsletter/print_dashboard.html", {

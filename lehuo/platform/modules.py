@@ -47,6 +47,9 @@ class ModuleConfig(AppConfig):
     # ``cards(town) -> [{"title", "url", "lines": [...], "when": date | None}]`` for the public
     # town home (no personal data: what is on, for residents).
     public_home: str = ""
+    # ``can_read(user, relative_path) -> bool``: the file under MEDIA_ROOT is one of this app's
+    # records' and ``user`` (None: the public) may read that record (lehuo/platform/media.py).
+    media: str = ""
     # ``personal_data(person) -> section`` of the person's PIPL access/copy export.
     personal_data: str = ""
     # ``load(town, stdout)`` for ``python -m lehuo demo``, after the modules named in ``demo_after``.

@@ -3,19 +3,18 @@
 import datetime as dt
 from typing import Annotated
 
+from django.utils.translation import gettext as _
 from ninja import Field, Router, Schema, Status
 from ninja.pagination import paginate
 from pydantic import AfterValidator, WithJsonSchema
 
-from lehuo.accounts import scoping as core_scoping
 from lehuo.platform.api.pagination import PageNumberPagination
 from lehuo.platform.api.types import Date, Int
-from lehuo.platform.errors import NotFound, ServiceError
+from lehuo.platform.errors import ServiceError
 from lehuo.platform.idempotency import run_idempotent
 
-from . import scoping, services
-from .models import Attendance, Cohort, Programme, Session
-from .stats import cohort_stats
+from . import services
+from .models import Attendance, Cohort, Session
 
 router = Router(tags=["training"])
 
@@ -178,43 +177,32 @@ class StatsOut(Schema):
     per_person: list[PersonStat]
 
 
-def _cohort(request, cohort_id: int) -> Cohort:
-    cohort = (Cohort.objects.for_user(request.user).select_related("programme__studio")
-              .filter(pk=cohort_id).first())
-    if cohort is None:
-        raise NotFound()
-    return cohort
+def _cohort(request, cohort_id: int, action: str = "training.cohort.view") -> Cohort:
+    return services.get_cohort(request.user, cohort_id, action)
 
 
-def _session(request, session_id: int) -> Session:
-    session = Session.objects.select_related("cohort__programme__studio").filter(
-        pk=session_id, cohort__in=Cohort.objects.for_user(request.user)).first()
-    if session is None:
-        raise NotFound()
-    return session
+def _session(request, session_id: int, action: str = "training.session.view") -> Session:
+    return services.get_session(request.user, session_id, action)
 
 
 @router.get("/cohorts", response=list[CohortOut])
 @paginate(PageNumberPagination, page_size=50)
 def list_cohorts(request):
-    if not core_scoping.is_staff_member(request.user):
-        raise ServiceError("无权访问", code="forbidden")
-    return Cohort.objects.for_user(request.user).select_related("programme__studio")
+    return services.cohorts_for(request.user)
 
 
 @router.post("/cohorts", response={201: CohortCreatedOut})
 def create_cohort(request, payload: CohortIn):
     from django.contrib.auth import get_user_model
 
-    programme = Programme.objects.select_related("studio").filter(
-        core_scoping.town_q(request.user, "studio__town"), pk=payload.programme).first()
+    programme = services.programme_for(request.user, payload.programme)
     if programme is None:
-        raise ServiceError("培训项目不存在", "programme")
+        raise ServiceError(_("培训项目不存在"), "programme")
     instructor = None
     if payload.instructor_id is not None:
         instructor = get_user_model().objects.filter(pk=payload.instructor_id, is_active=True).first()
         if instructor is None:
-            raise ServiceError("讲师不存在", "instructor_id")
+            raise ServiceError(_("讲师不存在"), "instructor_id")
     data = payload.dict(exclude={"programme", "instructor_id"})
     cohort, summary = services.create_cohort(request.user, programme, instructor=instructor, **data)
     cohort.sessions_created = summary["created"]
@@ -231,7 +219,7 @@ def get_cohort(request, cohort_id: int):
 @router.patch("/cohorts/{int:cohort_id}", response=CohortCreatedOut)
 def patch_cohort(request, cohort_id: int, payload: CohortPatch):
     """Change the schedule; the calendar is regenerated and attendance already taken stays."""
-    cohort = _cohort(request, cohort_id)
+    cohort = _cohort(request, cohort_id, "training.cohort.manage")
     changes = {k: v for k, v in payload.dict(exclude_unset=True).items() if v is not None or k == "venue"}
     summary = services.update_schedule(request.user, cohort, **changes)
     cohort = _cohort(request, cohort_id)
@@ -244,23 +232,21 @@ def patch_cohort(request, cohort_id: int, payload: CohortPatch):
 @router.get("/cohorts/{int:cohort_id}/sessions", response=list[SessionOut])
 @paginate(PageNumberPagination, page_size=200)
 def list_sessions(request, cohort_id: int):
-    return _cohort(request, cohort_id).sessions.all()
+    return services.sessions_of(request.user, _cohort(request, cohort_id))
 
 
 @router.get("/cohorts/{int:cohort_id}/enrolments", response=list[CohortEnrolmentOut])
 @paginate(PageNumberPagination, page_size=100)
 def list_enrolments(request, cohort_id: int):
-    cohort = _cohort(request, cohort_id)
-    return (cohort.enrolments.filter(scoping.people_q(request.user, cohort))
-            .select_related("person").order_by("person__name_pinyin", "id"))
+    return services.roster(request.user, _cohort(request, cohort_id)).order_by("person__name_pinyin", "id")
 
 
 @router.post("/cohorts/{int:cohort_id}/enrolments", response={201: CohortEnrolmentOut})
 def create_enrolment(request, cohort_id: int, payload: EnrolmentIn):
-    cohort = _cohort(request, cohort_id)
+    cohort = _cohort(request, cohort_id, "training.enrolment.create")
 
     def create():
-        person = services.person_for_cohort(cohort, payload.person_id)
+        person = services.person_for_cohort(request.user, cohort, payload.person_id)
         enrolment = services.enrol(request.user, cohort, person)
         body = CohortEnrolmentOut.from_orm(enrolment).dict()
         body["enrolled_on"] = body["enrolled_on"].isoformat()
@@ -274,15 +260,14 @@ def create_enrolment(request, cohort_id: int, payload: EnrolmentIn):
 @router.get("/sessions/{int:session_id}/attendance", response=list[AttendanceOut])
 @paginate(PageNumberPagination, page_size=200)
 def get_attendance(request, session_id: int):
-    session = _session(request, session_id)
-    return session.attendance.filter(scoping.people_q(request.user, session.cohort)).order_by("person_id")
+    return services.attendance_of(request.user, _session(request, session_id)).order_by("person_id")
 
 
 @router.put("/sessions/{int:session_id}/attendance", response=list[AttendanceOut])
 def put_attendance(request, session_id: int, payload: list[AttendanceIn]):
-    session = _session(request, session_id)
+    session = _session(request, session_id, "training.attendance.record")
     if len(payload) > 1000:
-        raise ServiceError("一次最多记录1000人", "attendance")
+        raise ServiceError(_("一次最多记录1000人"), "attendance")
     services.record_attendance(request.user, session, [p.dict() for p in payload])
     ids = [p.person_id for p in payload]
     return list(Attendance.objects.filter(session=session, person_id__in=ids).order_by("person_id"))
@@ -290,8 +275,7 @@ def put_attendance(request, session_id: int, payload: list[AttendanceIn]):
 
 @router.get("/cohorts/{int:cohort_id}/stats", response=StatsOut)
 def stats(request, cohort_id: int):
-    cohort = _cohort(request, cohort_id)
-    data = cohort_stats(cohort, scoping.people_q(request.user, cohort))
+    data = services.stats_for(request.user, _cohort(request, cohort_id))
     return {
         **{k: data[k] for k in ("enrolled", "capacity", "sessions", "sessions_held", "sessions_cancelled",
                                 "completed", "by_neighbourhood")},
@@ -351,28 +335,25 @@ class RecordOut(Schema):
 
 @router.post("/sessions/{int:session_id}/move", response=SessionOut)
 def move_session(request, session_id: int, payload: MoveIn):
-    session = _session(request, session_id)
+    session = _session(request, session_id, "training.session.manage")
     return services.move_session(request.user, session, payload.date, payload.reason,
                                  start_time=payload.start_time, end_time=payload.end_time)
 
 
 @router.post("/sessions/{int:session_id}/cancel", response=SessionOut)
 def cancel_session(request, session_id: int, payload: ReasonIn):
-    return services.cancel_session(request.user, _session(request, session_id), payload.reason)
+    return services.cancel_session(request.user, _session(request, session_id, "training.session.manage"),
+                                   payload.reason)
 
 
 @router.post("/cohorts/{int:cohort_id}/regenerate", response=RegenerateOut)
 def regenerate(request, cohort_id: int):
     """Rebuild the calendar from the rule (e.g. after the holiday override table changed)."""
-    return services.regenerate_sessions(request.user, _cohort(request, cohort_id))
+    return services.regenerate_sessions(request.user, _cohort(request, cohort_id, "training.cohort.manage"))
 
 
 @router.get("/people/{int:person_id}/training", response=list[RecordOut])
 def person_training(request, person_id: int):
     """A person's training record across programmes and years (hours, rate, certificate)."""
-    from lehuo.people.services import get_person_for
-
-    from .stats import training_record
-
-    rows = training_record(get_person_for(request.user, person_id))
+    _person, rows = services.person_record(request.user, person_id)
     return [{**r, "hours": str(r["hours"])} for r in rows]

@@ -27,13 +27,12 @@ class CohortForm(forms.Form):
     instructor = forms.ModelChoiceField(get_user_model().objects.none(), label=_("讲师"), required=False)
     capacity = forms.IntegerField(label=_("名额（留空不限）"), min_value=1, required=False)
 
-    def __init__(self, *args, town_ids=None, **kwargs):
+    def __init__(self, *args, programmes, **kwargs):
+        """``programmes``: those the user may open a cohort of (the policy's scope)."""
         super().__init__(*args, **kwargs)
-        programmes = Programme.objects.select_related("studio")
-        users = get_user_model().objects.filter(memberships__role=PROGRAMME_STAFF, is_active=True)
-        if town_ids is not None:
-            programmes = programmes.filter(studio__town_id__in=town_ids)
-            users = users.filter(memberships__town_id__in=town_ids)
+        programmes = programmes.select_related("studio")
+        users = get_user_model().objects.filter(memberships__role=PROGRAMME_STAFF, is_active=True,
+                                                memberships__town_id__in=programmes.values("studio__town"))
         self.fields["programme"].queryset = programmes
         self.fields["instructor"].queryset = users.distinct().order_by("username")
         self.fields["instructor"].label_from_instance = lambda u: f"{u.get_full_name() or u.username}（{u.username}）"

@@ -18,6 +18,7 @@ urlpatterns = [
     path("sessions/<int:pk>/qr/", views.session_qr, name="session_qr"),
     path("sessions/<int:pk>/edit/", views.session_edit, name="session_edit"),
     path("people/<int:person_id>/", views.person_record, name="person_record"),
+    path("mine/", views.mine, name="mine"),
     path("holidays/", views.holidays, name="holidays"),
     path("checkin/<str:token>/", public_views.checkin, name="checkin"),
     path("verify/<str:code>/", public_views.verify, name="verify"),

@@ -2,17 +2,15 @@
 
 import datetime as dt
 
+from django.utils.translation import gettext as _
 from ninja import Router, Schema, Status
 from ninja.pagination import paginate
 
-from lehuo.accounts import scoping
-from lehuo.people.models import Person
 from lehuo.platform.api.pagination import PageNumberPagination
 from lehuo.platform.api.types import Date, Int
 from lehuo.platform.errors import ServiceError
 
 from . import services
-from .models import Honour, Visit
 
 router = Router(tags=["visits"])
 
@@ -70,23 +68,12 @@ class HonourOut(Schema):
     achieved_on: dt.date
 
 
-def _staff(request):
-    if not scoping.is_staff_member(request.user):
-        raise ServiceError("无权访问", code="forbidden")
-
-
-def _person(request, pk: int) -> Person:
-    person = Person.objects.for_user(request.user).filter(pk=pk).first()
-    if person is None:
-        raise ServiceError("人员不存在或不在您的负责范围内", "person_id")
-    return person
 
 
 @router.get("/visits", response=list[VisitOut])
 @paginate(PageNumberPagination, page_size=50)
 def list_visits(request, neighbourhood_id: int | None = None, purpose: str = ""):
-    _staff(request)
-    qs = Visit.objects.for_user(request.user).prefetch_related("visitors")
+    qs = services.visits_for(request.user).prefetch_related("visitors")
     if neighbourhood_id:
         qs = qs.filter(neighbourhood_id=neighbourhood_id)
     if purpose:
@@ -96,13 +83,12 @@ def list_visits(request, neighbourhood_id: int | None = None, purpose: str = "")
 
 @router.post("/visits", response={201: VisitOut})
 def create_visit(request, payload: VisitIn):
-    _staff(request)
-    person = _person(request, payload.person_id)
+    person = services.person_for(request.user, payload.person_id)
     honour = None
     if payload.honour_id:
-        honour = Honour.objects.for_user(request.user).filter(pk=payload.honour_id).first()
+        honour = services.honour_for(request.user, payload.honour_id)
         if honour is None:
-            raise ServiceError("荣誉不存在", "honour_id")
+            raise ServiceError(_("荣誉不存在"), "honour_id")
     visit = services.record_visit(
         request.user, person, date=payload.date, purpose=payload.purpose,
         visitors=[(v.title, v.name) for v in payload.visitors], household=payload.household,
@@ -113,20 +99,17 @@ def create_visit(request, payload: VisitIn):
 
 @router.get("/visits/{slug}", response=VisitOut)
 def get_visit(request, slug: str):
-    _staff(request)
     return services.get_visit_for(request.user, slug)
 
 
 @router.get("/honours", response=list[HonourOut])
 @paginate(PageNumberPagination, page_size=50)
 def list_honours(request):
-    _staff(request)
-    return Honour.objects.for_user(request.user)
+    return services.honours_for(request.user)
 
 
 @router.post("/honours", response={201: HonourOut})
 def create_honour(request, payload: HonourIn):
-    _staff(request)
     data = payload.dict()
-    person = _person(request, data.pop("person_id"))
+    person = services.person_for(request.user, data.pop("person_id"), "visits.honour.record")
     return Status(201, services.record_honour(request.user, person, **data))

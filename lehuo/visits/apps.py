@@ -12,7 +12,9 @@ class VisitsConfig(modules.ModuleConfig):
     url_prefix = "visits/"
     api_router = "lehuo.visits.api.router"
     workbench = (WorkbenchEntry("visits:index", _("走访慰问"), _("荣誉与走访记录"), order=60),)
+    policy = "lehuo.visits.policy"
     figures = "lehuo.visits.stats.resolve"
     dashboard = "lehuo.visits.stats.dashboard_summary"
     personal_data = "lehuo.visits.personal_data.personal_data"
+    media = "lehuo.visits.media.can_read"
     demo = "lehuo.visits.demo.load"

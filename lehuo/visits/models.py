@@ -6,15 +6,17 @@ from django.utils.translation import gettext_lazy as _
 
 from lehuo.accounts.models import Neighbourhood, Town
 from lehuo.people.models import Person
+from lehuo.platform.media import Unguessable
 
 
 class ScopedQuerySet(models.QuerySet):
-    """Rows about a person: a user sees those whose person is in their scope."""
+    """Rows about a person, filtered by the policy (lehuo/visits/policy.py)."""
 
     def for_user(self, user):
-        from lehuo.accounts.scoping import person_scope_q
+        from lehuo.accounts.permissions import scope_q
 
-        return self.filter(person_scope_q(user, "person__"))
+        action = "visits.honour.view" if self.model._meta.model_name == "honour" else "visits.visit.view"
+        return self.filter(scope_q(user, action, self.model))
 
 
 class Honour(models.Model):
@@ -98,7 +100,7 @@ class Visitor(models.Model):
 
 class VisitPhoto(models.Model):
     visit = models.ForeignKey(Visit, on_delete=models.CASCADE, related_name="photos")
-    image = models.ImageField(_("照片"), upload_to="visits/%Y/")
+    image = models.ImageField(_("照片"), upload_to=Unguessable("visits"))
     caption = models.CharField(_("说明"), max_length=200, blank=True)
     order = models.PositiveSmallIntegerField(default=0)
 

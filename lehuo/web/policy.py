@@ -21,6 +21,9 @@ ENDPOINTS = {
     "web:job_restart": Endpoint("platform.job.view", record="pk", method="POST"),
     "web:audit": Endpoint("accounts.audit.view"),
     "platform:health": Endpoint(None),
+    # Protected media: the owning module decides per file (lehuo/platform/media.py); the matrix
+    # reads a published issue's photo, public (tests/security/worlds/newsletter.py).
+    "platform:media": Endpoint(None, kwargs={"path": "newsletter/matrix-public-photo"}),
     "set_language": Endpoint(None, method="POST"),
     "api-v1:openapi-json": Endpoint(None),
     "api-v1:openapi-view": Endpoint(None),

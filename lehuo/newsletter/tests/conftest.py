@@ -49,9 +49,22 @@ def article(issue, editor, fake_figures):
     )
 
 
-def publish(editor, issue):
+def publish(editor, issue, reviewer=None):
+    """Submit as ``editor``, publish as a second editor of the town (``reviewer``; one is made
+    when none is given): an editor does not approve their own issue."""
     services.submit_issue(editor, issue)
-    return services.publish_issue(editor, issue)
+    return services.publish_issue(reviewer or second_editor(issue.publication.town), issue)
+
+
+def second_editor(town):
+    from django.contrib.auth import get_user_model
+
+    from lehuo.accounts.models import EDITOR, Membership
+
+    user, created = get_user_model().objects.get_or_create(username="editor2")
+    if created:
+        Membership.objects.create(user=user, town=town, role=EDITOR)
+    return user
 
 
 def jpeg_bytes(size=(60, 40)) -> bytes:
@@ -62,4 +75,4 @@ def jpeg_bytes(size=(60, 40)) -> bytes:
     return out.getvalue()
 
 
-__all__ = ["Article", "publish", "jpeg_bytes"]
+__all__ = ["Article", "publish", "jpeg_bytes", "second_editor"]

@@ -7,7 +7,7 @@ from lehuo.newsletter import services
 from lehuo.newsletter.models import Issue
 from lehuo.platform.errors import ServiceError
 
-from .conftest import jpeg_bytes, publish
+from .conftest import jpeg_bytes, publish, second_editor
 
 pytestmark = pytest.mark.django_db
 
@@ -55,15 +55,60 @@ def test_editor_edits_article_through_the_form(login, editor, issue, article):
 def test_resident_reads_published_issue_but_not_a_draft(login, parent, editor, issue, article):
     client = login(parent)
     assert client.get(reverse("newsletter:issue", args=[issue.slug])).status_code == 404
-    assert client.get(reverse("newsletter:edit", args=[issue.slug])).status_code == 403
+    # A draft does not exist for the public, its desk page neither (lehuo/newsletter/policy.py).
+    assert client.get(reverse("newsletter:edit", args=[issue.slug])).status_code == 404
     publish(editor, issue)
+    assert client.get(reverse("newsletter:edit", args=[issue.slug])).status_code == 403
     r = client.get(reverse("newsletter:issue", args=[issue.slug]))
     assert r.status_code == 200 and "这群新泾人为河南献上真挚爱心" in r.content.decode()
     assert issue.slug in client.get(reverse("newsletter:archive")).content.decode()
 
 
-def test_anonymous_is_sent_to_login(client, issue):
-    assert client.get(reverse("newsletter:issue", args=[issue.slug])).status_code == 302
+def test_anonymous_reads_published_issues_and_archive_without_login(client, editor, issue, article):
+    """Issue 17: published issues are public; drafts answer 404 to the public."""
+    assert client.get(reverse("newsletter:issue", args=[issue.slug])).status_code == 404
+    assert client.get(reverse("newsletter:pdf", args=[issue.slug])).status_code == 404
+    assert issue.slug not in client.get(reverse("newsletter:archive")).content.decode()
+    publish(editor, issue)
+    r = client.get(reverse("newsletter:issue", args=[issue.slug]))
+    assert r.status_code == 200 and "这群新泾人为河南献上真挚爱心" in r.content.decode()
+    assert "public" in r["Cache-Control"]
+    archive = client.get(reverse("newsletter:archive"))
+    assert archive.status_code == 200 and issue.slug in archive.content.decode()
+    assert client.get(reverse("newsletter:edit", args=[issue.slug])).status_code == 302  # the desk: sign in
+
+
+def test_issue_page_carries_share_metadata(client, editor, issue, article):
+    from .conftest import jpeg_bytes
+
+    services.add_photo(editor, article, jpeg_bytes(), caption="捐款现场")
+    publish(editor, issue)
+    html = client.get(reverse("newsletter:issue", args=[issue.slug])).content.decode()
+    assert '<meta property="og:title"' in html and '<meta property="og:description"' in html
+    assert "这群新泾人为河南献上真挚爱心" in html.split('property="og:description" content="')[1].split('"')[0]
+    image = html.split('<meta property="og:image" content="')[1].split('"')[0]
+    assert image.startswith("http://testserver/media/newsletter/")
+    assert client.get(image.removeprefix("http://testserver")).status_code == 200
+
+
+def test_an_editor_does_not_approve_their_own_issue(editor, issue, article, town_admin):
+    """Issue 14 point 6: review is a second pair of eyes, unless the town allows self-review."""
+    from .conftest import second_editor
+
+    services.submit_issue(editor, issue)
+    with pytest.raises(ServiceError, match="另一位编辑") as exc:
+        services.publish_issue(editor, issue)
+    assert exc.value.code == "self_review"
+    issue.refresh_from_db()
+    assert issue.status == "in_review" and not issue.frozen_figures.exists()
+    assert services.publish_issue(second_editor(issue.publication.town), issue).status == "published"
+
+
+def test_a_one_person_office_may_allow_self_review(editor, issue, article):
+    issue.publication.self_review = True
+    issue.publication.save()
+    services.submit_issue(editor, issue)
+    assert services.publish_issue(editor, issue).status == "published"
 
 
 def test_workflow_draft_review_published(editor, town_admin, issue, article):
@@ -155,7 +200,8 @@ def test_api_workflow_and_resident_sees_published_only(api, editor, viewer, pare
     assert api(parent).get(f"/api/v1/newsletter/issues/{issue.pk}/figures").status_code == 404
     assert api(viewer).post(f"/api/v1/newsletter/issues/{issue.pk}/submit").status_code == 403
     assert api(editor).post(f"/api/v1/newsletter/issues/{issue.pk}/submit").json()["status"] == "in_review"
-    r = api(editor).post(f"/api/v1/newsletter/issues/{issue.pk}/publish")
+    assert api(editor).post(f"/api/v1/newsletter/issues/{issue.pk}/publish").status_code == 400  # not their own
+    r = api(second_editor(issue.publication.town)).post(f"/api/v1/newsletter/issues/{issue.pk}/publish")
     assert r.status_code == 200 and r.json()["status"] == "published"
     assert api(parent).get("/api/v1/newsletter/issues").json()["count"] == 1
     figs = api(parent).get(f"/api/v1/newsletter/issues/{issue.pk}/figures").json()

@@ -75,12 +75,38 @@ def test_pdf_cache_follows_live_figures_of_a_draft(editor, issue, article, fake_
     assert pdf.cached_pdf(issue) is None
 
 
-def test_resident_gets_published_pdf_rendered_on_the_spot(login, parent, editor, issue, article):
+def test_published_pdf_is_rendered_once_and_readers_never_trigger_renders(client, login, parent, editor, issue,
+                                                                        article, django_capture_on_commit_callbacks):
+    """Finding 8 (issue 16) and issue 17: anyone fetches a published issue's PDF; it is rendered
+    once in the background, and repeated requests by the public start no more renders."""
     url = reverse("newsletter:pdf", args=[issue.slug])
     assert login(parent).get(url).status_code == 404
+    assert client.get(url).status_code == 404  # a draft
     publish(editor, issue)
-    r = login(parent).get(url)
-    assert r.status_code == 200 and r.content.startswith(b"%PDF")
+    # Nobody has rendered it yet (published through the service, not the page): the first
+    # reader queues one render and is told to come back; the next ones queue nothing.
+    with django_capture_on_commit_callbacks(execute=False) as queued:
+        first = client.get(url)
+        again = [client.get(url).status_code for _ in range(5)]
+    assert first.status_code == 202 and again == [202] * 5
+    assert Job.objects.filter(kind="newsletter.pdf").count() == 1 and len(queued) == 1
+    queued[0]()  # the worker runs it
+    r = client.get(url)
+    assert r.status_code == 200 and r.content.startswith(b"%PDF") and "public" in r["Cache-Control"]
+    assert login(parent).get(url).status_code == 200
+    assert Job.objects.filter(kind="newsletter.pdf").count() == 1
+
+
+def test_publishing_through_the_page_renders_the_pdf(login, editor, issue, article,
+                                                    django_capture_on_commit_callbacks):
+    from .conftest import second_editor
+
+    services.submit_issue(editor, issue)
+    with django_capture_on_commit_callbacks(execute=True):
+        r = login(second_editor(issue.publication.town)).post(reverse("newsletter:publish", args=[issue.slug]))
+    assert r.status_code == 302
+    issue.refresh_from_db()
+    assert issue.status == "published" and pdf.cached_pdf(issue) is not None
 
 
 def test_dashboard_pdf_for_staff(login, viewer, parent):

@@ -17,11 +17,21 @@ PDF_DIR = "newsletter/pdf"
 
 
 def pdf_files(slug: str) -> dict[str, int]:
-    """Files of this issue in the PDF directory, with their sizes."""
-    if not default_storage.exists(PDF_DIR):
-        return {}
-    return {n: default_storage.size(f"{PDF_DIR}/{n}") for n in default_storage.listdir(PDF_DIR)[1]
-            if n.startswith(f"{slug}-")}
+    """Files in the PDF directory (and its year folders), with their sizes. Names are random
+    (lehuo/platform/media.py), so ``clean_pdf_dir`` empties the directory around each test."""
+    found: dict[str, int] = {}
+
+    def walk(folder: str) -> None:
+        if not default_storage.exists(folder):
+            return
+        dirs, files = default_storage.listdir(folder)
+        for n in files:
+            found[f"{folder}/{n}"[len(PDF_DIR) + 1:]] = default_storage.size(f"{folder}/{n}")
+        for d in dirs:
+            walk(f"{folder}/{d}")
+
+    walk(PDF_DIR)
+    return found
 
 
 @pytest.fixture

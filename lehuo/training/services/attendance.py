@@ -6,13 +6,13 @@ from collections.abc import Iterable
 from django.core import signing
 from django.db import transaction
 from django.utils import timezone
+from django.utils.translation import gettext as _
 
+from lehuo.accounts.permissions import require
 from lehuo.people.models import Person
 from lehuo.platform.audit import log_action
 from lehuo.platform.errors import ServiceError
 from lehuo.training.models import Attendance, Enrolment, Session
-
-from ._common import _require_manage
 
 CHECKIN_SALT = "lehuo.training.checkin"
 # The QR code works from this long before class until the class ends; after the grace
@@ -28,23 +28,23 @@ def record_attendance(actor, session: Session, entries: Iterable[dict], *,
                       today: dt.date | None = None) -> list[Attendance]:
     """Set the status of each listed student for ``session`` (others are left as they are)."""
     cohort = session.cohort
-    _require_manage(actor, cohort)
+    require(actor, "training.attendance.record", session)
     today = today or timezone.localdate()
     if session.status == Session.CANCELLED:
-        raise ServiceError("该课次已取消，不能考勤", "session")
+        raise ServiceError(_("该课次已取消，不能考勤"), "session")
     if session.date > today:
-        raise ServiceError(f"该课次在 {session.date:%Y-%m-%d}，尚未开始，不能提前考勤", "session")
+        raise ServiceError(_("该课次在 %(date)s，尚未开始，不能提前考勤") % {"date": f"{session.date:%Y-%m-%d}"}, "session")
     entries = list(entries)
     if not entries:
-        raise ServiceError("没有要记录的考勤", "attendance")
+        raise ServiceError(_("没有要记录的考勤"), "attendance")
     enrolled = set(Enrolment.objects.filter(cohort=cohort, status=Enrolment.ACTIVE).values_list("person_id", flat=True))
     errors, clean = [], {}
     for i, entry in enumerate(entries):
         pid, status = entry.get("person_id"), entry.get("status")
         if status not in STATUS_VALUES:
-            errors.append({"field": f"{i}.status", "message": f"第{i + 1}条：出勤情况应为 present/late/absent/excused"})
+            errors.append({"field": f"{i}.status", "message": _("第%(n)s条：出勤情况应为 present/late/absent/excused") % {"n": i + 1}})
         elif pid not in enrolled:
-            errors.append({"field": f"{i}.person_id", "message": f"第{i + 1}条：人员 {pid} 不是本班学员"})
+            errors.append({"field": f"{i}.person_id", "message": _("第%(n)s条：人员 %(id)s 不是本班学员") % {"n": i + 1, "id": pid}})
         else:
             clean[pid] = (status, (entry.get("note") or "").strip()[:200])
     if errors:
@@ -84,7 +84,7 @@ def session_from_token(token: str) -> Session:
         data = signing.loads(token, salt=CHECKIN_SALT)
         return Session.objects.select_related("cohort__programme__studio").get(pk=int(data["s"]))
     except (signing.BadSignature, KeyError, TypeError, ValueError, Session.DoesNotExist):
-        raise ServiceError("签到二维码无效，请扫描课堂上展示的二维码", "token", code="bad_token")
+        raise ServiceError(_("签到二维码无效，请扫描课堂上展示的二维码"), "token", code="bad_token")
 
 
 def checkin_window(session: Session) -> tuple[dt.datetime, dt.datetime]:
@@ -97,23 +97,26 @@ def checkin_window(session: Session) -> tuple[dt.datetime, dt.datetime]:
 def checkin_status(user, session: Session, now: dt.datetime) -> tuple[Person, str]:
     """Who is checking in and as what (present / late), or the ServiceError that refuses it.
     The scan page calls this on GET too, so a refusal shows before the student taps."""
+    require(user, "training.checkin")
     person = Person.objects.filter(account=user, erased_at__isnull=True).first() if user.is_authenticated else None
     if person is None:
-        raise ServiceError("您的账号没有关联学员信息，请联系培训班工作人员点名签到", code="no_person")
+        raise ServiceError(_("您的账号没有关联学员信息，请联系培训班工作人员点名签到"), code="no_person")
     cohort = session.cohort
     if not Enrolment.objects.filter(cohort=cohort, person=person, status=Enrolment.ACTIVE).exists():
         others = [str(e.cohort) for e in Enrolment.objects.filter(person=person, status=Enrolment.ACTIVE)
                   .select_related("cohort__programme__studio")]
-        mine = f"您报名的是{'、'.join(others)}，" if others else ""
-        raise ServiceError(f"您不是{cohort}的学员，不能用本班二维码签到。{mine}请扫描本班课堂的二维码。",
+        mine = _("您报名的是%(cohorts)s，") % {"cohorts": "、".join(others)} if others else ""
+        raise ServiceError(_("您不是%(cohort)s的学员，不能用本班二维码签到。%(mine)s请扫描本班课堂的二维码。")
+                           % {"cohort": cohort, "mine": mine},
                            code="not_enrolled")
     if session.status == Session.CANCELLED:
-        raise ServiceError(f"{session.date:%Y-%m-%d} 的课已取消", code="cancelled")
+        raise ServiceError(_("%(date)s 的课已取消") % {"date": f"{session.date:%Y-%m-%d}"}, code="cancelled")
     opens, closes = checkin_window(session)
     local = timezone.localtime
     if not opens <= now <= closes:
         raise ServiceError(
-            f"不在签到时间内：本次课签到时间为 {local(opens):%Y-%m-%d %H:%M} 至 {local(closes):%H:%M}", code="window")
+            _("不在签到时间内：本次课签到时间为 %(opens)s 至 %(closes)s")
+            % {"opens": f"{local(opens):%Y-%m-%d %H:%M}", "closes": f"{local(closes):%H:%M}"}, code="window")
     start = opens + CHECKIN_OPENS_BEFORE
     return person, Attendance.LATE if now > start + CHECKIN_LATE_AFTER else Attendance.PRESENT
 

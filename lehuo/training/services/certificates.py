@@ -5,6 +5,7 @@ import secrets
 
 from django.db import transaction
 from django.utils import timezone
+from django.utils.translation import gettext as _
 
 from lehuo.platform.audit import log_action
 from lehuo.platform.errors import ServiceError
@@ -24,10 +25,10 @@ def issue_certificate(actor, enrolment: Enrolment, *, on: dt.date | None = None)
     if existing:
         return existing
     if enrolment.status != Enrolment.ACTIVE:
-        raise ServiceError("已退出的学员不能结业", "enrolment")
+        raise ServiceError(_("已退出的学员不能结业"), "enrolment")
     progress = enrolment_progress(enrolment)
     if not progress["held"]:
-        raise ServiceError("本班尚未上课，不能发证", "enrolment")
+        raise ServiceError(_("本班尚未上课，不能发证"), "enrolment")
     if not progress["completed"]:
         raise ServiceError(
             f"{enrolment.person.name}出勤率 {progress['rate_pct']}，未达到结业要求 "
@@ -45,6 +46,7 @@ def issue_certificate(actor, enrolment: Enrolment, *, on: dt.date | None = None)
 
 def issue_certificates(actor, cohort: Cohort, *, on: dt.date | None = None) -> tuple[int, int]:
     """Certificates for every student who met the rule; returns (issued, not completed)."""
+    _require_manage(actor, cohort)
     issued = skipped = 0
     for enrolment in (Enrolment.objects.filter(cohort=cohort, status=Enrolment.ACTIVE)
                       .select_related("person", "cohort__programme")):

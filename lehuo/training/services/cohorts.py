@@ -5,12 +5,12 @@ import datetime as dt
 from django.contrib.contenttypes.models import ContentType
 from django.db import transaction
 from django.utils.text import slugify
+from django.utils.translation import gettext as _
 
-from lehuo.accounts import scoping as core_scoping
 from lehuo.accounts.models import PROGRAMME_STAFF, Assignment, Membership
+from lehuo.accounts.permissions import forget, require
 from lehuo.platform.audit import log_action
-from lehuo.platform.errors import NotFound, ServiceError
-from lehuo.training import scoping
+from lehuo.platform.errors import ServiceError
 from lehuo.training.models import Attendance, Cohort, Programme, Session
 
 from ._common import _require_manage
@@ -21,7 +21,7 @@ def _unique_slug(programme: Programme, number: int, slug: str = "") -> str:
     slug = slugify(slug or "")[:60]
     if slug:
         if Cohort.objects.filter(slug=slug).exists():
-            raise ServiceError(f"标识“{slug}”已被使用", "slug")
+            raise ServiceError(_("标识“%(slug)s”已被使用") % {"slug": slug}, "slug")
         return slug
     base = f"cohort-{programme.pk}-{number}"
     candidate, n = base, 1
@@ -35,7 +35,7 @@ def _check_instructor(cohort_town_id: int, instructor) -> None:
     if instructor is None:
         return
     if not Membership.objects.filter(user=instructor, town_id=cohort_town_id).exists():
-        raise ServiceError("讲师须为本镇工作人员", "instructor_id")
+        raise ServiceError(_("讲师须为本镇工作人员"), "instructor_id")
 
 
 @transaction.atomic
@@ -43,21 +43,19 @@ def create_cohort(actor, programme: Programme, *, number: int, starts_on: dt.dat
                   weekdays, start_time: dt.time = dt.time(14, 0), end_time: dt.time = dt.time(16, 0),
                   venue: str = "", instructor=None, capacity: int | None = None, slug: str = "") -> tuple[Cohort, dict]:
     """A cohort with its session calendar; returns the cohort and the generation summary."""
-    if not scoping.can_create(actor):
-        raise ServiceError("只有镇管理员可以开设培训班", code="forbidden")
-    towns = core_scoping.town_ids(actor)
-    if towns is not None and programme.studio.town_id not in towns:
-        raise NotFound()
+    require(actor, "training.cohort.create")  # the role (403), then the programme's town (404)
+    require(actor, "training.cohort.create", programme)
     if number is None or number < 1:
-        raise ServiceError("期数应为正整数", "number")
+        raise ServiceError(_("期数应为正整数"), "number")
     if capacity is not None and capacity < 1:
-        raise ServiceError("名额至少为 1（不限请留空）", "capacity")
+        raise ServiceError(_("名额至少为 1（不限请留空）"), "capacity")
     weekdays = clean_weekdays(weekdays)
     check_range(starts_on, ends_on)
     check_times(start_time, end_time)
     _check_instructor(programme.studio.town_id, instructor)
     if Cohort.objects.filter(programme=programme, number=number).exists():
-        raise ServiceError(f"{programme.title}第{number}期已存在", "number", code="duplicate")
+        raise ServiceError(_("%(programme)s第%(n)s期已存在") % {"programme": programme.title, "n": number}, "number",
+                           code="duplicate")
     cohort = Cohort.objects.create(
         programme=programme, number=number, slug=_unique_slug(programme, number, slug), starts_on=starts_on,
         ends_on=ends_on, weekdays=weekdays, start_time=start_time, end_time=end_time,
@@ -74,15 +72,14 @@ def create_cohort(actor, programme: Programme, *, number: int, starts_on: dt.dat
 
 def assign_staff(actor, cohort: Cohort, user, duty: str = "讲师") -> Assignment:
     """Programme staff reach a cohort through core's Assignment (and the person-scope hook)."""
-    if not core_scoping.is_town_wide(actor):
-        raise ServiceError("只有镇管理员可以安排工作人员", code="forbidden")
+    require(actor, "training.cohort.assign", cohort)
     _check_instructor(cohort.programme.studio.town_id, user)
     Membership.objects.get_or_create(user=user, town_id=cohort.programme.studio.town_id, role=PROGRAMME_STAFF)
     assignment, _ = Assignment.objects.get_or_create(
         user=user, content_type=ContentType.objects.get_for_model(Cohort), object_id=cohort.pk,
         defaults={"duty": duty},
     )
-    scoping.forget(user)
+    forget(user)
     log_action(actor, "training.cohort.assign", cohort, {"user": user.pk, "duty": duty})
     return assignment
 
@@ -168,7 +165,7 @@ def _regenerate(cohort: Cohort) -> dict:
 def _clean_reason(reason: str | None) -> str:
     reason = (reason or "").strip()
     if not reason:
-        raise ServiceError("请填写原因", "reason")
+        raise ServiceError(_("请填写原因"), "reason")
     return reason[:200]
 
 
@@ -176,17 +173,17 @@ def _clean_reason(reason: str | None) -> str:
 def move_session(actor, session: Session, new_date: dt.date, reason: str, *, start_time: dt.time | None = None,
                  end_time: dt.time | None = None) -> Session:
     cohort = session.cohort
-    _require_manage(actor, cohort)
+    require(actor, "training.session.manage", session)
     reason = _clean_reason(reason)
     if new_date is None:
-        raise ServiceError("请填写调整后的日期", "date")
+        raise ServiceError(_("请填写调整后的日期"), "date")
     if session.status == Session.CANCELLED:
-        raise ServiceError("已取消的课次不能调课", "date")
+        raise ServiceError(_("已取消的课次不能调课"), "date")
     if Attendance.objects.filter(session=session).exists():
-        raise ServiceError("该课次已有考勤记录，不能调课", "date")
+        raise ServiceError(_("该课次已有考勤记录，不能调课"), "date")
     if Session.objects.filter(cohort=cohort, date=new_date).exclude(pk=session.pk).exclude(
             status=Session.CANCELLED).exists():
-        raise ServiceError(f"{new_date:%Y-%m-%d} 已有课次", "date")
+        raise ServiceError(_("%(date)s 已有课次") % {"date": f"{new_date:%Y-%m-%d}"}, "date")
     start_time = start_time or session.start_time
     end_time = end_time or session.end_time
     check_times(start_time, end_time)
@@ -202,10 +199,10 @@ def move_session(actor, session: Session, new_date: dt.date, reason: str, *, sta
 
 @transaction.atomic
 def cancel_session(actor, session: Session, reason: str) -> Session:
-    _require_manage(actor, session.cohort)
+    require(actor, "training.session.manage", session)
     reason = _clean_reason(reason)
     if Attendance.objects.filter(session=session, status__in=Attendance.ATTENDED).exists():
-        raise ServiceError("该课次已有学员出勤记录，不能取消", "reason")
+        raise ServiceError(_("该课次已有学员出勤记录，不能取消"), "reason")
     session.status, session.reason = Session.CANCELLED, reason
     session.save(update_fields=["status", "reason"])
     log_action(actor, "training.session.cancel", session, {"date": session.date, "reason": reason})

@@ -5,37 +5,43 @@ import datetime as dt
 from django.db import IntegrityError, transaction
 from django.db.models import F, Q
 from django.utils import timezone
+from django.utils.translation import gettext as _
 
+from lehuo.accounts.permissions import may, require, scope_q
 from lehuo.people.models import Person
 from lehuo.platform.audit import log_action
 from lehuo.platform.errors import ServiceError
 from lehuo.training.models import Cohort, Enrolment
 
-from ._common import _require_manage
 
-
-def person_for_cohort(cohort: Cohort, person_id) -> Person:
-    """People come from any neighbourhood of the cohort's town."""
+def person_for_cohort(actor, cohort: Cohort, person_id) -> Person:
+    """The person ``actor`` may enrol (``training.enrolment.person``: any resident of the
+    cohort's town). Finding them gives no access to their register record."""
     try:
-        return Person.objects.active().get(pk=person_id, town_id=cohort.programme.studio.town_id)
+        return Person.objects.active().filter(scope_q(actor, "training.enrolment.person")).get(
+            pk=person_id, town_id=cohort.programme.studio.town_id)
     except (Person.DoesNotExist, ValueError, TypeError):
-        raise ServiceError("人员不存在", "person_id")
+        raise ServiceError(_("人员不存在"), "person_id")
 
 
 @transaction.atomic
 def enrol(actor, cohort: Cohort, person: Person, *, on: dt.date | None = None) -> Enrolment:
-    """Claim a place with a conditional UPDATE, so two enrolments never overfill the cohort."""
-    _require_manage(actor, cohort)
-    if person.town_id != cohort.programme.studio.town_id or person.erased_at:
-        raise ServiceError("人员不存在", "person_id")
+    """Claim a place with a conditional UPDATE, so two enrolments never overfill the cohort.
+    Who may enrol whom is the policy's (lehuo/training/policy.py)."""
+    require(actor, "training.enrolment.create", cohort)
+    if (person.town_id != cohort.programme.studio.town_id or person.erased_at
+            or not may(actor, "training.enrolment.person", person)):
+        raise ServiceError(_("人员不存在"), "person_id")
     existing = Enrolment.objects.select_for_update().filter(cohort=cohort, person=person).first()
     if existing and existing.status == Enrolment.ACTIVE:
-        raise ServiceError(f"{person.name}已报名{cohort}", "person_id", code="duplicate")
+        raise ServiceError(_("%(name)s已报名%(cohort)s") % {"name": person.name, "cohort": cohort}, "person_id",
+                               code="duplicate")
     claimed = Cohort.objects.filter(pk=cohort.pk).filter(
         Q(capacity__isnull=True) | Q(enrolled_count__lt=F("capacity"))
     ).update(enrolled_count=F("enrolled_count") + 1)
     if not claimed:
-        raise ServiceError(f"{cohort}名额已满（{cohort.capacity}人）", "person_id", code="full")
+        raise ServiceError(_("%(cohort)s名额已满（%(n)s人）") % {"cohort": cohort, "n": cohort.capacity}, "person_id",
+                           code="full")
     if existing:
         existing.status = Enrolment.ACTIVE
         existing.save(update_fields=["status"])
@@ -47,14 +53,15 @@ def enrol(actor, cohort: Cohort, person: Person, *, on: dt.date | None = None) -
                                                      enrolled_on=on or timezone.localdate(),
                                                      neighbourhood_id=person.neighbourhood_id)
         except IntegrityError:
-            raise ServiceError(f"{person.name}已报名{cohort}", "person_id", code="duplicate")
+            raise ServiceError(_("%(name)s已报名%(cohort)s") % {"name": person.name, "cohort": cohort}, "person_id",
+                               code="duplicate")
     log_action(actor, "training.enrol", enrolment, {"cohort": cohort.pk, "person": person.pk})
     return enrolment
 
 
 @transaction.atomic
 def withdraw(actor, enrolment: Enrolment, reason: str = "") -> Enrolment:
-    _require_manage(actor, enrolment.cohort)
+    require(actor, "training.enrolment.withdraw", enrolment)
     enrolment = Enrolment.objects.select_for_update().get(pk=enrolment.pk)
     if enrolment.status != Enrolment.ACTIVE:
         return enrolment

@@ -117,3 +117,20 @@ def test_page_queries_do_not_grow_with_the_class(login, cohort, make_person, tow
     small = count()
     add(8)
     assert count() == small
+
+
+def test_holiday_override_table_through_the_service(login, town_admin, instructor):
+    from lehuo.platform.models import AuditLog
+    from lehuo.training.models import HolidayOverride
+
+    assert login(instructor).get("/training/holidays/").status_code == 403
+    client = login(town_admin)
+    r = client.post("/training/holidays/", {"date": "2030-10-01", "is_holiday": "on", "name": "国庆节"})
+    assert r.status_code == 302 and HolidayOverride.objects.filter(name="国庆节").exists()
+    again = client.post("/training/holidays/", {"date": "2030-10-01", "is_holiday": "on", "name": "国庆节"})
+    assert again.status_code == 200 and HolidayOverride.objects.count() == 1
+    row = HolidayOverride.objects.get()
+    assert client.post("/training/holidays/", {"delete": row.pk}).status_code == 302
+    assert not HolidayOverride.objects.exists()
+    assert list(AuditLog.objects.filter(action__startswith="calendar.override").values_list("action", flat=True)
+                .order_by("id")) == ["calendar.override.add", "calendar.override.delete"]
