@@ -113,11 +113,7 @@ class BloodDonationOut(Schema):
     units: Decimal
     bag_number: str
     certificate_number: str
-    voided: bool
-
-    @staticmethod
-    def resolve_voided(obj) -> bool:
-        return obj.voided_at is not None
+    voided: bool  # VoidableMixin.voided
 
 
 class RelativeIn(Schema):

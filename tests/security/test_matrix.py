@@ -41,9 +41,9 @@ SKIPPED_NAMESPACES = ("admin",)
 API_PAGES = {"api-v1:openapi-json", "api-v1:openapi-view"}
 # Apps whose pages and operations are still to be declared (issue 16 is converting them one by
 # one): their endpoints are left out of the completeness check until then. Empty when done.
-PENDING = ("training:", "donations:", "daycare:", "visits:", "newsletter:",
-           "/api/v1/cohorts", "/api/v1/sessions", "/api/v1/people/{person_id}/training", "/api/v1/donation",
-           "/api/v1/donations", "/api/v1/daycare", "/api/v1/visits", "/api/v1/honours",
+PENDING = ("training:", "daycare:", "visits:", "newsletter:",
+           "/api/v1/cohorts", "/api/v1/sessions", "/api/v1/people/{person_id}/training",
+           "/api/v1/daycare", "/api/v1/visits", "/api/v1/honours",
            "/api/v1/newsletter")
 
 

@@ -43,6 +43,7 @@ def _check_drive_fields(data: dict) -> dict:
 
 @transaction.atomic
 def create_drive(actor, town, **data) -> Drive:
+    require(actor, "blood.drive.create")  # 403 for roles that never may
     require(actor, "blood.drive.create", town)
     fields = _check_drive_fields(data)
     if Drive.objects.filter(town=town, slug=fields["slug"]).exists():

@@ -23,8 +23,11 @@ def _one(qs, pk):
 
 
 def screening_for(actor, pk) -> Screening:
-    """A screening for drive staff (NotFound, 404, for everyone else: health data)."""
-    return _one(Screening.objects.filter(scope_q(actor, "blood.screening.view")).select_related("drive", "person"), pk)
+    """A screening for drive staff (health data): Forbidden (403) for other staff who see its
+    drive, NotFound (404) for everyone else."""
+    screening = _one(Screening.objects.select_related("drive", "person"), pk)
+    require(actor, "blood.screening.view", screening)
+    return screening
 
 
 def donation_for(actor, pk, *, to: str = "blood.donation.view") -> Donation:
