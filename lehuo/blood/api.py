@@ -225,10 +225,11 @@ def check_in(request, drive_id: int, payload: PersonRef):
 
 
 def _screening_body(screening, decision) -> dict:
-    return {"id": screening.pk, "eligible": decision.eligible, "reasons": [r.as_dict() for r in decision.reasons],
-            "deferred_until": None if decision.eligible else (decision.eligible_on.isoformat() if decision.eligible_on else None),
-            "eligible_on": decision.eligible_on.isoformat() if decision.eligible_on else None,
-            "permanent": decision.permanent}
+    """``ScreeningOut`` of a new screening as plain JSON values (what a replay returns)."""
+    return ScreeningOut(
+        id=screening.pk, eligible=decision.eligible, reasons=[r.as_dict() for r in decision.reasons],
+        deferred_until=None if decision.eligible else decision.eligible_on, eligible_on=decision.eligible_on,
+        permanent=decision.permanent).model_dump(mode="json")
 
 
 @router.post("/blood-drives/{int:drive_id}/screenings", response={201: ScreeningOut})

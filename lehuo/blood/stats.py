@@ -189,6 +189,8 @@ def recall_list(people_qs, by: dt.date) -> list[dict]:
         if person is None:
             continue
         past = [h for h in hist if h[0] <= by]
+        if not past:  # first gave after ``by``: not yet a past donor then
+            continue
         facts = Facts(on=by, birth_date=person.birth_date, sex=person.sex, history=past,
                       adverse_reaction=pid in adverse, deferrals=deferrals[pid], measured=False)
         decision = evaluate(facts)

@@ -27,7 +27,7 @@ def who_may_give() -> list[str]:
             "min": r["min_age"], "max": r["max_age_first_time"], "repeat": r["max_age_repeat"]},
         gettext("体重：男性不低于%(m)s公斤，女性不低于%(f)s公斤。") % {
             "m": r["min_weight_kg_male"], "f": r["min_weight_kg_female"]},
-        gettext("血压、脉搏、体温正常（现场免费检查）；近一周没有感冒、发热。") ,
+        gettext("血压、脉搏、体温正常（现场免费检查）；近一周没有感冒、发热。"),
         gettext("上次献全血已满%(n)s个月。") % {"n": r["whole_blood_interval_months"]},
         gettext("献血前一晚睡好，早餐清淡、不空腹，不饮酒；请带身份证件。"),
     ]

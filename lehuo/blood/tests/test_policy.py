@@ -78,3 +78,25 @@ def test_answers_with_personal_data_are_not_stored(api, login, drive, past_donor
     for path in (f"/blood/{drive.slug}/signups/", f"/blood/{drive.slug}/onsite/{past_donor.pk}/",
                  f"/blood/{drive.slug}/queue/"):
         assert "no-store" in login(blood_staff).get(path)["Cache-Control"], path
+
+
+def test_social_worker_signs_up_own_neighbourhoods_people_by_id_number(login, drive, sw_lv11, make_person, lv11,
+                                                                        hj9):
+    from lehuo.blood.models import SignUp
+
+    mine, theirs = make_person(lv11, age=30), make_person(hj9, age=30)
+    client = login(sw_lv11)
+    assert client.post(f"/blood/{drive.slug}/signups/", {"id_number": mine.id_number}).status_code == 302
+    assert SignUp.objects.filter(drive=drive, person=mine).exists()
+    r = client.post(f"/blood/{drive.slug}/signups/", {"id_number": theirs.id_number})
+    absent = client.post(f"/blood/{drive.slug}/signups/", {"id_number": "11010519491231002X"})
+    assert r.status_code == 200 and not SignUp.objects.filter(person=theirs).exists()
+    # The same answer as for a number nobody holds: it does not tell that the person exists.
+    assert "未找到该证件号码对应的居民" in r.content.decode() and "未找到该证件号码对应的居民" in absent.content.decode()
+
+
+def test_recall_by_a_date_before_someones_first_gift(drive, past_donor, town_admin):
+    """The crawl found it: a recall date before a donor's first donation answered 500."""
+    import datetime as dt
+
+    assert services.recall_for(town_admin, drive, dt.date(2000, 1, 1)) == []
