@@ -1,7 +1,6 @@
 """Worker pages: drives, the overview with figures, donation lists, the ledger entry form,
 one donation (void, receipt number), reconciliation. Thin: parse, call a service, render."""
 
-from decimal import Decimal
 
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
@@ -15,16 +14,12 @@ from django.views.decorators.http import require_POST
 
 from lehuo.accounts.permissions import may
 from lehuo.lib import charts
-from lehuo.lib.identity import IdentityError, normalise_phone
-from lehuo.people.models import Person
-from lehuo.people.services import find_person_by_id_number
-from lehuo.platform.crypto import keyed_hash
 from lehuo.platform.errors import ServiceError
 from lehuo.platform.excel import write_xlsx, xlsx_response
 from lehuo.platform.paging import paginate, sort_param
 
-from . import forms, services, stats
-from .models import CHANNELS, METHODS, Donation, Handover
+from . import forms, ledger, services, stats
+from .models import CHANNELS, METHODS, Handover
 
 
 def _render(request, template, context):
@@ -151,18 +146,6 @@ def _export(request, drive, qs):
     return response
 
 
-def _find_person(town, data) -> Person | None:
-    if data.get("id_number"):
-        return find_person_by_id_number(town, data["id_number"])
-    if data.get("donor_name") and data.get("phone"):
-        try:
-            h = keyed_hash(normalise_phone(data["phone"]))
-        except IdentityError:
-            return None
-        return Person.objects.filter(town=town, phone_hash=h, name=data["donor_name"].strip()).first()
-    return None
-
-
 @login_required
 @never_cache
 def donation_new(request, pk):
@@ -175,7 +158,8 @@ def donation_new(request, pk):
         kind = data["donor_kind"]
         kwargs = {}
         if kind == "person":
-            person = _find_person(drive.town, data)
+            person = ledger.find_donor_person(request.user, drive, id_number=data.get("id_number", ""),
+                                                name=data.get("donor_name", ""), phone=data.get("phone", ""))
             if person is None:
                 form.add_error("id_number", _("未找到该居民：请核对身份证号，或姓名与手机号"))
             kwargs["person"] = person
@@ -245,21 +229,6 @@ def donation_receipt(request, pk):
     return redirect("donations:donation", donation.pk)
 
 
-def reconciliation_rows(drive) -> list[dict]:
-    """Per channel: donations (not voided) against handovers (not voided), with the difference."""
-    given = dict(Donation.objects.filter(drive=drive, voided_at__isnull=True).values("channel")
-                 .annotate(t=Sum("amount")).values_list("channel", "t"))
-    handed = dict(Handover.objects.filter(drive=drive, voided_at__isnull=True).values("channel")
-                  .annotate(t=Sum("amount")).values_list("channel", "t"))
-    rows = []
-    for code, label in CHANNELS:
-        if code not in drive.channels:
-            continue
-        d, h = given.get(code) or Decimal(0), handed.get(code) or Decimal(0)
-        rows.append({"channel": code, "label": str(label), "donations": d, "handovers": h, "difference": d - h})
-    return rows
-
-
 @login_required
 def reconciliation(request, pk):
     drive = _drive(request, pk, to="donations.drive.manage")
@@ -272,9 +241,7 @@ def reconciliation(request, pk):
         else:
             messages.success(request, _("汇缴已登记"))
             return redirect("donations:reconciliation", drive.pk)
-    rows = reconciliation_rows(drive)
-    by_nbh = (Donation.objects.filter(drive=drive, voided_at__isnull=True, channel="offline")
-              .values("neighbourhood__name").annotate(total=Sum("amount"), n=Count("id")).order_by("neighbourhood__name"))
+    rows, by_nbh = ledger.reconciliation(request.user, drive)
     return _render(request, "donations/reconciliation.html", {
         "drive": drive, "rows": rows, "handovers": Handover.objects.filter(drive=drive).select_related("neighbourhood"),
         "form": form, "by_nbh": by_nbh,
