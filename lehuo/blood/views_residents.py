@@ -60,8 +60,11 @@ def join(request, slug):
     }, status=400 if error else 200)
     if request.user.is_authenticated:
         patch_cache_control(response, no_store=True, private=True)
-    else:  # the same page for every visitor: no personal data
-        patch_cache_control(response, public=True, max_age=300)
+    else:
+        # The same page for every visitor (no personal data): a browser may keep it 5 minutes.
+        # Not "public": every page carries the CSRF cookie (the language form), which a shared
+        # cache must not hand to others.
+        patch_cache_control(response, private=True, max_age=300)
         patch_vary_headers(response, ["Cookie", "Accept-Language"])
     return response
 

@@ -28,12 +28,15 @@ def ack_pdf(request, pk):
 
 
 def _cached(request, response):
-    """The disclosure is the same for every visitor of a public drive: a shared cache may keep
-    it a few minutes; staff reading a drive that is not public get a private answer."""
+    """The disclosure is the same for every visitor of a public drive: kept 5 minutes by the
+    reader's browser; signed-in readers get an answer that is not reused."""
     if request.user.is_authenticated:
         patch_cache_control(response, private=True, max_age=0)
     else:
-        patch_cache_control(response, public=True, max_age=300)
+        # The same page for every visitor (no personal data): a browser may keep it 5 minutes.
+        # Not "public": every page carries the CSRF cookie (the language form), which a shared
+        # cache must not hand to others.
+        patch_cache_control(response, private=True, max_age=300)
     patch_vary_headers(response, ["Cookie", "Accept-Language"])
     return response
 

@@ -27,7 +27,7 @@ def test_anyone_reads_a_drive_page_with_who_may_give(client, upcoming):
     assert r.status_code == 200
     assert "10:00-11:30" in html and "党群服务中心" in html and "18" in html and "GB 18467" in html
     assert "登录后报名" in html
-    assert "public" in r["Cache-Control"]
+    assert "max-age=300" in r["Cache-Control"] and "no-store" not in r["Cache-Control"]
 
 
 def test_resident_signs_up_for_a_slot_and_cancels(login, parent, upcoming):
