@@ -351,7 +351,7 @@ def scope_q(user, name: str, model=None, prefix: str = "") -> Q:
         if not _role_applies(actor, grant):
             continue
         if grant.scope == ANY:
-            part = Q()
+            part = Q(**{path("pk") + "__isnull": False})  # not Q(): "Q(pk__in=[]) | Q()" is Q(pk__in=[])
         elif grant.scope == OWN:
             part = Q(pk__in=[])
             for owner in scoped.owner:

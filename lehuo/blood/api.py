@@ -3,21 +3,17 @@
 import datetime as dt
 from decimal import Decimal
 
+from django.http import HttpResponse
 from ninja import Field, Router, Schema, Status
 from ninja.pagination import paginate
 
-from lehuo.accounts import scoping as core_scoping
 from lehuo.accounts.services import town_for
 from lehuo.lib.identity import mask_id_number, mask_name
-from lehuo.people import services as people_services
-from lehuo.people.models import Person
 from lehuo.platform.api.pagination import PageNumberPagination
 from lehuo.platform.api.types import Date, Int
-from lehuo.platform.errors import NotFound, ServiceError
 from lehuo.platform.idempotency import run_idempotent
 
-from . import scoping, services, stats
-from .models import Donation, Drive, Screening, SignUp
+from . import services
 
 router = Router(tags=["blood"])
 
@@ -107,6 +103,8 @@ class BloodDonationIn(Schema):
 
 
 class BloodDonationOut(Schema):
+    """One blood donation: the list, the answer to a new one (and its idempotent replay), a void."""
+
     id: int
     person_id: int
     donated_on: dt.date
@@ -115,7 +113,7 @@ class BloodDonationOut(Schema):
     units: Decimal
     bag_number: str
     certificate_number: str
-    voided: bool
+    voided: bool  # VoidableMixin.voided
 
 
 class RelativeIn(Schema):
@@ -138,6 +136,21 @@ class StemCellOut(Schema):
     sample_taken: bool
 
 
+class ScreeningDetailOut(Schema):
+    """A screening's details (health data): drive staff only, every read logged."""
+
+    id: int
+    person_id: int
+    drive_id: int
+    screened_on: dt.date
+    eligible: bool
+    eligible_on: dt.date | None
+    permanent: bool
+    measurements: dict
+    reasons: list[dict]
+    voided: bool
+
+
 class BloodVoidIn(Schema):
     reason: str = Field(..., max_length=200)
 
@@ -152,34 +165,21 @@ class RecallOut(Schema):
     eligible_on: dt.date
 
 
-def _drive(request, drive_id: int) -> Drive:
-    return scoping.get_drive_for(request.user, drive_id)
+def _no_store(response: HttpResponse) -> None:
+    """Answers that name people or hold health data are not kept by any cache."""
+    response["Cache-Control"] = "no-store"
 
 
-def _staff_drive(request, drive_id: int) -> Drive:
-    drive = _drive(request, drive_id)
-    scoping.require_drive_staff(request.user, drive)
-    return drive
-
-
-def _person(request, drive: Drive, person_id: int) -> Person:
-    """Drive staff reach anyone of the drive's town (donors show their ID on site);
-    others only the people in their scope."""
-    if scoping.is_drive_staff(request.user, drive):
-        person = Person.objects.filter(town=drive.town, pk=person_id).first()
-        if person is None:
-            raise ServiceError("人员不存在", "person_id")
-        return person
-    try:
-        return people_services.get_person_for(request.user, person_id)
-    except NotFound:
-        raise ServiceError("人员不存在或不在您的负责范围", "person_id")
+def _body(schema: type[Schema], obj) -> dict:
+    """The answer for ``obj`` as plain JSON values: what an ``Idempotency-Key`` replay returns
+    (the same Schema as the first answer)."""
+    return schema.from_orm(obj).model_dump(mode="json")
 
 
 @router.get("/blood-drives", response=list[BloodDriveOut])
 @paginate(PageNumberPagination, page_size=50)
 def list_drives(request):
-    return Drive.objects.filter(scoping.drive_q(request.user)).order_by("-date", "-id")
+    return services.drives_for(request.user)
 
 
 @router.post("/blood-drives", response={201: BloodDriveOut})
@@ -190,14 +190,15 @@ def create_drive(request, payload: BloodDriveIn):
 
 @router.get("/blood-drives/{int:drive_id}", response=BloodDriveOut)
 def get_drive(request, drive_id: int):
-    return _drive(request, drive_id)
+    return services.drive_for(request.user, drive_id)
 
 
 @router.get("/blood-drives/{int:drive_id}/signups", response=list[SignUpOut])
 @paginate(PageNumberPagination, page_size=50)
-def list_signups(request, drive_id: int, status: str = ""):
-    drive = _drive(request, drive_id)
-    qs = SignUp.objects.filter(drive=drive).filter(scoping.people_q(request.user, drive)).select_related("person")
+def list_signups(request, response: HttpResponse, drive_id: int, status: str = ""):
+    _no_store(response)
+    drive = services.drive_for(request.user, drive_id)
+    qs = services.signups_for(request.user, drive).select_related("person")
     if status:
         qs = qs.filter(status=status)
     return qs.order_by("created_at", "id")
@@ -205,39 +206,37 @@ def list_signups(request, drive_id: int, status: str = ""):
 
 @router.post("/blood-drives/{int:drive_id}/signups", response={201: SignUpOut})
 def create_signup(request, drive_id: int, payload: SignUpIn):
-    drive = _drive(request, drive_id)
-    person = _person(request, drive, payload.person_id)
+    drive = services.drive_for(request.user, drive_id, to="blood.signup.add")
+    person = services.person_at_drive(request.user, drive, payload.person_id)
     return Status(201, services.sign_up(request.user, drive, person, time_slot=payload.time_slot,
                                         source=payload.source))
 
 
 @router.post("/blood-signups/{int:signup_id}/cancel", response=SignUpOut)
 def cancel_signup(request, signup_id: int):
-    signup = SignUp.objects.select_related("drive", "person").filter(pk=signup_id).first()
-    if signup is None or not Drive.objects.filter(scoping.drive_q(request.user), pk=signup.drive_id).exists():
-        raise NotFound()
-    if not SignUp.objects.filter(pk=signup.pk).filter(scoping.people_q(request.user, signup.drive)).exists():
-        raise NotFound()
+    signup = services.signup_for(request.user, signup_id, to="blood.signup.cancel")
     return services.cancel_signup(request.user, signup)
 
 
 @router.post("/blood-drives/{int:drive_id}/checkins", response=SignUpOut)
 def check_in(request, drive_id: int, payload: PersonRef):
-    drive = _staff_drive(request, drive_id)
-    return services.check_in(request.user, drive, _person(request, drive, payload.person_id))
+    drive = services.drive_for(request.user, drive_id, to="blood.drive.run")
+    return services.check_in(request.user, drive, services.person_at_drive(request.user, drive, payload.person_id))
 
 
-def _screening_body(screening: Screening, decision) -> dict:
-    return {"id": screening.pk, "eligible": decision.eligible, "reasons": [r.as_dict() for r in decision.reasons],
-            "deferred_until": None if decision.eligible else (decision.eligible_on.isoformat() if decision.eligible_on else None),
-            "eligible_on": decision.eligible_on.isoformat() if decision.eligible_on else None,
-            "permanent": decision.permanent}
+def _screening_body(screening, decision) -> dict:
+    """``ScreeningOut`` of a new screening as plain JSON values (what a replay returns)."""
+    return ScreeningOut(
+        id=screening.pk, eligible=decision.eligible, reasons=[r.as_dict() for r in decision.reasons],
+        deferred_until=None if decision.eligible else decision.eligible_on, eligible_on=decision.eligible_on,
+        permanent=decision.permanent).model_dump(mode="json")
 
 
 @router.post("/blood-drives/{int:drive_id}/screenings", response={201: ScreeningOut})
-def create_screening(request, drive_id: int, payload: ScreeningIn):
-    drive = _staff_drive(request, drive_id)
-    person = _person(request, drive, payload.person_id)
+def create_screening(request, response: HttpResponse, drive_id: int, payload: ScreeningIn):
+    _no_store(response)
+    drive = services.drive_for(request.user, drive_id, to="blood.drive.run")
+    person = services.person_at_drive(request.user, drive, payload.person_id)
     data = payload.dict()
     data.pop("person_id")
 
@@ -250,42 +249,37 @@ def create_screening(request, drive_id: int, payload: ScreeningIn):
     return Status(code, body)
 
 
-@router.get("/blood-screenings/{int:screening_id}")
-def get_screening(request, screening_id: int):
+@router.get("/blood-screenings/{int:screening_id}", response=ScreeningDetailOut)
+def get_screening(request, response: HttpResponse, screening_id: int):
     """Screening details (health data): drive staff only, every view logged."""
-    screening = Screening.objects.select_related("drive").filter(pk=screening_id).first()
-    if screening is None or not Drive.objects.filter(scoping.drive_q(request.user), pk=screening.drive_id).exists():
-        raise NotFound()
-    return services.view_screening(request.user, screening)
+    _no_store(response)
+    return services.view_screening(request.user, services.screening_for(request.user, screening_id))
 
 
 @router.post("/blood-screenings/{int:screening_id}/void")
 def void_screening(request, screening_id: int, payload: BloodVoidIn):
-    screening = Screening.objects.select_related("drive").filter(pk=screening_id).first()
-    if screening is None or not Drive.objects.filter(scoping.drive_q(request.user), pk=screening.drive_id).exists():
-        raise NotFound()
+    screening = services.screening_for(request.user, screening_id)
     services.void_screening(request.user, screening, payload.reason)
     return {"id": screening.pk, "voided": True}
 
 
 @router.get("/blood-drives/{int:drive_id}/donations", response=list[BloodDonationOut])
 @paginate(PageNumberPagination, page_size=50)
-def list_donations(request, drive_id: int):
-    drive = _drive(request, drive_id)
-    return Donation.objects.filter(drive=drive).filter(scoping.people_q(request.user, drive)).order_by("id")
+def list_donations(request, response: HttpResponse, drive_id: int):
+    _no_store(response)
+    drive = services.drive_for(request.user, drive_id)
+    return services.donations_for(request.user, drive).order_by("id")
 
 
 @router.post("/blood-drives/{int:drive_id}/donations", response={201: BloodDonationOut})
 def create_donation(request, drive_id: int, payload: BloodDonationIn):
-    drive = _staff_drive(request, drive_id)
-    person = _person(request, drive, payload.person_id)
+    drive = services.drive_for(request.user, drive_id, to="blood.drive.run")
+    person = services.person_at_drive(request.user, drive, payload.person_id)
 
     def create():
         d = services.record_donation(request.user, drive, person, volume_ml=payload.volume_ml,
                                      bag_number=payload.bag_number, certificate_number=payload.certificate_number)
-        return 201, {"id": d.pk, "person_id": d.person_id, "donated_on": d.donated_on.isoformat(), "kind": d.kind,
-                     "volume_ml": d.volume_ml, "units": str(d.units), "bag_number": d.bag_number,
-                     "certificate_number": d.certificate_number, "voided": False}
+        return 201, _body(BloodDonationOut, d)
 
     code, body = run_idempotent(request.user, request.headers.get("Idempotency-Key"),
                                 f"blood.donation:{drive.pk}", create)
@@ -294,24 +288,20 @@ def create_donation(request, drive_id: int, payload: BloodDonationIn):
 
 @router.post("/blood-donations/{int:donation_id}/void", response=BloodDonationOut)
 def void_donation(request, donation_id: int, payload: BloodVoidIn):
-    donation = Donation.objects.select_related("drive", "person").filter(pk=donation_id).first()
-    if donation is None or (donation.drive_id and not Drive.objects.filter(
-            scoping.drive_q(request.user), pk=donation.drive_id).exists()):
-        raise NotFound()
+    donation = services.donation_for(request.user, donation_id, to="blood.donation.void")
     return services.void_donation(request.user, donation, payload.reason)
 
 
 @router.post("/blood-drives/{int:drive_id}/stem-cell-signups", response={201: StemCellOut})
 def create_stem_cell_signup(request, drive_id: int, payload: StemCellIn):
-    drive = _staff_drive(request, drive_id)
-    person = _person(request, drive, payload.person_id)
+    drive = services.drive_for(request.user, drive_id, to="blood.drive.run")
+    person = services.person_at_drive(request.user, drive, payload.person_id)
 
     def create():
         s = services.sign_up_stem_cell(request.user, drive, person, consent=payload.consent,
                                        relatives=[r.dict() for r in payload.relatives],
                                        sample_taken=payload.sample_taken)
-        return 201, {"id": s.pk, "person_id": s.person_id, "signed_on": s.signed_on.isoformat(),
-                     "sample_taken": s.sample_taken}
+        return 201, _body(StemCellOut, s)
 
     code, body = run_idempotent(request.user, request.headers.get("Idempotency-Key"),
                                 f"blood.stem_cell:{drive.pk}", create)
@@ -320,18 +310,20 @@ def create_stem_cell_signup(request, drive_id: int, payload: StemCellIn):
 
 @router.get("/blood-drives/{int:drive_id}/stats")
 def drive_stats(request, drive_id: int):
-    """Aggregates only: any staff member who may see the drive."""
-    drive = _drive(request, drive_id)
-    return stats.drive_stats(drive)
+    """Aggregates only: any staff member who may see the drive; health counts under 5 as "<5"
+    to those who may not read health data."""
+    drive = services.drive_for(request.user, drive_id)
+    return services.drive_figures(request.user, drive)
 
 
-@router.get("/blood-recall", response=list[RecallOut])
+@router.get("/blood-drives/{int:drive_id}/recall", response=list[RecallOut])
 @paginate(PageNumberPagination, page_size=50)
-def recall(request, by: Date):
-    """Past donors eligible to give whole blood again by ``by`` (scoped to the people one may see)."""
-    if not core_scoping.is_staff_member(request.user):
-        raise ServiceError("无权访问", code="forbidden")
-    rows = stats.recall_list(Person.objects.for_user(request.user), by)
+def recall(request, response: HttpResponse, drive_id: int, by: Date | None = None):
+    """Past donors of the drive's town eligible to give whole blood again by ``by`` (the drive's
+    date by default): the drive's staff only."""
+    _no_store(response)
+    drive = services.drive_for(request.user, drive_id, to="blood.drive.run")
+    rows = services.recall_for(request.user, drive, by or drive.date)
     return [{"person_id": r["person"].pk, "name": r["person"].name,
              "neighbourhood": r["person"].neighbourhood.name if r["person"].neighbourhood else "",
              "id_number_masked": mask_id_number(r["person"].id_number), "last_donation": r["last_donation"],

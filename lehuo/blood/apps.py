@@ -16,5 +16,6 @@ class BloodConfig(modules.ModuleConfig):
     figures = "lehuo.blood.stats.resolve"
     dashboard = "lehuo.blood.stats.dashboard_summary"
     resident_links = "lehuo.blood.residents.links"
+    public_home = "lehuo.blood.residents.public_home"
     personal_data = "lehuo.blood.personal_data.personal_data"
     demo = "lehuo.blood.demo.load"

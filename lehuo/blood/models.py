@@ -250,3 +250,19 @@ class StemCellSignup(VoidableMixin):
 
     def relative_list(self) -> list[dict]:
         return json.loads(self.relatives) if self.relatives else []
+
+
+class StemCellInterest(models.Model):
+    """A resident's wish to join the marrow registry (造血干细胞捐献意向), given on their phone: the
+    drive staff then sign them up on site (consent, relatives, sample). Withdrawn, not deleted."""
+
+    person = models.ForeignKey(Person, on_delete=models.PROTECT, related_name="stem_cell_interests")
+    created_at = models.DateTimeField(auto_now_add=True)
+    withdrawn_at = models.DateTimeField(null=True, blank=True)
+
+    class Meta:
+        verbose_name = _("造血干细胞捐献意向")
+        verbose_name_plural = _("造血干细胞捐献意向")
+        ordering = ["-created_at", "-id"]
+        constraints = [models.UniqueConstraint(fields=["person"], condition=Q(withdrawn_at__isnull=True),
+                                               name="blood_stem_cell_interest_open_unique")]

@@ -86,12 +86,33 @@ def list_figures(drives) -> dict[int, dict]:
     return figs
 
 
+# Health counts (deferrals and their reasons): under ``figures.SMALL_COUNT`` they would point at
+# a person, so they are shown as "<5" to roles without health access and never published.
+HEALTH_MEASURES = ("deferred", "by_reason")
+
+
+def is_health_measure(measure: str) -> bool:
+    return measure.split(".", 1)[0] in HEALTH_MEASURES
+
+
+def suppress_small_health_counts(stats: dict) -> dict:
+    """``stats`` with every health count under 5 (but not 0) replaced by "<5"."""
+    out = dict(stats)
+    out["deferred"] = figures.small_count(stats["deferred"])
+    out["by_reason"] = {code: figures.small_count(n) for code, n in stats["by_reason"].items()}
+    return out
+
+
 def resolve(slug: str, measure: str):
-    """Live figures ``[[blood:<drive slug>:<measure>]]``: aggregates only."""
+    """Live figures ``[[blood:<drive slug>:<measure>]]``: aggregates only; a small health count
+    is not publishable (``figures.NotPublishable``)."""
     drive = Drive.objects.filter(slug=slug).order_by("pk").first()
     if drive is None:
-        raise figures.FigureError(f"献血活动“{slug}”不存在")
-    return figures.dig(drive_stats(drive), measure)
+        raise figures.FigureError(_("献血活动“%(slug)s”不存在") % {"slug": slug})
+    value = figures.dig(drive_stats(drive), measure)
+    if is_health_measure(measure):
+        figures.require_publishable_count(value, measure)
+    return value
 
 
 def dashboard_summary(town) -> dict:
@@ -168,6 +189,8 @@ def recall_list(people_qs, by: dt.date) -> list[dict]:
         if person is None:
             continue
         past = [h for h in hist if h[0] <= by]
+        if not past:  # first gave after ``by``: not yet a past donor then
+            continue
         facts = Facts(on=by, birth_date=person.birth_date, sex=person.sex, history=past,
                       adverse_reaction=pid in adverse, deferrals=deferrals[pid], measured=False)
         decision = evaluate(facts)

@@ -5,19 +5,18 @@ import datetime as dt
 import uuid
 
 from django.contrib import messages
-from django.core.exceptions import PermissionDenied
+from django.contrib.auth.decorators import login_required
 from django.db.models import Q
-from django.http import Http404
 from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import reverse
 from django.utils import timezone
 from django.utils.translation import gettext
 from django.utils.translation import gettext_lazy as _
+from django.views.decorators.cache import never_cache
 from django.views.decorators.http import require_POST
 
-from lehuo.accounts import scoping as core_scoping
-from lehuo.accounts.decorators import resident_required, staff_required
 from lehuo.accounts.models import Neighbourhood
+from lehuo.accounts.permissions import may
 from lehuo.accounts.services import town_for
 from lehuo.lib.charts import bar_chart
 from lehuo.lib.identity import mask_id_number, mask_name
@@ -28,7 +27,7 @@ from lehuo.platform.idempotency import run_idempotent
 from lehuo.platform.paging import paginate
 from lehuo.platform.pdf import pdf_response, render_pdf
 
-from . import scoping, services, stats
+from . import services
 from .eligibility import DEFERRAL_KINDS, rules
 from .models import EXTRA_CHECKS, Donation, Drive, Invitation, Screening, SignUp, StemCellSignup
 
@@ -48,21 +47,22 @@ def reason_label(code: str) -> str:
 
 
 def _drive(request, slug) -> Drive:
-    try:
-        return scoping.get_drive_for(request.user, slug=slug)
-    except ServiceError:
-        raise Http404
+    return services.drive_for(request.user, slug=slug)
 
 
 def _staff_drive(request, slug) -> Drive:
-    drive = _drive(request, slug)
-    if not scoping.is_drive_staff(request.user, drive):
-        raise PermissionDenied
-    return drive
+    return services.drive_for(request.user, slug=slug, to="blood.drive.run")
 
 
 def _ctx(request, drive, **extra) -> dict:
-    return {"drive": drive, "is_staff": scoping.is_drive_staff(request.user, drive), **extra}
+    return {"drive": drive, "is_staff": services.is_drive_staff(request.user, drive), **extra}
+
+
+def _refusal(exc: ServiceError) -> ServiceError:
+    """A form shows a rule's refusal; a refusal of the actor (403/404) is the page's answer."""
+    if exc.status != 400:
+        raise exc
+    return exc
 
 
 def _date(value, field: str) -> dt.date | None:
@@ -83,17 +83,15 @@ def _int(value, field: str, label: str) -> int:
 
 # --- drives --------------------------------------------------------------------------------
 
-@staff_required()
+@login_required
 def index(request):
-    drives = Drive.objects.filter(scoping.drive_q(request.user)).order_by("-date", "-id")
-    page = paginate(request, drives, 20)
+    page = paginate(request, services.drives_for(request.user), 20)
     on_page = list(page.object_list)
-    figs = stats.list_figures(on_page)
+    figs = services.list_figures(request.user, on_page)
     rows = [(d, figs[d.pk]) for d in on_page]
     error = None
+    can_create = may(request.user, "blood.drive.create")
     if request.method == "POST":
-        if not core_scoping.is_town_wide(request.user):
-            raise PermissionDenied
         try:
             drive = services.create_drive(
                 request.user, town_for(request.user), slug=request.POST.get("slug", ""),
@@ -104,16 +102,18 @@ def index(request):
             messages.success(request, gettext("已创建献血活动：%(title)s") % {"title": drive.title})
             return redirect("blood:drive", slug=drive.slug)
         except ServiceError as exc:
-            error = exc
+            error = _refusal(exc)
+    staff_drives = services.drives_for(request.user, to="blood.drive.run")[:20] if may(
+        request.user, "blood.drive.run") else []
     return render(request, "blood/index.html", {
-        "rows": rows, "page": page, "error": error, "can_create": core_scoping.is_town_wide(request.user),
+        "rows": rows, "page": page, "error": error, "can_create": can_create, "staff_drives": staff_drives,
         "extra_checks": EXTRA_CHECKS.items(), "post": request.POST})
 
 
-@staff_required()
+@login_required
 def drive_detail(request, slug):
     drive = _drive(request, slug)
-    return render(request, "blood/drive.html", _ctx(request, drive, stats=stats.drive_stats(drive),
+    return render(request, "blood/drive.html", _ctx(request, drive, stats=services.drive_figures(request.user, drive),
                                                      invitations=drive.invitations.all()))
 
 
@@ -122,25 +122,20 @@ def drive_detail(request, slug):
 SIGNUP_SORTS = {"queue": ("queue_number", "id"), "name": ("person__name_pinyin", "id"), "created": ("created_at", "id")}
 
 
-@staff_required()
+@login_required
+@never_cache
 def signups(request, slug):
     drive = _drive(request, slug)
     error = None
     if request.method == "POST":
         try:
-            number = request.POST.get("id_number", "").strip()
-            if not number:
-                raise ServiceError(gettext("请填写证件号码"), "id_number")
-            person = services.find_donor(request.user, drive, number)
-            if person is None:
-                raise ServiceError(gettext("未找到该证件号码对应的居民（新居民请先登记）"), "id_number")
-            services.sign_up(request.user, drive, person, time_slot=request.POST.get("time_slot", ""))
-            messages.success(request, gettext("已为%(name)s报名") % {"name": mask_name(person.name)})
+            signup = services.sign_up_by_id_number(request.user, drive, request.POST.get("id_number", ""),
+                                                   time_slot=request.POST.get("time_slot", ""))
+            messages.success(request, gettext("已为%(name)s报名") % {"name": mask_name(signup.person.name)})
             return redirect("blood:signups", slug=drive.slug)
         except ServiceError as exc:
-            error = exc
-    qs = (SignUp.objects.filter(drive=drive).filter(scoping.people_q(request.user, drive))
-          .select_related("person", "person__neighbourhood", "organisation"))
+            error = _refusal(exc)
+    qs = services.signups_for(request.user, drive).select_related("person", "person__neighbourhood", "organisation")
     status = request.GET.get("status", "")
     if status:
         qs = qs.filter(status=status)
@@ -160,19 +155,17 @@ def signups(request, slug):
         return xlsx_response(f"{drive.slug}-报名.xlsx", content)
     page = paginate(request, qs, 50)
     return render(request, "blood/signups.html", _ctx(
-        request, drive, page=page, statuses=SignUp.STATUSES, status=status, q=q, sort=sort, error=error,
+        request, drive, page=page, may_add=may(request.user, "blood.signup.add", drive), statuses=SignUp.STATUSES, status=status, q=q, sort=sort, error=error,
         neighbourhoods=Neighbourhood.objects.filter(town=drive.town), nbh=nbh))
 
 
 # --- invitations -------------------------------------------------------------------------------
 
-@staff_required()
+@login_required
 def invitations(request, slug):
     drive = _drive(request, slug)
     error = None
     if request.method == "POST":
-        if not scoping.is_drive_staff(request.user, drive):
-            raise PermissionDenied
         try:
             if request.POST.get("action") == "letter":
                 services.create_invitation(request.user, drive, title=request.POST.get("title", ""),
@@ -193,7 +186,7 @@ def invitations(request, slug):
                 messages.success(request, gettext("发放记录已保存"))
             return redirect("blood:invitations", slug=drive.slug)
         except ServiceError as exc:
-            error = exc
+            error = _refusal(exc)
     items = []
     for inv in drive.invitations.prefetch_related("deliveries__neighbourhood", "deliveries__organisation"):
         rows = list(inv.deliveries.all())
@@ -204,7 +197,7 @@ def invitations(request, slug):
         organisations=Organisation.objects.filter(town=drive.town, kind__in=["employer", "partner", "school"])))
 
 
-@staff_required()
+@login_required
 def invitation_pdf(request, slug, pk):
     drive = _drive(request, slug)
     invitation = get_object_or_404(Invitation, drive=drive, pk=pk)
@@ -215,7 +208,8 @@ def invitation_pdf(request, slug, pk):
 
 # --- on-site flow (tablet) ------------------------------------------------------------------------
 
-@staff_required()
+@login_required
+@never_cache
 def onsite(request, slug):
     """Find the donor by ID number (typed or scanned), or register a walk-in."""
     drive = _staff_drive(request, slug)
@@ -236,7 +230,7 @@ def onsite(request, slug):
                 return redirect("blood:onsite_person", slug=drive.slug, pk=person.pk)
             register = number
         except ServiceError as exc:
-            error = exc
+            error = _refusal(exc)
             if request.POST.get("action") == "register":
                 register = number
     return render(request, "blood/onsite.html", _ctx(
@@ -259,7 +253,8 @@ def _drive_day(drive) -> dt.date:
     return today if drive.date <= today <= drive.last_date else drive.date
 
 
-@staff_required()
+@login_required
+@never_cache
 def onsite_person(request, slug, pk):
     drive = _staff_drive(request, slug)
     person = get_object_or_404(Person, town=drive.town, pk=pk)
@@ -277,18 +272,19 @@ def _render_person(request, drive, person, *, error=None, status=200):
     donation = Donation.objects.valid().filter(drive=drive, person=person, donated_on=day).first()
     history = Donation.objects.valid().filter(person=person).order_by("-donated_on")
     stem = StemCellSignup.objects.valid().filter(person=person).first()
+    interest = services.stem_cell_interest_of(request.user, drive, person)
     r = rules()
     age = person.age(day)
     return render(request, "blood/onsite_person.html", _ctx(
         request, drive, person=person, id_masked=mask_id_number(person.id_number), age=age, day=day,
         signup=SignUp.objects.filter(drive=drive, person=person).first(), screening=screening, details=details,
-        donation=donation, history=history[:10], history_count=history.count(), stem=stem,
+        donation=donation, history=history[:10], history_count=history.count(), stem=stem, interest=interest,
         stem_age_ok=age is not None and r["stem_cell_min_age"] <= age <= r["stem_cell_max_age"],
         volumes=r["volumes_ml"], deferral_kinds=DEFERRAL_KINDS.items(), checks=drive.extra_check_labels(),
         error=error, post=request.POST if error else {}, token=uuid.uuid4().hex), status=status)
 
 
-@staff_required()
+@login_required
 @require_POST
 def onsite_screen(request, slug, pk):
     drive = _staff_drive(request, slug)
@@ -303,11 +299,11 @@ def onsite_screen(request, slug, pk):
             haemoglobin_g_l=post.get("haemoglobin_g_l"), answers=answers,
             checks={code: post.get(f"check_{code}") == "on" for code in drive.extra_checks}, on=_drive_day(drive))
     except ServiceError as exc:
-        return _render_person(request, drive, person, error=exc, status=400)
+        return _render_person(request, drive, person, error=_refusal(exc), status=400)
     return redirect(reverse("blood:onsite_person", args=[drive.slug, person.pk]) + "#decision")
 
 
-@staff_required()
+@login_required
 @require_POST
 def onsite_donate(request, slug, pk):
     drive = _staff_drive(request, slug)
@@ -323,12 +319,12 @@ def onsite_donate(request, slug, pk):
     try:
         run_idempotent(request.user, request.POST.get("token"), f"blood.page.donation:{drive.pk}", create)
     except ServiceError as exc:
-        return _render_person(request, drive, person, error=exc, status=400)
+        return _render_person(request, drive, person, error=_refusal(exc), status=400)
     messages.success(request, gettext("已登记%(name)s的献血") % {"name": mask_name(person.name)})
     return redirect("blood:onsite_person", slug=drive.slug, pk=person.pk)
 
 
-@staff_required()
+@login_required
 @require_POST
 def onsite_stem_cell(request, slug, pk):
     drive = _staff_drive(request, slug)
@@ -340,25 +336,24 @@ def onsite_stem_cell(request, slug, pk):
                                    relatives=relatives, sample_taken=request.POST.get("sample_taken") == "on",
                                    on=_drive_day(drive))
     except ServiceError as exc:
-        return _render_person(request, drive, person, error=exc, status=400)
+        return _render_person(request, drive, person, error=_refusal(exc), status=400)
     messages.success(request, gettext("已登记造血干细胞捐献志愿者"))
     return redirect("blood:onsite_person", slug=drive.slug, pk=person.pk)
 
 
-@staff_required()
+@login_required
+@never_cache
 def queue(request, slug):
     drive = _staff_drive(request, slug)
     template = "blood/_queue.html" if request.headers.get("HX-Request") else "blood/queue.html"
-    return render(request, template, _ctx(request, drive, queue=_queue(drive), stats=stats.drive_stats(drive)))
+    return render(request, template, _ctx(request, drive, queue=_queue(drive),
+                                          stats=services.drive_figures(request.user, drive)))
 
 
-@staff_required()
+@login_required
+@never_cache
 def screening_detail(request, pk):
-    screening = get_object_or_404(Screening.objects.select_related("drive", "person"), pk=pk)
-    if not Drive.objects.filter(scoping.drive_q(request.user), pk=screening.drive_id).exists():
-        raise Http404
-    if not scoping.is_drive_staff(request.user, screening.drive):
-        raise PermissionDenied
+    screening = services.screening_for(request.user, pk)
     details = services.view_screening(request.user, screening)
     for reason in details["reasons"]:
         reason["label"] = reason_label(reason["code"])
@@ -368,81 +363,67 @@ def screening_detail(request, pk):
         id_masked=mask_id_number(screening.person.id_number)))
 
 
-@staff_required()
+@login_required
 @require_POST
 def void_donation(request, pk):
-    donation = get_object_or_404(Donation.objects.select_related("drive", "person"), pk=pk, drive__isnull=False)
-    drive = _staff_drive(request, donation.drive.slug)
+    donation = services.donation_for(request.user, pk, to="blood.donation.void")
     try:
         services.void_donation(request.user, donation, request.POST.get("reason", ""))
         messages.success(request, gettext("献血记录已作废"))
     except ServiceError as exc:
-        messages.error(request, exc.message)
-    return redirect("blood:onsite_person", slug=drive.slug, pk=donation.person_id)
+        messages.error(request, _refusal(exc).message)
+    if donation.drive is None:
+        return redirect("blood:index")
+    return redirect("blood:onsite_person", slug=donation.drive.slug, pk=donation.person_id)
 
 
 # --- recall, awards, report ---------------------------------------------------------------------
 
-@staff_required()
-def recall(request):
+@login_required
+@never_cache
+def recall(request, slug):
+    """The drive's recall list: past donors of the town who may give again (drive staff only)."""
+    drive = _staff_drive(request, slug)
     try:
-        by = _date(request.GET.get("by"), "by") or timezone.localdate()
+        by = _date(request.GET.get("by"), "by") or drive.date
     except ServiceError:
-        by = timezone.localdate()
-    people = Person.objects.for_user(request.user)
-    rows = stats.recall_list(people, by)
+        by = drive.date
+    rows = services.recall_for(request.user, drive, by)
     if request.GET.get("format") == "xlsx":
         content = write_xlsx(["姓名", "居民区", "上次献血", "献血次数", "可献血日期"], (
             (r["person"].name, r["person"].neighbourhood.name if r["person"].neighbourhood else "",
              r["last_donation"], r["donations"], r["eligible_on"]) for r in rows))
-        return xlsx_response(f"献血召回-{by}.xlsx", content)
-    awards = stats.award_progress(people)
-    return render(request, "blood/recall.html", {"by": by, "page": paginate(request, rows, 50), "count": len(rows),
-                                                 "awards": awards[:50], "rules": rules()})
+        response = xlsx_response(f"献血召回-{by}.xlsx", content)
+        response["Cache-Control"] = "no-store"
+        return response
+    awards = services.award_progress_for(request.user, drive)
+    return render(request, "blood/recall.html", _ctx(request, drive, by=by, page=paginate(request, rows, 50),
+                                                     count=len(rows), awards=awards[:50], rules=rules()))
 
 
-def _report_context(drive):
-    s = stats.drive_stats(drive)
+def _report_context(request, drive):
+    s = services.drive_figures(request.user, drive)
     reasons = [(reason_label(code), n) for code, n in s["by_reason"].items()]
+    charted = [(label, n) for label, n in reasons if isinstance(n, int)]
     nbh = [(name, row["donors"]) for name, row in s["by_neighbourhood"].items()]
     return {"drive": drive, "stats": s, "reasons": reasons,
-            "reason_chart": bar_chart(reasons, title=gettext("暂缓原因（人次）")) if reasons else "",
+            "reason_chart": bar_chart(charted, title=gettext("暂缓原因（人次）")) if charted else "",
             "nbh_chart": bar_chart(nbh, title=gettext("各居民区献血人数")) if nbh else "",
             "volumes": sorted(s["by_volume"].items()),
             "invited": sum(d.delivered for inv in drive.invitations.all() for d in inv.deliveries.all())}
 
 
-@staff_required()
+@login_required
 def report(request, slug):
     drive = _drive(request, slug)
-    return render(request, "blood/report.html", {**_report_context(drive), "is_staff": scoping.is_drive_staff(request.user, drive)})
+    return render(request, "blood/report.html", {**_report_context(request, drive),
+                                                 "is_staff": services.is_drive_staff(request.user, drive)})
 
 
-@staff_required()
+@login_required
 def report_pdf(request, slug):
     drive = _drive(request, slug)
-    return pdf_response(render_pdf("blood/print_report.html", _report_context(drive)), f"{drive.slug}-献血活动报告.pdf")
+    return pdf_response(render_pdf("blood/print_report.html", _report_context(request, drive)),
+                        f"{drive.slug}-献血活动报告.pdf")
 
 
-# --- residents -------------------------------------------------------------------------------------
-
-@resident_required
-def join(request, slug):
-    """A resident signs up for an upcoming drive on their phone."""
-    person = Person.objects.filter(account=request.user, erased_at__isnull=True).select_related("town").first()
-    if person is None:
-        raise Http404
-    drive = get_object_or_404(Drive, town=person.town, slug=slug)
-    error = None
-    if request.method == "POST":
-        try:
-            services.sign_up_self(request.user, drive, time_slot=request.POST.get("time_slot", ""))
-            messages.success(request, gettext("报名成功，感谢您的爱心！"))
-            return redirect("blood:join", slug=drive.slug)
-        except ServiceError as exc:
-            error = exc
-    signup = SignUp.objects.filter(drive=drive, person=person).exclude(status=SignUp.CANCELLED).first()
-    invitation = drive.invitations.order_by("-sent_on").first()
-    return render(request, "blood/join.html", {"drive": drive, "signup": signup, "error": error,
-                                               "invitation": invitation, "person": person,
-                                               "ended": drive.last_date < timezone.localdate()})

@@ -3,11 +3,11 @@
 import datetime as dt
 
 from django.db.models import Q
+from django.http import HttpResponse
 from ninja import Field, Query, Router, Schema, Status
 from ninja.pagination import paginate
 from pydantic import StrictFloat, StrictInt, StrictStr
 
-from lehuo.accounts import scoping
 from lehuo.accounts.models import Neighbourhood
 from lehuo.people.models import Organisation, Person
 from lehuo.platform.api.pagination import PageNumberPagination
@@ -16,7 +16,7 @@ from lehuo.platform.errors import ServiceError
 from lehuo.platform.idempotency import run_idempotent
 
 from . import services, stats
-from .models import Donation, Drive
+from .models import Donation
 
 router = Router(tags=["donations"])
 # Money in: a decimal string or a JSON number; strict, so `true` is not taken for 1.
@@ -73,37 +73,10 @@ class DonationIn(Schema):
     notes: str = ""
 
 
-class DonationRecord(Schema):
-    """A donation as plain values (what an ``Idempotency-Key`` repeat gets back)."""
-
-    id: int
-    drive_id: int
-    person_id: int | None
-    organisation_id: int | None
-    donor: str
-    amount: str
-    channel: str
-    method: str
-    received_on: dt.date
-    reference: str
-    neighbourhood_id: int | None
-    named_consent: bool
-    receipt_number: str
-    voided: bool
-    void_reason: str
-
-
-def donation_dict(d: Donation) -> dict:
-    return {
-        "id": d.pk, "drive_id": d.drive_id, "person_id": d.person_id, "organisation_id": d.organisation_id,
-        "donor": d.donor_display, "amount": services.money(d.amount), "channel": d.channel, "method": d.method,
-        "received_on": d.received_on.isoformat(), "reference": d.reference, "neighbourhood_id": d.neighbourhood_id,
-        "named_consent": d.named_consent, "receipt_number": d.receipt_number, "voided": d.voided_at is not None,
-        "void_reason": d.void_reason,
-    }
-
-
 class DonationOut(Schema):
+    """A donation: the one shape of every answer about one (list, detail, void, receipt, a new
+    one and its ``Idempotency-Key`` replay, which stores ``donation_body``)."""
+
     id: int
     drive_id: int
     person_id: int | None
@@ -120,17 +93,23 @@ class DonationOut(Schema):
     voided: bool
     void_reason: str
 
+    # A replay's stored body is already plain values: the resolvers pass them through.
     @staticmethod
     def resolve_donor(obj):
-        return obj.donor_display
+        return obj["donor"] if isinstance(obj, dict) else obj.donor_display
 
     @staticmethod
     def resolve_amount(obj):
-        return services.money(obj.amount)
+        return obj["amount"] if isinstance(obj, dict) else services.money(obj.amount)
 
     @staticmethod
     def resolve_voided(obj):
-        return obj.voided_at is not None
+        return obj["voided"] if isinstance(obj, dict) else obj.voided_at is not None
+
+
+def donation_body(donation: Donation) -> dict:
+    """``DonationOut`` as plain JSON values (what an idempotent replay returns)."""
+    return DonationOut.from_orm(donation).model_dump(mode="json")
 
 
 class VoidIn(Schema):
@@ -165,15 +144,15 @@ class HandoverOut(Schema):
         return services.money(obj.amount)
 
 
-def _require_staff(request):
-    if not scoping.is_staff_member(request.user):
-        raise ServiceError("无权访问", code="forbidden")
+def _no_store(response: HttpResponse) -> None:
+    """Answers that name donors are not kept by any cache."""
+    response["Cache-Control"] = "no-store"
 
 
-def _in_town(model, request, pk, field):
+def _in_town(model, town, pk, field):
     if pk is None:
         return None
-    obj = model.objects.filter(scoping.town_q(request.user), pk=pk).first()
+    obj = model.objects.filter(town=town, pk=pk).first()
     if obj is None:
         raise ServiceError("记录不存在", field)
     return obj
@@ -182,8 +161,7 @@ def _in_town(model, request, pk, field):
 @router.get("/donation-drives", response=list[DriveOut])
 @paginate(PageNumberPagination, page_size=50)
 def list_drives(request, q: str = ""):
-    _require_staff(request)
-    qs = Drive.objects.for_user(request.user).select_related("organiser")
+    qs = services.drives_for(request.user).select_related("organiser")
     if q:
         qs = qs.filter(Q(title__icontains=q) | Q(slug__icontains=q))
     return qs
@@ -191,12 +169,10 @@ def list_drives(request, q: str = ""):
 
 @router.post("/donation-drives", response={201: DriveOut})
 def create_drive(request, payload: DriveIn):
-    _require_staff(request)
-    from lehuo.accounts.services import town_for
-
+    town = services.town_to_start_drive_in(request.user)
     data = payload.dict()
-    organiser = _in_town(Organisation, request, data.pop("organiser_id"), "organiser_id")
-    drive = services.create_drive(request.user, town_for(request.user), organiser=organiser, **data)
+    organiser = _in_town(Organisation, town, data.pop("organiser_id"), "organiser_id")
+    drive = services.create_drive(request.user, town, organiser=organiser, **data)
     return Status(201, drive)
 
 
@@ -207,11 +183,12 @@ def get_drive(request, drive_id: int):
 
 @router.get("/donation-drives/{int:drive_id}/donations", response=list[DonationOut])
 @paginate(PageNumberPagination, page_size=50)
-def list_donations(request, drive_id: int, channel: str = "", method: str = "", neighbourhood_id: int | None = None,
+def list_donations(request, response: HttpResponse, drive_id: int, channel: str = "", method: str = "", neighbourhood_id: int | None = None,
                    include_voided: bool = False,
                    sort: str = Query("-received_on", pattern="^-?(received_on|amount|id)$")):
+    _no_store(response)
     drive = services.get_drive_for(request.user, drive_id)
-    qs = Donation.objects.for_user(request.user).filter(drive=drive).select_related("person", "organisation")
+    qs = services.donations_for(request.user, drive).select_related("person", "organisation")
     if not include_voided:
         qs = qs.filter(voided_at__isnull=True)
     if channel:
@@ -223,11 +200,12 @@ def list_donations(request, drive_id: int, channel: str = "", method: str = "", 
     return qs.order_by(sort, "-id" if sort.startswith("-") else "id")
 
 
-@router.post("/donation-drives/{int:drive_id}/donations", response={200: DonationRecord, 201: DonationRecord})
-def post_donation(request, drive_id: int, payload: DonationIn):
+@router.post("/donation-drives/{int:drive_id}/donations", response={200: DonationOut, 201: DonationOut})
+def post_donation(request, response: HttpResponse, drive_id: int, payload: DonationIn):
     """Record a donation. A repeat with the same ``Idempotency-Key`` returns the first
     answer; a repeat with the same ``reference`` returns the donation already recorded (200)."""
-    drive = services.get_drive_for(request.user, drive_id)
+    _no_store(response)
+    drive = services.get_drive_for(request.user, drive_id, to="donations.drive.record")
     data = payload.dict()
 
     def create():
@@ -236,16 +214,15 @@ def post_donation(request, drive_id: int, payload: DonationIn):
             person = Person.objects.for_user(request.user).filter(pk=data["person_id"]).first()
             if person is None:
                 raise ServiceError("居民不存在或不在您的范围内", "person_id")
-        organisation = _in_town(Organisation, request, data["organisation_id"], "organisation_id")
-        neighbourhood = _in_town(Neighbourhood, request, data["neighbourhood_id"], "neighbourhood_id") \
-            if data["neighbourhood_id"] is not None else None
+        organisation = _in_town(Organisation, drive.town, data["organisation_id"], "organisation_id")
+        neighbourhood = _in_town(Neighbourhood, drive.town, data["neighbourhood_id"], "neighbourhood_id")
         donation, created = services.record_donation(
             request.user, drive, person=person, organisation=organisation, neighbourhood=neighbourhood,
             amount=data["amount"], channel=data["channel"], method=data["method"], received_on=data["received_on"],
             reference=data["reference"], donor_name=data["donor_name"], anonymous=data["anonymous"],
             named_consent=data["named_consent"], notes=data["notes"], source="api",
         )
-        return (201 if created else 200), donation_dict(donation)
+        return (201 if created else 200), donation_body(donation)
 
     key = request.headers.get("Idempotency-Key")
     status, body = run_idempotent(request.user, key, f"donations:drive:{drive.pk}", create)
@@ -253,19 +230,20 @@ def post_donation(request, drive_id: int, payload: DonationIn):
 
 
 @router.get("/donations/{int:donation_id}", response=DonationOut)
-def get_donation(request, donation_id: int):
+def get_donation(request, response: HttpResponse, donation_id: int):
+    _no_store(response)
     return services.get_donation_for(request.user, donation_id)
 
 
 @router.post("/donations/{int:donation_id}/void", response=DonationOut)
 def void_donation(request, donation_id: int, payload: VoidIn):
-    donation = services.get_donation_for(request.user, donation_id)
+    donation = services.get_donation_for(request.user, donation_id, to="donations.donation.change")
     return services.void_donation(request.user, donation, payload.reason)
 
 
 @router.post("/donations/{int:donation_id}/receipt", response=DonationOut)
 def record_receipt(request, donation_id: int, payload: ReceiptIn):
-    donation = services.get_donation_for(request.user, donation_id)
+    donation = services.get_donation_for(request.user, donation_id, to="donations.donation.change")
     return services.record_receipt_number(request.user, donation, payload.receipt_number)
 
 
@@ -279,7 +257,7 @@ def drive_stats(request, drive_id: int):
 
 @router.post("/donation-drives/{int:drive_id}/handovers", response={201: HandoverOut})
 def post_handover(request, drive_id: int, payload: HandoverIn):
-    drive = services.get_drive_for(request.user, drive_id)
+    drive = services.get_drive_for(request.user, drive_id, to="donations.drive.manage")
     data = payload.dict()
-    nbh = _in_town(Neighbourhood, request, data.pop("neighbourhood_id"), "neighbourhood_id")
+    nbh = _in_town(Neighbourhood, drive.town, data.pop("neighbourhood_id"), "neighbourhood_id")
     return Status(201, services.record_handover(request.user, drive, neighbourhood=nbh, **data))

@@ -15,5 +15,8 @@ class DonationsConfig(modules.ModuleConfig):
     figures = "lehuo.donations.stats.resolve"
     dashboard = "lehuo.donations.stats.dashboard_summary"
     personal_data = "lehuo.donations.personal_data.personal_data"
+    policy = "lehuo.donations.policy"
+    resident_links = "lehuo.donations.public.links"
+    public_home = "lehuo.donations.public.public_home"
     demo = "lehuo.donations.demo.load"
     job_labels = {"donations.import.check": _("捐款导入：校验文件"), "donations.import.commit": _("捐款导入：写入")}

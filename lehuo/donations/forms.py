@@ -1,7 +1,6 @@
 from django import forms
 from django.utils.translation import gettext_lazy as _
 
-from lehuo.accounts import scoping
 from lehuo.accounts.models import Neighbourhood
 from lehuo.people.models import Organisation
 from lehuo.platform.uploads import VOUCHER_MAX_BYTES, UploadField
@@ -12,9 +11,12 @@ from .models import BANK, CASH, CHANNELS, METHODS, WECHAT
 DATE = forms.DateInput(attrs={"type": "date"})
 
 
-def neighbourhoods_for(user, town):
-    qs = Neighbourhood.objects.filter(town=town)
-    allowed = scoping.neighbourhood_ids(user)
+def neighbourhoods_for(user, drive):
+    """The neighbourhoods the user records donations for at ``drive`` (the policy decides)."""
+    from .services import recording_neighbourhoods
+
+    qs = Neighbourhood.objects.filter(town=drive.town)
+    allowed = recording_neighbourhoods(user, drive)
     return qs if allowed is None else qs.filter(pk__in=allowed)
 
 
@@ -57,12 +59,12 @@ class DonationEntryForm(forms.Form):
     named_consent = forms.BooleanField(label=_("捐赠人同意公示姓名"), required=False)
     notes = forms.CharField(label=_("备注"), required=False, max_length=200)
 
-    def __init__(self, *args, user=None, town=None, **kwargs):
+    def __init__(self, *args, user=None, drive=None, **kwargs):
         super().__init__(*args, **kwargs)
-        self.fields["neighbourhood"].queryset = nbhs = neighbourhoods_for(user, town)
-        if scoping.neighbourhood_ids(user) is not None and len(nbhs) == 1:
+        self.fields["neighbourhood"].queryset = nbhs = neighbourhoods_for(user, drive)
+        if len(nbhs) == 1:
             self.fields["neighbourhood"].initial = nbhs[0].pk
-        self.fields["organisation"].queryset = Organisation.objects.filter(town=town)
+        self.fields["organisation"].queryset = Organisation.objects.filter(town=drive.town)
 
 
 class VoidForm(forms.Form):
@@ -89,9 +91,9 @@ class ImportUploadForm(forms.Form):
                                            required=False, help_text=_("线下台账必填；线上流水可留空（按捐赠人所在居民区）"))
     file = UploadField(label=_("文件（xlsx 或 csv）"))
 
-    def __init__(self, *args, user=None, town=None, **kwargs):
+    def __init__(self, *args, user=None, drive=None, **kwargs):
         super().__init__(*args, **kwargs)
-        self.fields["neighbourhood"].queryset = neighbourhoods_for(user, town)
+        self.fields["neighbourhood"].queryset = neighbourhoods_for(user, drive)
 
 
 class MappingForm(forms.Form):

@@ -16,7 +16,6 @@ from decimal import Decimal
 
 from django.db import transaction
 
-from lehuo.accounts import scoping
 from lehuo.accounts.models import Neighbourhood
 from lehuo.lib.identity import IdentityError, normalise_phone, parse_id_number
 from lehuo.people.models import Organisation, Person
@@ -144,7 +143,7 @@ def check_statement(actor, drive: Drive, table: Table, kind: str, neighbourhood:
     if kind not in drive.channels:
         report.error(0, "file", "本次募捐不接受该渠道")
         return report
-    allowed = scoping.neighbourhood_ids(actor)
+    allowed = services.recording_neighbourhoods(actor, drive)
     nbhs = {}
     for n in Neighbourhood.objects.filter(town=town):
         nbhs[n.name] = nbhs[n.code.lower()] = n

@@ -21,9 +21,9 @@ SOURCES = [("api", "API"), ("form", _("表单")), ("import", _("导入")), ("dem
 
 class DriveQuerySet(models.QuerySet):
     def for_user(self, user) -> "DriveQuerySet":
-        from .scoping import drive_scope_q
+        from lehuo.accounts.permissions import scope_q
 
-        return self.filter(drive_scope_q(user))
+        return self.filter(scope_q(user, "donations.drive.view"))
 
 
 class Drive(models.Model):
@@ -64,9 +64,9 @@ class Drive(models.Model):
 
 class DonationQuerySet(models.QuerySet):
     def for_user(self, user) -> "DonationQuerySet":
-        from .scoping import donation_scope_q
+        from lehuo.accounts.permissions import scope_q
 
-        return self.filter(donation_scope_q(user))
+        return self.filter(scope_q(user, "donations.donation.view"))
 
     def valid(self) -> "DonationQuerySet":
         return self.filter(voided_at__isnull=True)
@@ -147,15 +147,15 @@ class Donation(models.Model):
 
     @property
     def public_name(self) -> str:
-        """The donor as the public disclosure list shows it (charity law art. 82)."""
-        from lehuo.lib.identity import mask_name
+        """The donor as the public disclosure list shows it (charity law art. 82): an
+        organisation by its name, a person by name only with their consent, else 爱心人士."""
+        from django.utils.translation import gettext
 
         if self.organisation_id:
             return self.organisation.name
-        if self.anonymous or not (self.person_id or self.donor_name):
-            return "匿名"
-        name = self.person.name if self.person_id else self.donor_name
-        return name if self.named_consent else mask_name(name)
+        if self.anonymous or not self.named_consent or not (self.person_id or self.donor_name):
+            return gettext("爱心人士")
+        return self.person.name if self.person_id else self.donor_name
 
 
 class Handover(models.Model):

@@ -13,15 +13,14 @@ from django.conf import settings
 from django.db import IntegrityError, transaction
 from django.utils import timezone
 
-from lehuo.accounts import scoping
 from lehuo.accounts.models import Neighbourhood, Town
+from lehuo.accounts.permissions import may, require, scope_q
 from lehuo.people.models import Organisation, Person
 from lehuo.platform.audit import build_log, log_action
 from lehuo.platform.errors import NotFound, ServiceError
 from lehuo.platform.models import AuditLog
 from lehuo.platform.uploads import checked_voucher
 
-from . import scoping as dscoping
 from .models import CASH, CHANNELS, METHODS, OFFLINE, ONLINE, OTHER, Donation, Drive, Handover
 
 CENT = Decimal("0.01")
@@ -64,9 +63,12 @@ def money(value) -> str:
     return f"{Decimal(value or 0).quantize(CENT):f}"
 
 
-def _require(actor, check, message="您的角色无权进行此操作"):
-    if not check(actor):
-        raise ServiceError(message, code="forbidden")
+def invalid_reference_message() -> str:
+    """One message for every reference that cannot be recorded: it never tells whether the
+    reference exists in a neighbourhood the actor does not see (issue 16)."""
+    from django.utils.translation import gettext as _
+
+    return _("流水号无效或无法登记，请核对")
 
 
 def _parse_date(value, field: str) -> dt.date:
@@ -91,7 +93,8 @@ def _parse_date(value, field: str) -> dt.date:
 def create_drive(actor, town: Town, *, slug: str, title: str, organiser: Organisation, starts_on, ends_on,
                  purpose: str = "", accepts_online: bool = True, accepts_offline: bool = True,
                  platform: str = "", target=None, disclosure_public: bool = False) -> Drive:
-    _require(actor, dscoping.may_manage, "只有镇管理员可以发起募捐活动")
+    require(actor, "donations.drive.create")  # 403 for roles that never may
+    require(actor, "donations.drive.create", town)
     from django.utils.text import slugify
 
     slug = (slug or "").strip()
@@ -123,12 +126,20 @@ def create_drive(actor, town: Town, *, slug: str, title: str, organiser: Organis
 # --- donations ------------------------------------------------------------------------------------
 
 
+def recording_neighbourhoods(actor, drive: Drive) -> set[int] | None:
+    """The neighbourhoods whose donations the actor records for ``drive`` (None: any, and
+    donations collected by no neighbourhood: the town admins)."""
+    if may(actor, "donations.donation.record", Donation(drive=drive)):
+        return None
+    return {n.pk for n in Neighbourhood.objects.filter(town=drive.town)
+            if may(actor, "donations.donation.record", Donation(drive=drive, neighbourhood=n))}
+
+
 def _check_neighbourhood(actor, drive: Drive, neighbourhood: Neighbourhood | None) -> None:
     """A social worker records only for a neighbourhood they work in (the collecting one)."""
     if neighbourhood is not None and neighbourhood.town_id != drive.town_id:
         raise ServiceError("居民区不属于本镇", "neighbourhood_id")
-    allowed = scoping.neighbourhood_ids(actor)
-    if allowed is not None and (neighbourhood is None or neighbourhood.pk not in allowed):
+    if not may(actor, "donations.donation.record", Donation(drive=drive, neighbourhood=neighbourhood)):
         raise ServiceError("只能登记本居民区经办的捐款", "neighbourhood_id", code="scope")
 
 
@@ -161,7 +172,7 @@ def record_donation(actor, drive: Drive, *, savepoint: bool = True, **fields) ->
         if existing is None:
             raise
         if not Donation.objects.for_user(actor).filter(pk=existing.pk).exists():
-            raise ServiceError("该流水号已由其他居民区登记", "reference", code="duplicate")
+            raise ServiceError(invalid_reference_message(), "reference")
         return existing, False
     return donation, True
 
@@ -192,13 +203,10 @@ def prepare_donation(actor, drive: Drive, *, amount, channel: str, received_on, 
                      reference: str = "", neighbourhood: Neighbourhood | None = None, notes: str = "",
                      source: str = "form", today: dt.date | None = None) -> tuple[Donation, dict]:
     """Every rule a donation must pass; returns the unsaved donation and its audit data."""
-    if not dscoping.may_record(actor):
-        raise ServiceError("您的角色无权登记捐款", code="forbidden")
+    require(actor, "donations.drive.record", drive)
     reference = (reference or "").strip()
-    if len(reference) > 100:
-        raise ServiceError("流水号不能超过100个字符", "reference")
-    if any(ord(c) < 32 for c in reference):
-        raise ServiceError("流水号含有不可见字符", "reference")
+    if len(reference) > 100 or any(ord(c) < 32 for c in reference):
+        raise ServiceError(invalid_reference_message(), "reference")
     value = parse_amount(amount)
     if channel not in dict(CHANNELS):
         raise ServiceError("渠道只能是线上或线下", "channel")
@@ -246,29 +254,59 @@ def prepare_donation(actor, drive: Drive, *, amount, channel: str, received_on, 
     return donation, audit
 
 
-def get_donation_for(actor, pk) -> Donation:
+def get_donation_for(actor, pk, *, to: str = "donations.donation.view") -> Donation:
+    """A donation the actor may see (NotFound, 404, otherwise); with ``to``, one they may also
+    do that to (Forbidden, 403, or NotFound when ``to`` reaches records ``view`` does not)."""
+    seen = "donations.donation.view" if to == "donations.donation.change" else to
     try:
-        return (Donation.objects.for_user(actor)
-                .select_related("drive", "person", "organisation", "neighbourhood").get(pk=pk))
-    except (Donation.DoesNotExist, ValueError, TypeError):
+        donation = (Donation.objects.filter(scope_q(actor, seen))
+                    .select_related("drive", "person", "organisation", "neighbourhood", "recorded_by").get(pk=pk))
+    except (Donation.DoesNotExist, ValueError, TypeError, OverflowError):
         raise NotFound()
+    if to != seen:
+        require(actor, to, donation)
+    return donation
 
 
-def get_drive_for(actor, pk=None, slug=None) -> Drive:
+def get_drive_for(actor, pk=None, slug=None, *, to: str = "donations.drive.view") -> Drive:
+    """A drive the actor may see (NotFound, 404, otherwise); with ``to``, one they may also do
+    that to (Forbidden, 403)."""
+    seen = "donations.drive.disclosure" if to == "donations.drive.disclosure" else "donations.drive.view"
     try:
-        qs = Drive.objects.for_user(actor).select_related("organiser", "town")
-        return qs.get(pk=pk) if pk is not None else qs.get(slug=slug)
-    except (Drive.DoesNotExist, ValueError, TypeError):
+        qs = Drive.objects.filter(scope_q(actor, seen)).select_related("organiser", "town")
+        drive = qs.get(pk=pk) if pk is not None else qs.get(slug=slug)
+    except (Drive.DoesNotExist, ValueError, TypeError, OverflowError):
         raise NotFound()
+    if to != seen:
+        require(actor, to, drive)
+    return drive
+
+
+def town_to_start_drive_in(actor) -> Town:
+    """The town whose drives the actor starts (403 for roles that may not)."""
+    from lehuo.accounts.services import town_for
+
+    require(actor, "donations.drive.create")
+    return town_for(actor)
+
+
+def drives_for(actor):
+    """The drives of the actor's towns (403 for roles that see none)."""
+    require(actor, "donations.drive.view")
+    return Drive.objects.filter(scope_q(actor, "donations.drive.view"))
+
+
+def donations_for(actor, drive: Drive):
+    """The donations of ``drive`` the actor may see: a social worker's neighbourhoods', a town
+    admin's all; none for the other staff (the drive's figures are theirs)."""
+    require(actor, "donations.drive.view", drive)
+    return Donation.objects.filter(drive=drive).filter(scope_q(actor, "donations.donation.view"))
 
 
 @transaction.atomic
 def void_donation(actor, donation: Donation, reason: str) -> Donation:
     """Void with a reason: the row stays as evidence, every figure drops it."""
-    if not dscoping.may_record(actor):
-        raise ServiceError("您的角色无权作废捐款", code="forbidden")
-    if not Donation.objects.for_user(actor).filter(pk=donation.pk).exists():
-        raise NotFound()
+    require(actor, "donations.donation.change", donation)
     reason = (reason or "").strip()
     if not reason:
         raise ServiceError("请填写作废原因", "reason")
@@ -288,8 +326,7 @@ def void_donation(actor, donation: Donation, reason: str) -> Donation:
 @transaction.atomic
 def record_receipt_number(actor, donation: Donation, number: str) -> Donation:
     """The charity's official 捐赠票据 number, recorded when it arrives (charity law art. 38)."""
-    if not dscoping.may_record(actor):
-        raise ServiceError("您的角色无权登记票据号", code="forbidden")
+    require(actor, "donations.donation.change", donation)
     number = (number or "").strip()
     if not number or len(number) > 60:
         raise ServiceError("请填写票据号（最长60个字符）", "receipt_number")
@@ -305,7 +342,7 @@ def record_handover(actor, drive: Drive, *, channel: str, amount, handed_on, vou
                     voucher=None, neighbourhood: Neighbourhood | None = None, receipt_number: str = "",
                     notes: str = "") -> Handover:
     """汇缴: money of one channel passed to the charity."""
-    _require(actor, dscoping.may_manage, "只有镇管理员可以登记汇缴")
+    require(actor, "donations.drive.manage", drive)
     if channel not in drive.channels:
         raise ServiceError("本次募捐不接受该渠道", "channel")
     value = parse_amount(amount, limit=Decimal("999999999999"))
@@ -330,7 +367,7 @@ def record_handover(actor, drive: Drive, *, channel: str, amount, handed_on, vou
 
 @transaction.atomic
 def void_handover(actor, handover: Handover, reason: str) -> Handover:
-    _require(actor, dscoping.may_manage, "只有镇管理员可以作废汇缴")
+    require(actor, "donations.drive.manage", handover.drive)
     reason = (reason or "").strip()
     if not reason:
         raise ServiceError("请填写作废原因", "reason")

@@ -5,6 +5,8 @@ from . import views, views_import, views_print
 app_name = "donations"
 urlpatterns = [
     path("", views.index, name="index"),
+    path("mine/", views_print.mine, name="mine"),
+    path("handovers/<int:pk>/voucher/", views_print.voucher, name="voucher"),
     path("drives/new/", views.drive_create, name="drive_create"),
     path("drives/<int:pk>/", views.drive_detail, name="drive"),
     path("drives/<int:pk>/donations/", views.donation_list, name="donation_list"),

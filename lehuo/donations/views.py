@@ -1,47 +1,44 @@
 """Worker pages: drives, the overview with figures, donation lists, the ledger entry form,
 one donation (void, receipt number), reconciliation. Thin: parse, call a service, render."""
 
-from decimal import Decimal
 
 from django.contrib import messages
-from django.core.exceptions import PermissionDenied
+from django.contrib.auth.decorators import login_required
 from django.db.models import Count, Q, Sum
-from django.http import Http404
 from django.shortcuts import redirect, render
 from django.utils.safestring import mark_safe
 from django.utils.translation import gettext as _
 from django.utils.translation import pgettext
+from django.views.decorators.cache import never_cache
 from django.views.decorators.http import require_POST
 
-from lehuo.accounts import scoping
-from lehuo.accounts.decorators import staff_required
-from lehuo.accounts.services import town_for
+from lehuo.accounts.permissions import may
 from lehuo.lib import charts
-from lehuo.lib.identity import IdentityError, normalise_phone
-from lehuo.people.models import Person
-from lehuo.people.services import find_person_by_id_number
-from lehuo.platform.crypto import keyed_hash
-from lehuo.platform.errors import NotFound, ServiceError
+from lehuo.platform.errors import ServiceError
 from lehuo.platform.excel import write_xlsx, xlsx_response
 from lehuo.platform.paging import paginate, sort_param
 
-from . import forms, services, stats
-from . import scoping as dscoping
-from .models import CHANNELS, METHODS, Donation, Handover
+from . import forms, ledger, services, stats
+from .models import CHANNELS, METHODS, Handover
 
 
 def _render(request, template, context):
     """Every page knows what the user may do (the drive menu hides what they may not)."""
-    context.setdefault("may_record", dscoping.may_record(request.user))
-    context.setdefault("may_manage", dscoping.may_manage(request.user))
+    drive = context.get("drive")
+    context.setdefault("may_record", may(request.user, "donations.drive.record", drive))
+    context.setdefault("may_manage", may(request.user, "donations.drive.manage", drive))
     return render(request, template, context)
 
 
-def _drive(request, pk):
-    try:
-        return services.get_drive_for(request.user, pk=pk)
-    except NotFound:
-        raise Http404
+def _drive(request, pk, to: str = "donations.drive.view"):
+    return services.get_drive_for(request.user, pk=pk, to=to)
+
+
+def _refusal(exc: ServiceError) -> ServiceError:
+    """A form shows a rule's refusal; a refusal of the actor (403/404) is the page's answer."""
+    if exc.status != 400:
+        raise exc
+    return exc
 
 
 def _form_error(form, exc: ServiceError, field_map: dict | None = None) -> None:
@@ -49,32 +46,31 @@ def _form_error(form, exc: ServiceError, field_map: dict | None = None) -> None:
     form.add_error(field if field in form.fields else None, exc.message)
 
 
-@staff_required()
+@login_required
 def index(request):
-    drives = (services.Drive.objects.for_user(request.user).select_related("organiser")
+    drives = (services.drives_for(request.user).select_related("organiser")
               .annotate(total=Sum("donations__amount", filter=Q(donations__voided_at__isnull=True)),
                         gifts=Count("donations", filter=Q(donations__voided_at__isnull=True))))
-    return _render(request, "donations/index.html", {"drives": drives, "may_manage": dscoping.may_manage(request.user)})
+    return _render(request, "donations/index.html", {
+        "drives": drives, "may_manage": may(request.user, "donations.drive.create")})
 
 
-@staff_required()
+@login_required
 def drive_create(request):
-    if not dscoping.may_manage(request.user):
-        raise PermissionDenied
-    town = town_for(request.user)
+    town = services.town_to_start_drive_in(request.user)
     form = forms.DriveForm(request.POST or None, town=town)
     if request.method == "POST" and form.is_valid():
         try:
             drive = services.create_drive(request.user, town, **form.cleaned_data)
         except ServiceError as exc:
-            _form_error(form, exc, {"organiser_id": "organiser"})
+            _form_error(form, _refusal(exc), {"organiser_id": "organiser"})
         else:
             messages.success(request, _("募捐活动已创建"))
             return redirect("donations:drive", drive.pk)
     return _render(request, "donations/drive_form.html", {"form": form})
 
 
-@staff_required()
+@login_required
 def drive_detail(request, pk):
     """Overview: figures, chart by neighbourhood, by channel / method / tag."""
     drive = _drive(request, pk)
@@ -88,8 +84,7 @@ def drive_detail(request, pk):
         progress = min(100, int(s["total"] * 100 / drive.target))
     return _render(request, "donations/drive_detail.html", {
         "drive": drive, "s": s, "chart": mark_safe(chart), "channels": channels, "methods": methods,  # noqa: S308
-        "progress": progress, "may_record": dscoping.may_record(request.user),
-        "may_manage": dscoping.may_manage(request.user),
+        "progress": progress,
     })
 
 
@@ -98,8 +93,7 @@ SORTS = {"date": ("-received_on", "-id"), "amount": ("-amount", "-id"), "-amount
 
 
 def _filtered(request, drive):
-    qs = (Donation.objects.for_user(request.user).filter(drive=drive)
-          .select_related("person", "organisation", "neighbourhood"))
+    qs = services.donations_for(request.user, drive).select_related("person", "organisation", "neighbourhood")
     g = request.GET
     status = g.get("status", "valid")
     if status == "valid":
@@ -119,7 +113,8 @@ def _filtered(request, drive):
     return qs.order_by(*order), key
 
 
-@staff_required()
+@login_required
+@never_cache
 def donation_list(request, pk):
     drive = _drive(request, pk)
     qs, sort = _filtered(request, drive)
@@ -131,8 +126,7 @@ def donation_list(request, pk):
     totals = qs.filter(voided_at__isnull=True).aggregate(total=Sum("amount"), n=Count("id"))
     return _render(request, "donations/donation_list.html", {
         "drive": drive, "page": page, "filters": filters.urlencode(), "sort": sort, "totals": totals,
-        "channels": CHANNELS, "methods": METHODS, "neighbourhoods": forms.neighbourhoods_for(request.user, drive.town),
-        "may_record": dscoping.may_record(request.user),
+        "channels": CHANNELS, "methods": METHODS, "neighbourhoods": forms.neighbourhoods_for(request.user, drive),
     })
 
 
@@ -147,35 +141,25 @@ def _export(request, drive, qs):
     content = write_xlsx(["日期", "捐赠人", "类型", "金额", "渠道", "方式", "流水号", "经办居民区", "票据号",
                           "同意公示姓名", "状态"], rows, title="捐款明细")
     services.log_export(request.user, drive, "list", len(rows))
-    return xlsx_response(f"{drive.slug}-捐款明细.xlsx", content)
+    response = xlsx_response(f"{drive.slug}-捐款明细.xlsx", content)
+    response["Cache-Control"] = "no-store"
+    return response
 
 
-def _find_person(town, data) -> Person | None:
-    if data.get("id_number"):
-        return find_person_by_id_number(town, data["id_number"])
-    if data.get("donor_name") and data.get("phone"):
-        try:
-            h = keyed_hash(normalise_phone(data["phone"]))
-        except IdentityError:
-            return None
-        return Person.objects.filter(town=town, phone_hash=h, name=data["donor_name"].strip()).first()
-    return None
-
-
-@staff_required()
+@login_required
+@never_cache
 def donation_new(request, pk):
     """A line of the neighbourhood's cash ledger."""
-    drive = _drive(request, pk)
-    if not dscoping.may_record(request.user):
-        raise PermissionDenied
-    form = forms.DonationEntryForm(request.POST or None, user=request.user, town=drive.town,
+    drive = _drive(request, pk, to="donations.drive.record")
+    form = forms.DonationEntryForm(request.POST or None, user=request.user, drive=drive,
                                    initial={"received_on": drive.starts_on})
     if request.method == "POST" and form.is_valid():
         data = form.cleaned_data
         kind = data["donor_kind"]
         kwargs = {}
         if kind == "person":
-            person = _find_person(drive.town, data)
+            person = ledger.find_donor_person(request.user, drive, id_number=data.get("id_number", ""),
+                                                name=data.get("donor_name", ""), phone=data.get("phone", ""))
             if person is None:
                 form.add_error("id_number", _("未找到该居民：请核对身份证号，或姓名与手机号"))
             kwargs["person"] = person
@@ -194,7 +178,7 @@ def donation_new(request, pk):
                     received_on=data["received_on"], reference=data["reference"], neighbourhood=data["neighbourhood"],
                     named_consent=data["named_consent"], notes=data["notes"], source="form", **kwargs)
             except ServiceError as exc:
-                _form_error(form, exc, {"neighbourhood_id": "neighbourhood", "person_id": "id_number",
+                _form_error(form, _refusal(exc), {"neighbourhood_id": "neighbourhood", "person_id": "id_number",
                                         "organisation_id": "organisation"})
             else:
                 if created:
@@ -207,87 +191,60 @@ def donation_new(request, pk):
     return _render(request, "donations/donation_form.html", {"drive": drive, "form": form})
 
 
-def _donation(request, pk):
-    try:
-        return services.get_donation_for(request.user, pk)
-    except NotFound:
-        raise Http404
+def _donation(request, pk, to: str = "donations.donation.view"):
+    return services.get_donation_for(request.user, pk, to=to)
 
 
-@staff_required()
+@login_required
+@never_cache
 def donation_detail(request, pk):
     donation = _donation(request, pk)
     return _render(request, "donations/donation_detail.html", {
         "d": donation, "drive": donation.drive, "void_form": forms.VoidForm(), "receipt_form": forms.ReceiptForm(
-            initial={"receipt_number": donation.receipt_number}), "may_record": dscoping.may_record(request.user)})
+            initial={"receipt_number": donation.receipt_number}),
+        "may_record": may(request.user, "donations.donation.change", donation)})
 
 
 @require_POST
-@staff_required()
+@login_required
 def donation_void(request, pk):
-    donation = _donation(request, pk)
+    donation = _donation(request, pk, to="donations.donation.change")
     try:
         services.void_donation(request.user, donation, request.POST.get("reason", ""))
         messages.success(request, _("已作废"))
     except ServiceError as exc:
-        if exc.code == "forbidden":
-            raise PermissionDenied
-        messages.error(request, exc.message)
+        messages.error(request, _refusal(exc).message)
     return redirect("donations:donation", donation.pk)
 
 
 @require_POST
-@staff_required()
+@login_required
 def donation_receipt(request, pk):
-    donation = _donation(request, pk)
+    donation = _donation(request, pk, to="donations.donation.change")
     try:
         services.record_receipt_number(request.user, donation, request.POST.get("receipt_number", ""))
         messages.success(request, _("票据号已登记"))
     except ServiceError as exc:
-        if exc.code == "forbidden":
-            raise PermissionDenied
-        messages.error(request, exc.message)
+        messages.error(request, _refusal(exc).message)
     return redirect("donations:donation", donation.pk)
 
 
-def reconciliation_rows(drive) -> list[dict]:
-    """Per channel: donations (not voided) against handovers (not voided), with the difference."""
-    given = dict(Donation.objects.filter(drive=drive, voided_at__isnull=True).values("channel")
-                 .annotate(t=Sum("amount")).values_list("channel", "t"))
-    handed = dict(Handover.objects.filter(drive=drive, voided_at__isnull=True).values("channel")
-                  .annotate(t=Sum("amount")).values_list("channel", "t"))
-    rows = []
-    for code, label in CHANNELS:
-        if code not in drive.channels:
-            continue
-        d, h = given.get(code) or Decimal(0), handed.get(code) or Decimal(0)
-        rows.append({"channel": code, "label": str(label), "donations": d, "handovers": h, "difference": d - h})
-    return rows
-
-
-@staff_required()
+@login_required
 def reconciliation(request, pk):
-    drive = _drive(request, pk)
-    if not dscoping.may_manage(request.user):
-        raise PermissionDenied
+    drive = _drive(request, pk, to="donations.drive.manage")
     form = forms.HandoverForm(request.POST or None, request.FILES or None)
     if request.method == "POST" and form.is_valid():
         try:
             services.record_handover(request.user, drive, **form.cleaned_data)
         except ServiceError as exc:
-            _form_error(form, exc)
+            _form_error(form, _refusal(exc))
         else:
             messages.success(request, _("汇缴已登记"))
             return redirect("donations:reconciliation", drive.pk)
-    rows = reconciliation_rows(drive)
-    by_nbh = (Donation.objects.filter(drive=drive, voided_at__isnull=True, channel="offline")
-              .values("neighbourhood__name").annotate(total=Sum("amount"), n=Count("id")).order_by("neighbourhood__name"))
+    rows, by_nbh = ledger.reconciliation(request.user, drive)
     return _render(request, "donations/reconciliation.html", {
         "drive": drive, "rows": rows, "handovers": Handover.objects.filter(drive=drive).select_related("neighbourhood"),
         "form": form, "by_nbh": by_nbh,
         "balanced": all(r["difference"] == 0 for r in rows),
     })
 
-
-def scope_label(user) -> str:
-    return "全镇" if scoping.is_town_wide(user) else "本居民区"

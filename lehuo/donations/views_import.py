@@ -1,39 +1,35 @@
 """Import wizard: upload -> column mapping -> dry-run report (background job) -> commit."""
 
 from django.contrib import messages
-from django.core.exceptions import PermissionDenied
+from django.contrib.auth.decorators import login_required
 from django.core.files.base import ContentFile
 from django.db import transaction
 from django.http import Http404
 from django.shortcuts import get_object_or_404, redirect
 from django.utils.translation import gettext as _
 
-from lehuo.accounts.decorators import staff_required
+from lehuo.accounts.permissions import scope_q
 from lehuo.platform.errors import ServiceError
 from lehuo.platform.jobs import live_jobs, seal, unseal
 from lehuo.platform.models import Job
 
-from . import forms
-from . import scoping as dscoping
+from . import forms, services
 from .importers import KINDS, guess_mapping, headers_of
-from .models import Drive
 from .tasks import CHECK, COMMIT, donation_import_task
 from .views import _drive, _render
 
 
-@staff_required()
+@login_required
 def import_upload(request, pk):
-    drive = _drive(request, pk)
-    if not dscoping.may_record(request.user):
-        raise PermissionDenied
-    form = forms.ImportUploadForm(request.POST or None, request.FILES or None, user=request.user, town=drive.town)
+    drive = _drive(request, pk, to="donations.drive.record")
+    form = forms.ImportUploadForm(request.POST or None, request.FILES or None, user=request.user, drive=drive)
     if request.method == "POST" and form.is_valid():
         upload = form.cleaned_data["file"]
         data = upload.read()
         kind, nbh = form.cleaned_data["kind"], form.cleaned_data["neighbourhood"]
         try:
             headers = headers_of(data, upload.name)
-            if kind == "offline" and nbh is None and not dscoping.may_manage(request.user):
+            if kind == "offline" and nbh is None and services.recording_neighbourhoods(request.user, drive) is not None:
                 raise ServiceError(_("请选择经办居民区"), "neighbourhood")
         except ServiceError as exc:
             form.add_error(exc.field if exc.field in form.fields else None, exc.message)
@@ -46,17 +42,41 @@ def import_upload(request, pk):
     return _render(request, "donations/import_upload.html", {"drive": drive, "form": form, "kinds": KINDS})
 
 
+class _OtherJob(Exception):
+    """The job is the reader's, but not a donation import: its own page shows it."""
+
+    def __init__(self, job):
+        self.job = job
+
+
 def _own_job(request, pk, kind=None) -> Job:
-    job = get_object_or_404(Job, pk=pk, created_by=request.user, kind__in=[CHECK, COMMIT])
+    job = get_object_or_404(Job.objects.filter(scope_q(request.user, "platform.job.view")), pk=pk)
+    if job.kind not in (CHECK, COMMIT):
+        raise _OtherJob(job)
     if kind and job.kind != kind:
         raise Http404
     return job
 
 
-@staff_required()
+def _job_page(view):
+    """A job of another kind is sent to the platform's job page."""
+    from functools import wraps
+
+    @wraps(view)
+    def wrapper(request, *args, **kwargs):
+        try:
+            return view(request, *args, **kwargs)
+        except _OtherJob as other:
+            return redirect("web:job", other.job.pk)
+
+    return wrapper
+
+
+@login_required
+@_job_page
 def import_mapping(request, pk):
     job = _own_job(request, pk, CHECK)
-    drive = get_object_or_404(Drive.objects.for_user(request.user), pk=job.params["drive"])
+    drive = services.get_drive_for(request.user, job.params["drive"])
     if job.status != Job.PENDING:
         return redirect("donations:import_report", job.pk)
     headers = job.params.get("headers", [])
@@ -74,11 +94,12 @@ def import_mapping(request, pk):
     return _render(request, "donations/import_mapping.html", {"drive": drive, "job": job, "form": form})
 
 
-@staff_required()
+@login_required
+@_job_page
 def import_report(request, pk):
     job = _own_job(request, pk)
     source = Job.objects.get(pk=job.params["source_job"]) if job.kind == COMMIT else job
-    drive = get_object_or_404(Drive.objects.for_user(request.user), pk=source.params["drive"])
+    drive = services.get_drive_for(request.user, source.params["drive"])
     if job.status in (Job.PENDING, Job.RUNNING) and job.kind == COMMIT:
         return redirect("web:job", job.pk)
     can_commit = (job.kind == CHECK and job.status == Job.DONE and not job.result.get("errors")
@@ -89,7 +110,8 @@ def import_report(request, pk):
         "kind_label": KINDS.get(source.params.get("kind"), ""), "filename": source.params.get("filename", "")})
 
 
-@staff_required()
+@login_required
+@_job_page
 def import_commit(request, pk):
     if request.method != "POST":
         return redirect("donations:import_report", pk)

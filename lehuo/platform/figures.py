@@ -21,6 +21,31 @@ class FigureError(LookupError):
     pass
 
 
+# Counts of health facts (deferral reasons...) under this are shown as "<5" to roles without
+# health access and never become newsletter figures: a small count points at a person.
+SMALL_COUNT = 5
+
+
+class NotPublishable(FigureError):
+    """The figure exists but may not be published (a small health count)."""
+
+
+def small_count(value):
+    """``value``, or "<5" when it is a count from 1 to 4."""
+    if isinstance(value, int) and not isinstance(value, bool) and 0 < value < SMALL_COUNT:
+        return f"<{SMALL_COUNT}"
+    return value
+
+
+def require_publishable_count(value, measure: str) -> None:
+    """Resolvers call this for a health count: under ``SMALL_COUNT`` it raises NotPublishable."""
+    if not isinstance(value, int) or isinstance(value, bool) or value < SMALL_COUNT:
+        from django.utils.translation import gettext as _
+
+        raise NotPublishable(_("指标“%(measure)s”是少于%(n)s人的健康统计，不能公开发布")
+                             % {"measure": measure, "n": SMALL_COUNT})
+
+
 def _resolvers() -> dict[str, Callable[[str, str], object]]:
     return {config.label: resolver for config, resolver in contributions("figures")}
 

@@ -6,14 +6,14 @@ from decimal import Decimal
 from django.db import transaction
 from django.utils import timezone
 
-from lehuo.blood import scoping
+from lehuo.accounts.permissions import require
 from lehuo.blood.eligibility import PLATELETS, WHOLE, rules
 from lehuo.blood.models import Donation, Drive, Screening, SignUp
 from lehuo.people.models import Person
 from lehuo.platform.audit import log_action
 from lehuo.platform.errors import ServiceError
 
-from ._common import _drive_day, _require_town_admin, _text
+from ._common import _drive_day, _text
 
 
 def units_for(volume_ml: int) -> Decimal:
@@ -36,7 +36,7 @@ def record_donation(actor, drive: Drive, person: Person, *, volume_ml, bag_numbe
                     certificate_number: str = "", kind: str = WHOLE, on: dt.date | None = None) -> Donation:
     """Record blood given at the drive. Needs a passing screening that day for this drive.
     A repeat of the same donation (same day, volume, bag) returns the first one."""
-    scoping.require_drive_staff(actor, drive)
+    require(actor, "blood.drive.run", drive)
     on = _drive_day(drive, on)
     if kind not in (WHOLE, PLATELETS):
         raise ServiceError("献血类型不正确", "kind")
@@ -79,7 +79,10 @@ def record_past_donation(actor, person: Person, *, donated_on: dt.date, volume_m
                          place: str = "", drive: Drive | None = None) -> Donation:
     """A donation made elsewhere or before Lehuo (献血屋, the blood centre), from the donor's
     certificate: it counts for intervals, recall and awards. Town admins only."""
-    _require_town_admin(actor, person.town)
+    if drive is not None:
+        require(actor, "blood.drive.run", drive)
+    else:
+        require(actor, "blood.drive.create", person.town)  # town admins
     if donated_on > timezone.localdate():
         raise ServiceError("献血日期不能晚于今天", "donated_on")
     if kind == WHOLE:
@@ -98,10 +101,7 @@ def record_past_donation(actor, person: Person, *, donated_on: dt.date, volume_m
 
 @transaction.atomic
 def void_donation(actor, donation: Donation, reason: str) -> Donation:
-    if donation.drive is not None:
-        scoping.require_drive_staff(actor, donation.drive)
-    else:
-        _require_town_admin(actor, donation.person.town)
+    require(actor, "blood.donation.void", donation)
     reason = _text(reason, "reason", "作废原因", max_length=200)
     if donation.voided_at:
         raise ServiceError("该献血记录已作废", "reason")
@@ -116,8 +116,7 @@ def void_donation(actor, donation: Donation, reason: str) -> Donation:
 @transaction.atomic
 def record_adverse_reaction(actor, donation: Donation) -> Donation:
     """A reaction during or after donation: the donor then counts as first-time for the age limit."""
-    if donation.drive is not None:
-        scoping.require_drive_staff(actor, donation.drive)
+    require(actor, "blood.donation.void", donation)
     donation.adverse_reaction = True
     donation.save(update_fields=["adverse_reaction"])
     log_action(actor, "blood.donation.adverse_reaction", donation, {})

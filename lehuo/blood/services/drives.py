@@ -8,12 +8,12 @@ from django.contrib.contenttypes.models import ContentType
 from django.db import transaction
 
 from lehuo.accounts.models import PROGRAMME_STAFF, Assignment, Membership
-from lehuo.blood import scoping
+from lehuo.accounts.permissions import forget, require
 from lehuo.blood.models import EXTRA_CHECKS, Drive, Invitation, InvitationDelivery
 from lehuo.platform.audit import log_action
 from lehuo.platform.errors import ServiceError
 
-from ._common import _require_town_admin, _text
+from ._common import _text
 
 
 def _check_drive_fields(data: dict) -> dict:
@@ -43,7 +43,8 @@ def _check_drive_fields(data: dict) -> dict:
 
 @transaction.atomic
 def create_drive(actor, town, **data) -> Drive:
-    _require_town_admin(actor, town)
+    require(actor, "blood.drive.create")  # 403 for roles that never may
+    require(actor, "blood.drive.create", town)
     fields = _check_drive_fields(data)
     if Drive.objects.filter(town=town, slug=fields["slug"]).exists():
         raise ServiceError("该标识已被其他献血活动使用", "slug", code="duplicate")
@@ -55,20 +56,20 @@ def create_drive(actor, town, **data) -> Drive:
 @transaction.atomic
 def assign_staff(actor, drive: Drive, user, duty: str = "") -> Assignment:
     """Make ``user`` (programme staff of the town) drive staff."""
-    _require_town_admin(actor, drive.town)
+    require(actor, "blood.drive.assign", drive)
     if not Membership.objects.filter(user=user, town=drive.town, role=PROGRAMME_STAFF).exists():
         raise ServiceError("只能分配本镇的项目工作人员", "user_id")
     assignment, _ = Assignment.objects.get_or_create(
         user=user, content_type=ContentType.objects.get_for_model(Drive), object_id=drive.pk,
         defaults={"duty": duty[:50]})
-    scoping.forget(user)
+    forget(user)
     log_action(actor, "blood.drive.assign", drive, {"user": user.pk, "duty": duty})
     return assignment
 
 
 @transaction.atomic
 def create_invitation(actor, drive: Drive, *, title: str, letter_text: str, sent_on: dt.date) -> Invitation:
-    scoping.require_drive_staff(actor, drive)
+    require(actor, "blood.drive.run", drive)
     title = _text(title, "title", "标题")
     letter_text = _text(letter_text, "letter_text", "倡议书正文", max_length=20000)
     if not isinstance(sent_on, dt.date):
@@ -85,7 +86,7 @@ def record_delivery(actor, invitation: Invitation, *, neighbourhood=None, organi
                     delivered: int = 0, delivered_on: dt.date | None = None) -> InvitationDelivery:
     """Copies handed to a neighbourhood or an employer; a repeat for the same recipient updates it."""
     drive = invitation.drive
-    scoping.require_drive_staff(actor, drive)
+    require(actor, "blood.drive.run", drive)
     if (neighbourhood is None) == (organisation is None):
         raise ServiceError("请选择一个居民区或一个单位", "neighbourhood_id")
     if neighbourhood is not None and neighbourhood.town_id != drive.town_id:

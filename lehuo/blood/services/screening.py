@@ -8,7 +8,7 @@ import json
 from django.db import transaction
 from django.utils import timezone
 
-from lehuo.blood import scoping
+from lehuo.accounts.permissions import require, scope_q
 from lehuo.blood.eligibility import (
     DEFERRAL_KINDS,
     PLATELETS,
@@ -73,7 +73,7 @@ def screen_donor(actor, drive: Drive, person: Person, *, weight_kg=None, systoli
                  checks: dict | None = None, kind: str = WHOLE, on: dt.date | None = None) -> tuple[Screening, Decision]:
     """Check a donor against GB 18467 at the drive; saves the screening (encrypted) and any
     deferral the questionnaire reveals. Implausible input raises ServiceError, nothing saved."""
-    scoping.require_drive_staff(actor, drive)
+    require(actor, "blood.drive.run", drive)
     if person.town_id != drive.town_id:
         raise ServiceError("人员不属于本镇", "person_id")
     on = _drive_day(drive, on)
@@ -138,10 +138,13 @@ def screen_donor(actor, drive: Drive, person: Person, *, weight_kg=None, systoli
 def record_deferral(actor, person: Person, *, kind: str, starts_on: dt.date, until: dt.date | None = None,
                     reason: str = "", drive: Drive | None = None) -> Deferral:
     """A deferral outside the questionnaire (e.g. told by the blood centre)."""
+    if drive is None:
+        # Told by the blood centre: recorded by the staff of one of the town's drives.
+        drive = Drive.objects.filter(scope_q(actor, "blood.drive.run"), town=person.town).order_by("-date").first()
+        if drive is None:
+            require(actor, "blood.drive.create", person.town)  # town admins of a town with no drive yet
     if drive is not None:
-        scoping.require_drive_staff(actor, drive)
-    elif not scoping.is_blood_staff(actor):
-        raise ServiceError("只有献血工作人员可以登记暂缓献血", code="forbidden")
+        require(actor, "blood.drive.run", drive)
     if kind not in DEFERRAL_KINDS and kind != "other":
         raise ServiceError("暂缓类别不正确", "kind")
     if until is None:
@@ -163,7 +166,7 @@ def record_deferral(actor, person: Person, *, kind: str, starts_on: dt.date, unt
 
 def view_screening(actor, screening: Screening) -> dict:
     """Screening details for drive staff only; every view is logged (PIPL art. 51)."""
-    scoping.require_drive_staff(actor, screening.drive)
+    require(actor, "blood.screening.view", screening)
     log_action(actor, "blood.screening.view", screening, {"person": screening.person_id})
     return {
         "id": screening.pk, "person_id": screening.person_id, "drive_id": screening.drive_id,
@@ -176,7 +179,7 @@ def view_screening(actor, screening: Screening) -> dict:
 
 @transaction.atomic
 def void_screening(actor, screening: Screening, reason: str) -> Screening:
-    scoping.require_drive_staff(actor, screening.drive)
+    require(actor, "blood.screening.void", screening)
     reason = _text(reason, "reason", "作废原因", max_length=200)
     if screening.voided_at:
         raise ServiceError("该体检记录已作废", "reason")

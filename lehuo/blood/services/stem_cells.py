@@ -6,7 +6,7 @@ import json
 from django.db import transaction
 from django.utils import timezone
 
-from lehuo.blood import scoping
+from lehuo.accounts.permissions import require
 from lehuo.blood.eligibility import rules
 from lehuo.blood.models import Drive, StemCellSignup
 from lehuo.lib.identity import IdentityError, normalise_phone
@@ -41,7 +41,7 @@ def _relatives(relatives) -> list[dict]:
 def sign_up_stem_cell(actor, drive: Drive, person: Person, *, consent: bool, relatives, sample_taken: bool = False,
                       on: dt.date | None = None) -> StemCellSignup:
     """A new volunteer for the marrow registry: 18-45, separate consent, two relatives."""
-    scoping.require_drive_staff(actor, drive)
+    require(actor, "blood.drive.run", drive)
     on = _drive_day(drive, on)
     r = rules()
     age = person.age(on)
@@ -66,7 +66,7 @@ def sign_up_stem_cell(actor, drive: Drive, person: Person, *, consent: bool, rel
 
 @transaction.atomic
 def void_stem_cell_signup(actor, signup: StemCellSignup, reason: str) -> StemCellSignup:
-    scoping.require_drive_staff(actor, signup.drive)
+    require(actor, "blood.stem_cell.void", signup)
     reason = _text(reason, "reason", "作废原因", max_length=200)
     signup.voided_at, signup.void_reason = timezone.now(), reason
     signup.save(update_fields=["voided_at", "void_reason"])

@@ -151,13 +151,16 @@ def test_stem_cell_signup_api(api, drive, donor, blood_staff, sw_lv11):
     assert r.status_code == 400
 
 
-def test_recall_scoped_to_visible_people(api, town_admin, sw_lv11, sw_hj9, make_person, lv11):
+def test_recall_is_the_drive_staffs(api, drive, town_admin, blood_staff, sw_lv11, instructor, make_person, lv11):
+    """The recall list is the drive's invitation list: its staff and the town admins (finding 6)."""
     person = make_person(lv11)
     services.record_past_donation(town_admin, person, donated_on=dt.date.today() - dt.timedelta(days=365),
                                   volume_ml=400)
-    url = f"/api/v1/blood-recall?by={dt.date.today().isoformat()}"
-    assert [r["person_id"] for r in api(sw_lv11).get(url).json()["items"]] == [person.pk]
-    assert api(sw_hj9).get(url).json()["items"] == []
+    url = f"/api/v1/blood-drives/{drive.pk}/recall?by={dt.date.today().isoformat()}"
+    for user in (town_admin, blood_staff):
+        assert [r["person_id"] for r in api(user).get(url).json()["items"]] == [person.pk]
+    assert api(sw_lv11).get(url).status_code == 403
+    assert api(instructor).get(url).status_code == 404
 
 
 def test_cancel_signup(api, drive, make_person, blood_staff, sw_hj9, lv11):

@@ -148,14 +148,16 @@ def test_social_worker_cannot_read_screening_page(login, blood_staff, sw_lv11, i
     assert AuditLog.objects.filter(action="blood.screening.view", actor=blood_staff).count() == 1
 
 
-def test_recall_page_scoped(login, town_admin, sw_lv11, sw_hj9, outsider, make_person, lv11):
+def test_recall_page_is_the_drive_staffs(login, drive, town_admin, blood_staff, sw_lv11, outsider, make_person,
+                                         lv11):
     person = make_person(lv11)
     services.record_past_donation(town_admin, person, donated_on=dt.date.today() - dt.timedelta(days=365),
                                   volume_ml=400)
-    assert person.name in login(sw_lv11).get("/blood/recall/").content.decode()
-    assert person.name not in login(sw_hj9).get("/blood/recall/").content.decode()
-    assert login(outsider).get("/blood/recall/").status_code == 403
-    assert login(town_admin).get("/blood/recall/?format=xlsx").content.startswith(b"PK")
+    url = f"/blood/{drive.slug}/recall/?by={dt.date.today().isoformat()}"
+    assert person.name in login(blood_staff).get(url).content.decode()
+    assert login(sw_lv11).get(url).status_code == 403
+    assert login(outsider).get(url).status_code == 404
+    assert login(town_admin).get(url + "&format=xlsx").content.startswith(b"PK")
 
 
 def test_figures_and_dashboard(drive, donor, blood_staff, passed):
@@ -205,7 +207,7 @@ def test_signup_list_queries_do_not_grow_with_rows(login, api, drive, blood_staf
 
     with CaptureQueriesContext(connection) as ctx:
         assert len(rest.get(f"/api/v1/blood-drives/{drive.pk}/signups").json()["items"]) == 15
-    assert len(ctx.captured_queries) <= 8
+    assert len(ctx.captured_queries) <= 9
 
 
 def test_void_donation_on_page(login, drive, donor, blood_staff, sw_lv11, passed):
@@ -224,11 +226,14 @@ def test_resident_signs_up_on_phone(login, parent, drive, outsider):
     assert r.status_code == 302
     signup = SignUp.objects.get(drive=drive, person__account=parent)
     assert (signup.source, signup.time_slot) == ("self", "下午")
-    assert login(outsider).get(f"/blood/{drive.slug}/join/").status_code == 404
+    # The drive's page is public (date, place, slots); an account not linked to a person
+    # cannot sign up from it.
+    assert "我要报名" not in login(outsider).get(f"/blood/{drive.slug}/join/").content.decode()
+    assert login(outsider).post(f"/blood/{drive.slug}/join/", {"time_slot": "下午"}).status_code == 403
 
 
 def test_resident_cannot_open_staff_pages(login, parent, drive):
-    assert login(parent).get(f"/blood/{drive.slug}/").status_code == 403
+    assert login(parent).get(f"/blood/{drive.slug}/").status_code == 404
 
 
 def _busy_drive(n, town_admin, blood_staff, town, make_person):
