@@ -6,6 +6,9 @@ HOST ?= 127.0.0.1
 PORT ?= 8000
 PG_URL ?= postgres://postgres@127.0.0.1:5432/lehuo
 # make run is a development server on loopback: DEBUG on, development keys (never real data).
+# The suite runs in one process per core (pytest-xdist; each has its own test database), a
+# test file staying in one process so its module fixtures are built once. XDIST= runs serially.
+XDIST ?= -n auto --dist loadfile
 DEV_ENV := DEBUG=1 ALLOWED_HOSTS=127.0.0.1,localhost
 
 .PHONY: install run demo test test-sqlite test-postgres lint audit bench deploy-check clean
@@ -46,10 +49,10 @@ test: install
 	else echo "PostgreSQL not reachable on 127.0.0.1:5432 and TEST_DATABASE_URL unset: PostgreSQL run skipped"; fi
 
 test-sqlite: install
-	env -u TEST_DATABASE_URL -u DATABASE_URL $(PY) -m pytest -q $(PYTEST_ARGS)
+	env -u TEST_DATABASE_URL -u DATABASE_URL $(PY) -m pytest -q $(XDIST) $(PYTEST_ARGS)
 
 test-postgres: install
-	TEST_DATABASE_URL="$${TEST_DATABASE_URL:-$(PG_URL)}" $(PY) -m pytest -q -m "not browser" --ignore=tests/faults $(PYTEST_ARGS)
+	TEST_DATABASE_URL="$${TEST_DATABASE_URL:-$(PG_URL)}" $(PY) -m pytest -q $(XDIST) -m "not browser" --ignore=tests/faults $(PYTEST_ARGS)
 
 lint: install
 	$(VENV)/bin/ruff check .
