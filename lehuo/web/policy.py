@@ -21,6 +21,7 @@ ENDPOINTS = {
     "web:job_restart": Endpoint("platform.job.view", record="pk", method="POST"),
     "web:audit": Endpoint("accounts.audit.view"),
     "platform:health": Endpoint(None),
+    "platform:metrics": Endpoint(None),  # by address (LEHUO_METRICS_ALLOWED), not by role
     "set_language": Endpoint(None, method="POST"),
     "api-v1:openapi-json": Endpoint(None),
     "api-v1:openapi-view": Endpoint(None),
