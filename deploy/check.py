@@ -83,18 +83,26 @@ def drop_clusters():
 
 def make_clusters():
     drop_clusters()
-    conf = ["-o", "listen_addresses=127.0.0.1", "-o", "max_connections=120", "-o", "wal_level=replica",
-            "-o", "max_wal_senders=5", "-o", "hot_standby=on", "-o", "fsync=on"]
-    run(["pg_createcluster", PG_VERSION, PRIMARY, "-p", str(PRIMARY_PORT), *conf])
+    conf = ("listen_addresses = '127.0.0.1'\nmax_connections = 120\nwal_level = replica\n"
+            "max_wal_senders = 5\nhot_standby = on\n")
+
+    def configure(name):
+        Path(f"/etc/postgresql/{PG_VERSION}/{name}/conf.d").mkdir(exist_ok=True)
+        Path(f"/etc/postgresql/{PG_VERSION}/{name}/conf.d/lehuo-deploycheck.conf").write_text(conf)
+
+    run(["pg_createcluster", PG_VERSION, PRIMARY, "-p", str(PRIMARY_PORT)])
+    configure(PRIMARY)
     hba = "local all all trust\nhost all all 127.0.0.1/32 trust\nhost replication all 127.0.0.1/32 trust\n"
     Path(f"/etc/postgresql/{PG_VERSION}/{PRIMARY}/pg_hba.conf").write_text(hba)
     run(["pg_ctlcluster", "--skip-systemctl-redirect", PG_VERSION, PRIMARY, "start"])
     run(["psql", "-h", HOST, "-p", str(PRIMARY_PORT), "-U", "postgres", "-c", f"CREATE DATABASE {DB}"])
     # The replica: a new cluster whose data directory is a base backup of the primary (-R writes
     # primary_conninfo and standby.signal: it streams from the primary from then on).
-    run(["pg_createcluster", PG_VERSION, REPLICA, "-p", str(REPLICA_PORT), *conf])
+    run(["pg_createcluster", PG_VERSION, REPLICA, "-p", str(REPLICA_PORT)])
+    configure(REPLICA)
     data = Path(f"/var/lib/postgresql/{PG_VERSION}/{REPLICA}")
-    shutil.rmtree(data)
+    for child in data.iterdir():  # empty it (the directory itself is the postgres user's, mode 0700)
+        shutil.rmtree(child) if child.is_dir() and not child.is_symlink() else child.unlink()
     run(["su", "postgres", "-c", f"pg_basebackup -h {HOST} -p {PRIMARY_PORT} -U postgres -D {data} -R -X stream"])
     Path(f"/etc/postgresql/{PG_VERSION}/{REPLICA}/pg_hba.conf").write_text(hba)
     run(["pg_ctlcluster", "--skip-systemctl-redirect", PG_VERSION, REPLICA, "start"])
@@ -641,7 +649,7 @@ if __name__ == "__main__":
         import traceback
 
         traceback.print_exc()
-        record("deploy check ran to the end", False, f"{type(exc).__name__}: {exc}")
+        record("deploy check ran to the end", False, f"{type(exc).__name__}: {str(exc)[:300]}")
     finally:
         try:
             from django.db import connections

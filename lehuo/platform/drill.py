@@ -180,22 +180,18 @@ def drill(method: str = "lehuo", scratch_url: str | None = None, keep: bool = Fa
                                   capture_output=True, text=True, check=False)
             if proc.returncode:
                 raise RuntimeError(f"pg_restore failed: {proc.stderr.strip()[-2000:]}")
-        else:
-            for step in (("migrate", "--noinput", "-v0"), ("restore", str(dump_path))):
-                proc = run_in_scratch(scratch, *step)
-                if proc.returncode:
-                    raise RuntimeError(f"{step[0]} into the scratch database failed: {proc.stderr.strip()[-2000:]}")
-        result["restore_s"] = round(time.monotonic() - t1, 1)
-        log(f"restored into the scratch database ({result['restore_s']} s)")
-        proc = run_in_scratch(scratch, "restore_drill", "--figures-json")
+            proc = run_in_scratch(scratch, "restore_drill", "--figures-json")
+        else:  # one process: migrate the scratch database, restore, take its figures
+            proc = run_in_scratch(scratch, "restore_drill", "--figures-json", "--restore-from", str(dump_path))
         if proc.returncode:
-            raise RuntimeError(f"figures of the scratch database failed: {proc.stderr.strip()[-2000:]}")
+            raise RuntimeError(f"restoring into the scratch database failed: {proc.stderr.strip()[-2000:]}")
+        result["restore_s"] = round(time.monotonic() - t1, 1)
+        log(f"restored into the scratch database and its figures taken ({result['restore_s']} s)")
         restored = json.loads(proc.stdout.strip().splitlines()[-1])
     finally:
         if not keep:
             drop_scratch(scratch)
-            if method != "pg_dump" or not keep:
-                dump_path.unlink(missing_ok=True)
+            dump_path.unlink(missing_ok=True)
     result["differences"] = compare(live, restored)
     result["figures"] = count_figures(live)
     result["tables"] = len(live["tables"])

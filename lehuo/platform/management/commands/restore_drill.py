@@ -18,9 +18,17 @@ class Command(BaseCommand):
         parser.add_argument("--workdir", help="where the backup is written (default: a new temporary directory)")
         parser.add_argument("--keep", action="store_true", help="keep the scratch database and the backup")
         parser.add_argument("--figures-json", action="store_true", help="internal: print this database's figures as JSON")
+        parser.add_argument("--restore-from", help="internal, with --figures-json: migrate, restore this backup first")
 
-    def handle(self, *args, method, scratch_url, workdir, keep, figures_json, **options):
+    def handle(self, *args, method, scratch_url, workdir, keep, figures_json, restore_from, **options):
         if figures_json:
+            if restore_from:
+                from django.core.management import call_command
+
+                from lehuo.platform.backup import restore_backup
+
+                call_command("migrate", interactive=False, verbosity=0)
+                restore_backup(restore_from)
             self.stdout.write(json.dumps(drill.snapshot(), ensure_ascii=False, default=str))
             return
         try:
