@@ -7,12 +7,12 @@
 #
 # Usage: scripts/deploy-check.sh   (or `make deploy-check`), as root on Debian (installs nginx
 # and the PostgreSQL server tools if missing). Exit 0 when every check passed.
-# Environment: DEPLOY_CHECK_TIMEOUT (1200 s for the whole run), DEPLOY_CHECK_PARENTS (1000),
+# Environment: DEPLOY_CHECK_TIMEOUT (1500 s for the whole run), DEPLOY_CHECK_PARENTS (1000),
 #              DEPLOY_CHECK_OFFERINGS (20), DEPLOY_CHECK_CLIENTS (100 concurrent clients).
 set -uo pipefail
 cd "$(dirname "$0")/.."
 PY=.venv/bin/python
-LIMIT=${DEPLOY_CHECK_TIMEOUT:-1200}
+LIMIT=${DEPLOY_CHECK_TIMEOUT:-1500}
 [ -x "$PY" ] || { echo "no virtualenv: run make install"; exit 1; }
 need=()
 command -v nginx >/dev/null || [ -x /usr/sbin/nginx ] || need+=(nginx-light)

@@ -61,16 +61,20 @@ def _check() -> tuple[bool, str]:
             return True, "ok"
         except DatabaseError:
             return False, "down"
-    try:
-        with conn.cursor() as cursor:
-            cursor.execute("SELECT pg_is_in_recovery(), pg_last_wal_replay_lsn()::text, "
-                           "EXTRACT(EPOCH FROM now() - pg_last_xact_replay_timestamp())")
-            in_recovery, replay_lsn, replay_age = cursor.fetchone()
-    except DatabaseError:
-        conn.close_if_unusable_or_obsolete()
-        with _suppress():
-            conn.close()
+    row = None
+    for _attempt in range(2):  # a connection broken by a replica restart: once more on a new one
+        try:
+            with conn.cursor() as cursor:
+                cursor.execute("SELECT pg_is_in_recovery(), pg_last_wal_replay_lsn()::text, "
+                               "EXTRACT(EPOCH FROM now() - pg_last_xact_replay_timestamp())")
+                row = cursor.fetchone()
+            break
+        except DatabaseError:
+            with _suppress():
+                conn.close()
+    if row is None:
         return False, "down"
+    in_recovery, replay_lsn, replay_age = row
     if not in_recovery:
         return False, "not a replica"
     with connections[DEFAULT_DB_ALIAS].cursor() as cursor:
