@@ -128,7 +128,7 @@ def base_env() -> dict:
     env.update({
         "DJANGO_SETTINGS_MODULE": "lehuo.settings", "DEBUG": "0", "PYTHONPATH": str(ROOT),
         "ALLOWED_HOSTS": "127.0.0.1,localhost", "CSRF_TRUSTED_ORIGINS": f"http://{HOST}:{NGINX_PORT}",
-        "BEHIND_PROXY": "1", "SECURE_COOKIES": "0", "SECURE_HSTS_SECONDS": "0",
+        "BEHIND_PROXY": "1",
         "DATABASE_URL": f"postgres://postgres@{HOST}:{PRIMARY_PORT}/{DB}?conn_max_age=600",
         "REPORTS_DATABASE_URL": f"postgres://postgres@{HOST}:{REPLICA_PORT}/{DB}?conn_max_age=600",
         "REDIS_URL": REDIS_URL, "LEHUO_VAR_DIR": str(WORK / "var"), "MEDIA_ROOT": str(WORK / "var/media"),
@@ -478,6 +478,14 @@ def main() -> int:  # noqa: C901 (one scenario after another)
     record("security headers through nginx", "script-src 'self'" in hd.get("content-security-policy", "")
            and hd.get("x-frame-options") == "DENY" and "x-request-id" in hd and "server" in hd
            and "nginx/" not in hd.get("server", ""), f"X-Request-ID {hd.get('x-request-id', '')[:8]}..., Server {hd.get('server')}")
+
+    # As behind TLS: nginx sends X-Forwarded-Proto https (here straight to an app server).
+    st, hd, _ = request(APP_PORTS["web-a"], "GET", "/accounts/login/", headers={"X-Forwarded-Proto": "https"})
+    cookie_flags = hd.get("set-cookie", "").lower()
+    record("HSTS and Secure cookies on https requests", "max-age=31536000" in hd.get("strict-transport-security", "")
+           and "secure" in cookie_flags, f"HSTS {hd.get('strict-transport-security')}")
+    st = request(NGINX_PORT, "GET", "/api/v1/people")[0]
+    record("API refuses an anonymous caller", st in (401, 403), f"HTTP {st}")
 
     m0 = {name: metrics(port) for name, port in APP_PORTS.items()}
 
