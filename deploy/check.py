@@ -41,6 +41,7 @@ APP_PORTS = {"web-a": 8105, "web-b": 8106}
 NGINX_PORT = 8107
 REDIS_URL = "redis://127.0.0.1:6379/5"
 DB = "lehuo"
+REPLICA_COMMITS = "SELECT xact_commit FROM pg_stat_database WHERE datname = 'lehuo'"
 PARENTS = int(os.environ.get("DEPLOY_CHECK_PARENTS", "1000"))
 OFFERINGS = int(os.environ.get("DEPLOY_CHECK_OFFERINGS", "20"))
 CLIENT_THREADS = int(os.environ.get("DEPLOY_CHECK_CLIENTS", "100"))
@@ -556,9 +557,9 @@ def main() -> int:  # noqa: C901 (one scenario after another)
     say("== reports: stats from the replica; replica stopped under load: from the primary, marked")
     cookie = login("site_head", "lehuo2021")
     s1, h1, b1 = request(NGINX_PORT, "GET", "/daycare/stats/", headers={"Cookie": cookie})
-    before_rep = int(sql(REPLICA_PORT, f"SELECT xact_commit FROM pg_stat_database WHERE datname='{DB}'"))
+    before_rep = int(sql(REPLICA_PORT, REPLICA_COMMITS))
     s1, h1, b1 = request(NGINX_PORT, "GET", "/daycare/stats/", headers={"Cookie": cookie})
-    after_rep = int(sql(REPLICA_PORT, f"SELECT xact_commit FROM pg_stat_database WHERE datname='{DB}'"))
+    after_rep = int(sql(REPLICA_PORT, REPLICA_COMMITS))
     record("stats page read from the replica", s1 == 200 and h1.get("x-lehuo-figures-from") == "replica"
            and after_rep > before_rep, f"HTTP {s1}, from {h1.get('x-lehuo-figures-from')}, replica transactions +{after_rep - before_rep}")
     load_stop = threading.Event()
