@@ -49,8 +49,9 @@ def table_digests(using: str = "default") -> dict:
 
 def module_figures() -> dict:
     """Each town's dashboard summary per module (the figures the town office reads)."""
-    from lehuo.accounts.models import Town
+    from django.apps import apps
 
+    Town = apps.get_model("accounts", "Town")  # by name: the platform does not import the apps above it
     out: dict = {}
     with translation.override("zh-hans"):
         for town in Town.objects.order_by("code"):
