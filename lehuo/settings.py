@@ -142,6 +142,9 @@ INSTALLED_APPS = [
 ]
 
 MIDDLEWARE = [
+    # First: the request id every later log line carries, then the per-view metrics.
+    "lehuo.platform.requestid.RequestIdMiddleware",
+    "lehuo.platform.metrics.MetricsMiddleware",
     "django.middleware.security.SecurityMiddleware",
     "whitenoise.middleware.WhiteNoiseMiddleware",
     "django.contrib.sessions.middleware.SessionMiddleware",
@@ -158,6 +161,8 @@ MIDDLEWARE = [
     "lehuo.platform.idempotency.RequestFingerprintMiddleware",
     "axes.middleware.AxesMiddleware",
     "lehuo.accounts.otp_middleware.OtpRequiredMiddleware",
+    "lehuo.platform.throttle.ApiThrottleMiddleware",
+    "lehuo.platform.reports.ReportsMiddleware",
 ]
 # Town admins and the roles that may reveal full ID numbers and phones must sign in with a
 # second factor (TOTP, django-otp): on by default except in development (docs/security.md).
@@ -185,6 +190,7 @@ TEMPLATES = [
                 "django.contrib.messages.context_processors.messages",
                 "django.template.context_processors.i18n",
                 "lehuo.accounts.context_processors.lehuo",
+                "lehuo.platform.reports.context",
             ],
         },
     },
@@ -197,16 +203,53 @@ else:
     DATABASES = {"default": sqlite_database(str(VAR_DIR / "lehuo.sqlite3"))}
 REPORTS_DATABASE_URL = envraw("REPORTS_DATABASE_URL")
 if REPORTS_DATABASE_URL:
-    # A read replica for reports only; capacity is never read from it.
+    # A streaming replica for reports only (lehuo/platform/reports.py): the stats pages of
+    # LEHUO_REPORT_VIEWS read from it while it is fit; capacity and every write use the primary.
     DATABASES["reports"] = database_from_url(REPORTS_DATABASE_URL)
+    DATABASES["reports"]["OPTIONS"].setdefault("connect_timeout", envint("LEHUO_REPLICA_CONNECT_TIMEOUT", "2"))
+DATABASE_ROUTERS = ["lehuo.platform.reports.ReportsRouter"]
+LEHUO_REPORT_VIEWS = set(envlist("LEHUO_REPORT_VIEWS", "newsletter:dashboard,newsletter:dashboard_pdf,daycare:stats,"
+                                                       "training:stats,blood:report,blood:report_pdf"))
+# A replica further behind than this is not used (the page is computed on the primary, with a note).
+LEHUO_REPLICA_MAX_LAG_SECONDS = envint("LEHUO_REPLICA_MAX_LAG_SECONDS", "30")
+LEHUO_REPLICA_CHECK_SECONDS = envint("LEHUO_REPLICA_CHECK_SECONDS", "5")
 DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
 
+# Redis: cache, sessions and API throttling counters shared by every app server (any server
+# may answer any request). Without it each process has its own memory cache: fine for one
+# server process, and then nothing that must be seen by another process is cached (API tokens).
 REDIS_URL = envraw("REDIS_URL")
 if REDIS_URL:
-    CACHES = {"default": {"BACKEND": "django.core.cache.backends.redis.RedisCache", "LOCATION": REDIS_URL}}
-    SESSION_ENGINE = "django.contrib.sessions.backends.cache"
+    CACHES = {"default": {"BACKEND": "django.core.cache.backends.redis.RedisCache", "LOCATION": REDIS_URL,
+                          "KEY_PREFIX": envraw("LEHUO_CACHE_PREFIX", "lehuo"),
+                          "OPTIONS": {"socket_connect_timeout": 2, "socket_timeout": 5}}}
+    # Sessions in Redis and in the database: a Redis restart signs nobody out.
+    SESSION_ENGINE = "django.contrib.sessions.backends.cached_db"
 else:
     CACHES = {"default": {"BACKEND": "django.core.cache.backends.locmem.LocMemCache"}}
+
+# API throttling (lehuo/platform/throttle.py): count/seconds per token and per address.
+LEHUO_API_THROTTLE = envbool("LEHUO_API_THROTTLE", "1")
+LEHUO_API_RATE_PER_TOKEN = envraw("LEHUO_API_RATE_PER_TOKEN", "300/60") or ""
+LEHUO_API_RATE_PER_ADDRESS = envraw("LEHUO_API_RATE_PER_ADDRESS", "1200/60") or ""
+# Proxies whose X-Real-IP names the caller (nginx on the same machine).
+LEHUO_TRUSTED_PROXIES = set(envlist("LEHUO_TRUSTED_PROXIES", "127.0.0.1,::1"))
+
+# Prometheus metrics (lehuo/platform/metrics.py) at /metrics, for these addresses/networks only.
+LEHUO_METRICS_ALLOWED = envlist("LEHUO_METRICS_ALLOWED", "127.0.0.1,::1")
+LEHUO_METRICS_RUSH_VIEWS = set(envlist("LEHUO_METRICS_RUSH_VIEWS", "api-v1:list_enrolments"))
+
+# Optional error reports to Sentry (or a compatible server): off unless SENTRY_DSN is set.
+SENTRY_DSN = envraw("SENTRY_DSN")
+if SENTRY_DSN:
+    try:
+        import sentry_sdk
+        from sentry_sdk.integrations.django import DjangoIntegration
+    except ImportError as exc:  # pragma: no cover
+        raise ImproperlyConfigured("SENTRY_DSN is set but sentry-sdk is not installed (pip install 'lehuo[sentry]')") from exc
+    sentry_sdk.init(dsn=SENTRY_DSN, integrations=[DjangoIntegration()], send_default_pii=False,
+                    environment=envraw("SENTRY_ENVIRONMENT", "production"),
+                    traces_sample_rate=float(envraw("SENTRY_TRACES_SAMPLE_RATE", "0") or 0))
 
 TASKS = {
     "default": {
@@ -241,7 +284,8 @@ MEDIA_URL = "/media/"
 DATA_UPLOAD_MAX_MEMORY_SIZE = 10 * 1024 * 1024
 FILE_UPLOAD_MAX_MEMORY_SIZE = 10 * 1024 * 1024
 # API tokens: how long a token's user is served from the cache before the database is asked
-# again (0: every request). Revocation is immediate with REDIS_URL, else within this time.
+# again (0: every request). Used only with a shared cache (REDIS_URL): a revocation then drops
+# the entry for every process at once; with a per-process cache tokens are never cached.
 LEHUO_TOKEN_CACHE_SECONDS = envint("LEHUO_TOKEN_CACHE_SECONDS", "30")
 # The town dashboard's figures (aggregates over every record of the town: about a second on a
 # city-sized town) are kept this long per town and language; the page says when they were
@@ -270,13 +314,22 @@ AXES_LOCKOUT_PARAMETERS = [["username", "ip_address"]]
 AXES_RESET_ON_SUCCESS = True
 AXES_ENABLED = envbool("AXES_ENABLED", "1")
 
+# Logs: one JSON object per line (LOG_FORMAT=json, the default when DEBUG is off) with the
+# request id (lehuo/platform/requestid.py), ID numbers and phones masked.
+LOG_FORMAT = envraw("LOG_FORMAT", "text" if DEBUG else "json")
 LOGGING = {
     "version": 1,
     "disable_existing_loggers": False,
-    "filters": {"pii": {"()": "lehuo.platform.logging.RedactPersonalData"}},
-    "handlers": {"console": {"class": "logging.StreamHandler", "filters": ["pii"]}},
+    "filters": {"pii": {"()": "lehuo.platform.logging.RedactPersonalData"},
+                "request_id": {"()": "lehuo.platform.requestid.RequestIdFilter"}},
+    "formatters": {"json": {"()": "lehuo.platform.requestid.JsonFormatter"},
+                   "text": {"format": "%(asctime)s %(levelname)s %(name)s [%(request_id)s] %(message)s"}},
+    "handlers": {"console": {"class": "logging.StreamHandler", "filters": ["request_id", "pii"],
+                             "formatter": "json" if LOG_FORMAT == "json" else "text"}},
     "root": {"handlers": ["console"], "level": envraw("LOG_LEVEL", "INFO")},
-    "loggers": {"django.db.backends": {"level": "WARNING"}},
+    "loggers": {"django.db.backends": {"level": "WARNING"},
+                # One line per request: on in production logs, off in the text logs of `make run`.
+                "lehuo.request": {"level": envraw("LEHUO_REQUEST_LOG_LEVEL", "INFO" if LOG_FORMAT == "json" else "WARNING")}},
 }
 
 # Notifications (day-care waiting list, ...): console by default; an SMS gateway plugs in here.

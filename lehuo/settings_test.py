@@ -26,6 +26,8 @@ AXES_ENABLED = os.environ.get("AXES_ENABLED", "0") == "1"
 # The suite signs staff in without a second factor; tests of it switch it on.
 LEHUO_REQUIRE_SECOND_FACTOR = False
 OTP_TOTP_THROTTLE_FACTOR = 0
+# Notifications kept in lehuo.platform.notify.outbox for the tests (the console backend keeps none).
+LEHUO_NOTIFICATION_BACKEND = "lehuo.platform.notify.MemoryBackend"
 
 # Close connections after each request: live-server and thread tests must not hold a
 # PostgreSQL connection that blocks dropping the test database at teardown.

@@ -8,7 +8,7 @@ import secrets
 from django.conf import settings
 from django.contrib.auth import get_user_model
 from django.core.cache import cache
-from django.db import connection
+from django.db import connection, transaction
 from django.utils import timezone
 from ninja.security import HttpBearer, SessionAuth
 
@@ -55,28 +55,45 @@ def _cache_key(key_hash: str) -> str:
     return f"lehuo:api-token:{key_hash}"
 
 
+def shared_cache() -> bool:
+    """Whether every process sees the same cache (Redis, Memcached, a database cache): only
+    then may a token's user be cached, since only then does a revocation reach every process."""
+    backend = settings.CACHES.get("default", {}).get("BACKEND", "")
+    return not backend.endswith(("LocMemCache", "DummyCache"))
+
+
+def cache_seconds() -> int:
+    return settings.LEHUO_TOKEN_CACHE_SECONDS if shared_cache() else 0
+
+
 def forget_token(key_hash: str) -> None:
-    """Drop a token's cached user (revoked, or its user changed)."""
-    cache.delete(_cache_key(key_hash))
+    """Drop a token's cached user (revoked, or its user changed): now, and again when the
+    transaction commits, so a request of another process that read the row between the two
+    cannot put the old user back for ``LEHUO_TOKEN_CACHE_SECONDS``."""
+    key = _cache_key(key_hash)
+    cache.delete(key)
+    transaction.on_commit(lambda: cache.delete(key))
 
 
 def forget_user_tokens(user_id: int) -> None:
     keys = [_cache_key(h) for h in ApiToken.objects.filter(user_id=user_id).values_list("key_hash", flat=True)]
     if keys:
         cache.delete_many(keys)
+        transaction.on_commit(lambda: cache.delete_many(keys))
 
 
 class BearerToken(HttpBearer):
     """The user behind a token, from the database or, for ``LEHUO_TOKEN_CACHE_SECONDS``, from
-    the cache: every API request needs it, and the look-up is a sixth of an enrolment's cost.
-    Revoking a token or changing its user drops the cached entry (``apps.py``): at once with a
-    shared cache (``REDIS_URL``), within those seconds in the other processes of a local one."""
+    the shared cache (``REDIS_URL``): every API request needs it, and the look-up is a sixth of
+    an enrolment's cost. Revoking a token or changing its user drops the cached entry
+    (``apps.py``) for every process at once. With a per-process cache (no ``REDIS_URL``) nothing
+    is cached: a revocation must not wait for another process's copy to expire."""
 
     def authenticate(self, request, token):
         if not token or len(token) > 200:
             return None
         key_hash = hash_token(token)
-        seconds = settings.LEHUO_TOKEN_CACHE_SECONDS
+        seconds = cache_seconds()
         user = cache.get(_cache_key(key_hash)) if seconds else None
         if user is None:
             now = timezone.now()

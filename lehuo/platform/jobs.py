@@ -25,7 +25,9 @@ logger = logging.getLogger("lehuo.jobs")
 def start_job(kind: str, user, task, *, params: dict | None = None, upload: bytes | None = None,
               filename: str = "upload.bin") -> Job:
     """Create the Job row, store the upload with it, and enqueue ``task(job_id)`` after commit."""
-    job = Job.objects.create(kind=kind, params=params or {}, task_path=task.module_path,
+    from .requestid import current
+
+    job = Job.objects.create(kind=kind, params=params or {}, task_path=task.module_path, request_id=current(),
                              created_by=user if user and user.is_authenticated else None)
     if upload is not None:
         job.file.save(f"{job.pk}-{filename}", ContentFile(upload), save=True)

@@ -67,6 +67,8 @@ class Job(models.Model):
     task_path = models.CharField(max_length=200, blank=True)
     queued_at = models.DateTimeField(default=timezone.now)
     attempts = models.PositiveSmallIntegerField(default=1)
+    # The id of the request that started the job: the worker's log lines for it carry it too.
+    request_id = models.CharField(max_length=64, blank=True, default="")
 
     @property
     def label(self):

@@ -24,6 +24,7 @@ ENDPOINTS = {
     # Protected media: the owning module decides per file (lehuo/platform/media.py); the matrix
     # reads a published issue's photo, public (tests/security/worlds/newsletter.py).
     "platform:media": Endpoint(None, kwargs={"path": "newsletter/matrix-public-photo"}),
+    "platform:metrics": Endpoint(None),  # by address (LEHUO_METRICS_ALLOWED), not by role
     "set_language": Endpoint(None, method="POST"),
     "api-v1:openapi-json": Endpoint(None),
     "api-v1:openapi-view": Endpoint(None),

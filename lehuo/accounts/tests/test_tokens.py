@@ -32,7 +32,10 @@ def test_first_use_is_recorded_once(api, town_admin):
     assert token.last_used_at == first  # within five minutes: not written again
 
 
-def test_second_request_is_served_from_the_cache(api, town_admin):
+def test_second_request_is_served_from_the_cache(api, town_admin, settings, tmp_path):
+    # Only a cache every process shares (Redis in production; a file cache here) keeps tokens.
+    settings.CACHES = {"default": {"BACKEND": "django.core.cache.backends.filebased.FileBasedCache",
+                                   "LOCATION": str(tmp_path)}}
     client = api(town_admin)
     client.get("/api/v1/neighbourhoods")
     with CaptureQueriesContext(connection) as ctx:
@@ -49,7 +52,18 @@ def test_without_cache_every_request_looks_the_token_up(api, town_admin, setting
     assert _token_queries(ctx) == 1
 
 
-def test_revoked_token_is_refused_at_once(api, town_admin):
+def test_with_a_per_process_cache_tokens_are_not_cached(api, town_admin):
+    # LocMemCache (no REDIS_URL): another process could not see a revocation, so nothing kept.
+    client = api(town_admin)
+    client.get("/api/v1/neighbourhoods")
+    with CaptureQueriesContext(connection) as ctx:
+        client.get("/api/v1/neighbourhoods")
+    assert _token_queries(ctx) == 1
+
+
+def test_revoked_token_is_refused_at_once(api, town_admin, settings, tmp_path):
+    settings.CACHES = {"default": {"BACKEND": "django.core.cache.backends.filebased.FileBasedCache",
+                                   "LOCATION": str(tmp_path)}}
     client = api(town_admin)
     assert client.get("/api/v1/neighbourhoods").status_code == 200  # now cached
     token = ApiToken.objects.get(key_hash=hash_token(client.token))

@@ -267,7 +267,7 @@ def test_office_moves_from_sqlite_file_to_this_database(tmp_path):
 
     def run(*args):
         return subprocess.run([sys.executable, "-m", "lehuo", *args], cwd=ROOT, env=env, check=True,
-                              capture_output=True, text=True, timeout=120).stdout
+                              capture_output=True, text=True, timeout=600).stdout  # a loaded 2-core machine: migrate took 220 s
 
     run("migrate", "-v0")
     run("demo", "--only", "people", "--residents", "60")
