@@ -1,7 +1,21 @@
-"""People search: name, full pinyin, pinyin initials or the last digits of a phone."""
+"""People search: name, full pinyin, pinyin initials or the last digits of a phone.
+
+Letters match a person whose pinyin initials or full pinyin start with them (``zly``, ``zhang``),
+or one of whose later pinyin words starts with them (``long`` finds 张龙云). The first two are
+written so the database reads only the index range of the first letter (the list's own index,
+in the list's order, so the first page stops after 50 matches). The later-word match cannot
+use an index, so it is asked only when the letters can begin a pinyin syllable (``long``,
+``li``, ``zh``): a later word of a Chinese name is a syllable, so ``zl`` or ``lxm`` can match
+only initials or the start of the pinyin, and those searches never read the whole register.
+(A later word of a non-Chinese name that no syllable begins with, ``Smith`` in "Mary Smith",
+is found by the start of the name or by typing the name itself.)
+"""
 
 import re
+import unicodedata
+from functools import lru_cache
 
+from django.db import connection
 from django.db.models import Q, QuerySet
 
 from .models import Person
@@ -11,15 +25,46 @@ SORTS = {"name": ("name_pinyin", "id"), "-name": ("-name_pinyin", "-id"),
          "created": ("created_at", "id"), "-created": ("-created_at", "-id")}
 
 
+@lru_cache(maxsize=1)
+def syllable_prefixes() -> frozenset[str]:
+    """Every beginning of every toneless pinyin syllable (ü written v, as ``pinyin_key`` does)."""
+    from pypinyin.pinyin_dict import pinyin_dict
+
+    syllables = set()
+    for readings in pinyin_dict.values():
+        for reading in readings.split(","):
+            plain = unicodedata.normalize("NFD", reading.replace("ü", "v"))
+            syllables.add("".join(c for c in plain if not unicodedata.combining(c)).lower())
+    return frozenset(s[:i] for s in syllables for i in range(1, len(s) + 1))
+
+
+def starts_with_letter(letter: str) -> Q:
+    """name_pinyin starts with ``letter`` (a-z), as a condition an index range answers: a range
+    on SQLite, whose LIKE never uses an index; LIKE 'x%' on PostgreSQL (an index range under the
+    C collation, and right under any collation)."""
+    if connection.vendor == "sqlite":
+        return Q(name_pinyin__gte=letter, name_pinyin__lt=chr(ord(letter) + 1))
+    return Q(name_pinyin__startswith=letter)
+
+
+def letters_q(q: str) -> Q:
+    text = q.lower()
+    compact = text.replace(" ", "")
+    # Initials and pinyin both start with the name's first letter: the range of that letter.
+    start = starts_with_letter(compact[0]) & (Q(name_initials__startswith=compact) | Q(name_pinyin__startswith=text))
+    words = text.split()
+    if words and words[0] in syllable_prefixes():
+        return start | Q(name_pinyin__contains=" " + text)
+    return start
+
+
 def search_people(qs: QuerySet, *, q: str = "", neighbourhood_id=None, tag: str = "", sort: str = "name") -> QuerySet:
     q = (q or "").strip()[:50]
     if q:
         if re.fullmatch(r"\d{4}", q):
             qs = qs.filter(phone_tail=q)
         elif re.fullmatch(r"[A-Za-z ]+", q):
-            text = q.lower()
-            qs = qs.filter(Q(name_initials__startswith=text.replace(" ", "")) | Q(name_pinyin__startswith=text)
-                           | Q(name_pinyin__contains=" " + text))
+            qs = qs.filter(letters_q(q))
         else:
             qs = qs.filter(name__contains=q)
     if neighbourhood_id:

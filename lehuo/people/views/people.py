@@ -18,7 +18,7 @@ from lehuo.people.forms import ConsentForm, GuardianForm, PersonForm, apply_serv
 from lehuo.people.models import Consent, Person, Tag
 from lehuo.people.search import SORTS, search_people
 from lehuo.platform.errors import ServiceError
-from lehuo.platform.paging import paginate, query_without
+from lehuo.platform.paging import paginate_large, query_without
 
 from .common import town_of
 
@@ -44,7 +44,7 @@ def filtered_people(request, *, to: str = "people.person.list"):
 def people_list(request):
     qs, sort = filtered_people(request)
     town = town_of(request)
-    page = paginate(request, qs, per_page=50)
+    page = paginate_large(request, qs, per_page=50)
     rows = list_rows(page.object_list)
     nbhs = Neighbourhood.objects.filter(scope_q(request.user, "people.person.list", Neighbourhood), town=town)
     return render(request, "people/people_list.html", {
