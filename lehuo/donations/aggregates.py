@@ -94,7 +94,7 @@ def _upsert(sql_table: str, cols: tuple[str, ...], conflict: tuple[str, ...], ad
         for start in range(0, len(rows), 500):
             chunk = rows[start:start + 500]
             values = ", ".join(["(" + ", ".join(["%s"] * len(cols)) + ")"] * len(chunk))
-            cursor.execute(f"INSERT INTO {sql_table} ({', '.join(cols)}) VALUES {values} "
+            cursor.execute(f"INSERT INTO {sql_table} ({', '.join(cols)}) VALUES {values} "  # noqa: S608 (names from this module)
                            f"ON CONFLICT ({', '.join(conflict)}) DO UPDATE SET {sets}{ret}",
                            [v for row in chunk for v in row])
             if returning:
@@ -107,7 +107,8 @@ def _lock_people(person_ids, *, share: bool) -> None:
     if connection.vendor != "postgresql" or not person_ids:
         return
     with connection.cursor() as cursor:
-        cursor.execute(f"SELECT id FROM people_person WHERE id = ANY(%s) ORDER BY id FOR {'SHARE' if share else 'UPDATE'}",
+        mode = "SHARE" if share else "UPDATE"
+        cursor.execute(f"SELECT id FROM people_person WHERE id = ANY(%s) ORDER BY id FOR {mode}",  # noqa: S608
                        [sorted(person_ids)])
 
 

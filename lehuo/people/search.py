@@ -16,9 +16,9 @@ import unicodedata
 from functools import lru_cache
 
 from django.db import connection
-from django.db.models import Q, QuerySet
+from django.db.models import Exists, OuterRef, Q, QuerySet
 
-from .models import Person
+from .models import Person, Tag
 
 SORTS = {"name": ("name_pinyin", "id"), "-name": ("-name_pinyin", "-id"),
          "age": ("-birth_date", "id"), "-age": ("birth_date", "id"),
@@ -72,6 +72,10 @@ def search_people(qs: QuerySet, *, q: str = "", neighbourhood_id=None, tag: str 
     if tag:
         # A semi-join rather than a join: the database walks the list's own index in order and
         # checks membership, instead of joining every person to their tags first.
-        tagged = Person.tags.through.objects.filter(tag__name=tag).values("person_id")
-        qs = qs.filter(pk__in=tagged)
+        # The tag's ids first (a tiny query), then a correlated EXISTS on the through table's
+        # (person, tag) unique index: the list's index is walked in order and the first page
+        # (and the pager's capped count) stop early, where an IN (subquery) read every tagged
+        # person of the city first.
+        tag_ids = list(Tag.objects.filter(name=tag, applies_to=Tag.PERSON).values_list("pk", flat=True))
+        qs = qs.filter(Exists(Person.tags.through.objects.filter(person_id=OuterRef("pk"), tag_id__in=tag_ids)))
     return qs.select_related("neighbourhood").prefetch_related("tags").order_by(*SORTS.get(sort, SORTS["name"]))

@@ -53,9 +53,9 @@ class LargePage(Page):
 class LargePaginator(Paginator):
     """A Paginator whose ``count`` is exact up to ``cap`` and estimated beyond (``estimated``)."""
 
-    def __init__(self, object_list, per_page, *, exact: bool = False, cap: int = COUNT_CAP):
+    def __init__(self, object_list, per_page, *, exact: bool = False, cap: int | None = None):
         super().__init__(object_list, per_page)
-        self.exact, self.cap, self.estimated = exact, cap, False
+        self.exact, self.cap, self.estimated = exact, cap or COUNT_CAP, False
 
     @cached_property
     def count(self):
