@@ -17,6 +17,7 @@ from lehuo.accounts import scoping
 from lehuo.accounts.models import Neighbourhood, Town
 from lehuo.people.models import Organisation, Person
 from lehuo.platform.audit import build_log, log_action
+from lehuo.platform.bulk import bulk_insert
 from lehuo.platform.errors import NotFound, ServiceError
 from lehuo.platform.models import AuditLog
 from lehuo.platform.uploads import checked_voucher
@@ -180,10 +181,10 @@ def record_donations_in_bulk(actor, drive: Drive, rows: list[dict], *, batch_siz
     written = 0
     for start in range(0, len(rows), batch_size):
         prepared = [prepare_donation(actor, drive, **row) for row in rows[start:start + batch_size]]
-        donations = Donation.objects.bulk_create([d for d, _ in prepared])
+        donations = bulk_insert(Donation, [d for d, _ in prepared])  # COPY on PostgreSQL
         aggregates.donations_recorded(donations)
-        AuditLog.objects.bulk_create([build_log(actor, "donation.record", d, audit)
-                                      for d, (_, audit) in zip(donations, prepared, strict=True)])
+        bulk_insert(AuditLog, [build_log(actor, "donation.record", d, audit)
+                               for d, (_, audit) in zip(donations, prepared, strict=True)])
         written += len(donations)
         if progress:
             progress(written, len(rows))

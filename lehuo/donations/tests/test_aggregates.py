@@ -142,6 +142,7 @@ def test_tag_change_moves_a_donors_money_between_tag_rows(world):
 
 
 @pytest.mark.postgres
+@pytest.mark.verify_figures
 @pytest.mark.django_db(transaction=True)
 def test_concurrent_gifts_voids_and_tag_changes_keep_figures_exact(world):
     if connection.vendor != "postgresql":
