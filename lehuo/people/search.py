@@ -15,7 +15,6 @@ import re
 import unicodedata
 from functools import lru_cache
 
-from django.db import connection
 from django.db.models import Exists, OuterRef, Q, QuerySet
 
 from .models import Person, Tag
@@ -39,12 +38,14 @@ def syllable_prefixes() -> frozenset[str]:
 
 
 def starts_with_letter(letter: str) -> Q:
-    """name_pinyin starts with ``letter`` (a-z), as a condition an index range answers: a range
-    on SQLite, whose LIKE never uses an index; LIKE 'x%' on PostgreSQL (an index range under the
-    C collation, and right under any collation)."""
-    if connection.vendor == "sqlite":
+    """A range of name_pinyin that holds every pinyin starting with ``letter`` (a-z), which an
+    index answers on both databases: SQLite's LIKE never uses an index, and PostgreSQL's uses
+    one only under the "C" collation (not C.UTF-8 or en_US.UTF-8). Lower-case letters sort in
+    alphabet order under every collation, so the range never loses a match; the exact
+    startswith conditions beside it still decide."""
+    if "a" <= letter < "z":
         return Q(name_pinyin__gte=letter, name_pinyin__lt=chr(ord(letter) + 1))
-    return Q(name_pinyin__startswith=letter)
+    return Q(name_pinyin__gte=letter)
 
 
 def letters_q(q: str) -> Q:
