@@ -8,6 +8,7 @@ Personas: ``town_admin``, ``sw_lv11`` (social worker of 绿十一), ``sw_hj9`` (
 import datetime as dt
 import itertools
 import json
+import os
 import random
 
 import pytest
@@ -38,6 +39,23 @@ def _empty_cache():
 
     cache.clear()
     yield
+
+
+@pytest.fixture(autouse=True)
+def _figures_verified_after_concurrency_tests(request):
+    """After every concurrency test (``test_concurrency*.py``) and every test marked
+    ``verify_figures``: ``python -m lehuo verify_figures`` finds the kept figures equal to the
+    figures recomputed from the records (the fault scripts of bench/ run it in their own
+    databases)."""
+    wanted = request.node.get_closest_marker("verify_figures") or "test_concurrency" in request.node.path.name
+    if not wanted or not request.node.get_closest_marker("django_db"):
+        yield
+        return
+    request.getfixturevalue("_django_db_helper")  # torn down after this fixture: the data is still there
+    yield
+    from django.core.management import call_command
+
+    call_command("verify_figures", stdout=open(os.devnull, "w"))  # noqa: SIM115 - raises CommandError on a difference
 
 
 @pytest.fixture(scope="session")

@@ -115,6 +115,16 @@ def drop_database() -> None:
         conn.execute(f'DROP DATABASE IF EXISTS "{DB_NAME}" WITH (FORCE)')
 
 
+
+def verify_figures(env: dict) -> bool:
+    """``python -m lehuo verify_figures`` in the scratch database: the kept figures equal the
+    figures recomputed from the records after the fault."""
+    proc = subprocess.run([sys.executable, "-m", "lehuo", "verify_figures"], cwd=Path(__file__).resolve().parent.parent, env={**os.environ, **env},
+                          capture_output=True, text=True, timeout=600)
+    print(f"  kept figures               verify_figures exit {proc.returncode}: "
+          f"{' '.join(proc.stdout.split()[-3:]) or proc.stderr.strip()[-200:]}")
+    return proc.returncode == 0
+
 def main() -> int:
     parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     parser.add_argument("--clients", type=int, default=8)
@@ -274,6 +284,7 @@ def main() -> int:
     ok = (hung_threads == 0 and max(worst.values()) < eb.REQUEST_TIMEOUT_S and leaks == 0 and not after_bad
           and not outage_non_http and all(s == 201 for s in retried.values()) and rows == answered_201
           and dup_children == 0 and db["overbooked"] == 0 and db["bad_queues"] == 0 and cluster_online() and restart_result is not None and restart_result.returncode == 0)
+    ok = verify_figures(eb.ENV) and ok
     print("\nresult:", "OK" if ok else "INVARIANT BROKEN")
     if not args.keep_db:
         drop_database()

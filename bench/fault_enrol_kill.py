@@ -92,6 +92,16 @@ def retryable(status, body: bytes) -> bool:
     return False
 
 
+
+def verify_figures(env: dict) -> bool:
+    """``python -m lehuo verify_figures`` in the scratch database: the kept figures equal the
+    figures recomputed from the records after the fault."""
+    proc = subprocess.run([sys.executable, "-m", "lehuo", "verify_figures"], cwd=Path(__file__).resolve().parent.parent, env={**os.environ, **env},
+                          capture_output=True, text=True, timeout=600)
+    print(f"  kept figures               verify_figures exit {proc.returncode}: "
+          f"{' '.join(proc.stdout.split()[-3:]) or proc.stderr.strip()[-200:]}")
+    return proc.returncode == 0
+
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     parser.add_argument("--workers", type=int, default=3)
@@ -254,6 +264,7 @@ def main() -> None:
           and db["bad_queues"] == 0 and dup_children == 0 and rows == len(ok_answers) and rows_without_key == 0
           and keys_sharing_a_row == 0 and mismatched == 0 and unanswered_key_rows == 0 and counters_off == 0
           and replay_diff == 0 and replay_errors == 0 and all(i["left"] == 0 for i in kills) and len(kills) == args.kills)
+    ok = verify_figures(eb.ENV) and ok
     print("\nresult:", "OK" if ok else "INVARIANT BROKEN")
     if not args.keep_db:
         drop_database()

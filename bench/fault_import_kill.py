@@ -143,6 +143,16 @@ def counts(drive) -> dict:
             "audit": AuditLog.objects.filter(action="donation.record").count()}
 
 
+
+def verify_figures(env: dict) -> bool:
+    """``python -m lehuo verify_figures`` in the scratch database: the kept figures equal the
+    figures recomputed from the records after the fault."""
+    proc = subprocess.run([sys.executable, "-m", "lehuo", "verify_figures"], cwd=ROOT, env={**os.environ, **env},
+                          capture_output=True, text=True, timeout=600)
+    print(f"  kept figures               verify_figures exit {proc.returncode}: "
+          f"{' '.join(proc.stdout.split()[-3:]) or proc.stderr.strip()[-200:]}")
+    return proc.returncode == 0
+
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     parser.add_argument("--rows", type=int, default=100_000)
@@ -257,6 +267,7 @@ def main() -> None:
           f"{s['extra']}, audit rows {s['audit']}")
     print(f"  after the third run   donations {th['donations']}, duplicates skipped {th['duplicates']}, "
           f"references twice {th['repeated_refs']}, audit rows {th['audit']}")
+    ok = verify_figures(ENV) and ok
     print("\nresult:", "OK" if ok else "INVARIANT BROKEN")
     if not args.keep_db:
         drop_database()

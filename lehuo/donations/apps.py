@@ -20,3 +20,13 @@ class DonationsConfig(modules.ModuleConfig):
     public_home = "lehuo.donations.public.public_home"
     demo = "lehuo.donations.demo.load"
     job_labels = {"donations.import.check": _("捐款导入：校验文件"), "donations.import.commit": _("捐款导入：写入")}
+
+    def ready(self):
+        super().ready()
+        from django.db.models.signals import m2m_changed
+
+        from lehuo.people.models import Person
+
+        from .aggregates import person_tags_changed
+
+        m2m_changed.connect(person_tags_changed, sender=Person.tags.through, dispatch_uid="donation_figures_tags")

@@ -17,10 +17,12 @@ from lehuo.accounts.models import Neighbourhood, Town
 from lehuo.accounts.permissions import may, require, scope_q
 from lehuo.people.models import Organisation, Person
 from lehuo.platform.audit import build_log, log_action
+from lehuo.platform.bulk import bulk_insert
 from lehuo.platform.errors import NotFound, ServiceError
 from lehuo.platform.models import AuditLog
 from lehuo.platform.uploads import checked_voucher
 
+from . import aggregates
 from .models import CASH, CHANNELS, METHODS, OFFLINE, ONLINE, OTHER, Donation, Drive, Handover
 
 CENT = Decimal("0.01")
@@ -158,11 +160,13 @@ def record_donation(actor, drive: Drive, *, savepoint: bool = True, **fields) ->
         if not transaction.get_connection().in_atomic_block:
             raise RuntimeError("record_donation(savepoint=False) must run inside a transaction")
         donation.save()
+        aggregates.donations_recorded([donation])
         log_action(actor, "donation.record", donation, audit)
         return donation, True
     try:
         with transaction.atomic():
             donation.save()
+            aggregates.donations_recorded([donation])
             log_action(actor, "donation.record", donation, audit)
     except IntegrityError:
         # The reference is already recorded (a repeat, or a concurrent post that committed
@@ -188,9 +192,10 @@ def record_donations_in_bulk(actor, drive: Drive, rows: list[dict], *, batch_siz
     written = 0
     for start in range(0, len(rows), batch_size):
         prepared = [prepare_donation(actor, drive, **row) for row in rows[start:start + batch_size]]
-        donations = Donation.objects.bulk_create([d for d, _ in prepared])
-        AuditLog.objects.bulk_create([build_log(actor, "donation.record", d, audit)
-                                      for d, (_, audit) in zip(donations, prepared, strict=True)])
+        donations = bulk_insert(Donation, [d for d, _ in prepared])  # COPY on PostgreSQL
+        aggregates.donations_recorded(donations)
+        bulk_insert(AuditLog, [build_log(actor, "donation.record", d, audit)
+                               for d, (_, audit) in zip(donations, prepared, strict=True)])
         written += len(donations)
         if progress:
             progress(written, len(rows))
@@ -319,6 +324,7 @@ def void_donation(actor, donation: Donation, reason: str) -> Donation:
     locked.voided_by = actor if getattr(actor, "is_authenticated", False) else None
     locked.void_reason = reason
     locked.save(update_fields=["voided_at", "voided_by", "void_reason"])
+    aggregates.donation_voided(locked)
     log_action(actor, "donation.void", locked, {"reason": reason, "amount": locked.amount})
     return locked
 

@@ -37,6 +37,15 @@ def _grouped(qs, field: str) -> dict:
 
 
 def drive_stats(drive: Drive) -> dict:
+    """The drive's figures, read from the figures kept by every gift, void and tag change
+    (lehuo/donations/aggregates.py): exact, and a few small reads however big the drive."""
+    from .aggregates import drive_figures
+
+    return drive_figures(drive)
+
+
+def compute_drive_stats(drive: Drive) -> dict:
+    """The same figures recomputed from every gift (``verify_figures`` checks they agree)."""
     qs = Donation.objects.filter(drive=drive, voided_at__isnull=True)
     head = qs.aggregate(
         donations=Count("id"),
@@ -104,26 +113,37 @@ def resolve(slug: str, measure: str):
     return figures.dig(drive_stats(drive), measure)
 
 
-def dashboard_summary(town) -> dict:
-    """The town dashboard's panel: all drives of the town, aggregates only."""
-    from django.urls import reverse
-
+def compute_dashboard(town) -> dict:
+    """The dashboard's donation figures of ``town`` recomputed from every gift."""
     qs = Donation.objects.filter(drive__town=town, voided_at__isnull=True)
     head = qs.aggregate(people=Count("person", distinct=True), organisations=Count("organisation", distinct=True),
                         donations=Count("id"), total=Sum("amount"))
     nbh = (qs.exclude(neighbourhood=None).values("neighbourhood__name").annotate(total=Sum("amount"))
            .order_by("-total", "neighbourhood__name"))
     months = qs.annotate(month=TruncMonth("received_on")).values("month").annotate(total=Sum("amount")).order_by("month")
+    return {"people": head["people"], "organisations": head["organisations"], "donations": head["donations"],
+            "total": _money(head["total"]),
+            "by_neighbourhood": [(r["neighbourhood__name"], _money(r["total"])) for r in nbh],
+            "over_time": [(r["month"].strftime("%Y-%m"), _money(r["total"])) for r in months if r["month"]]}
+
+
+def dashboard_summary(town) -> dict:
+    """The town dashboard's panel: all drives of the town, from the kept figures."""
+    from django.urls import reverse
+
+    from .aggregates import town_figures
+
+    f = town_figures(town)
     return {
         "title": _("募捐"),
         "url": reverse("donations:index"),
         "figures": [
             (_("募捐活动"), Drive.objects.filter(town=town).count()),
-            (_("参与人数"), head["people"]),
-            (_("参与单位"), head["organisations"]),
-            (_("捐款笔数"), head["donations"]),
-            (_("捐款总额（元）"), _money(head["total"])),
+            (_("参与人数"), f["people"]),
+            (_("参与单位"), f["organisations"]),
+            (_("捐款笔数"), f["donations"]),
+            (_("捐款总额（元）"), f["total"]),
         ],
-        "by_neighbourhood": [(r["neighbourhood__name"], _money(r["total"])) for r in nbh],
-        "over_time": [(r["month"].strftime("%Y-%m"), _money(r["total"])) for r in months if r["month"]],
+        "by_neighbourhood": f["by_neighbourhood"],
+        "over_time": f["over_time"],
     }

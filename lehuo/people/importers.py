@@ -19,6 +19,7 @@ from django.utils.translation import gettext as _
 from lehuo.accounts.models import Neighbourhood, Town
 from lehuo.accounts.permissions import require
 from lehuo.platform.audit import log_action
+from lehuo.platform.bulk import bulk_insert
 from lehuo.platform.errors import ServiceError
 from lehuo.platform.excel import Table, read_table, write_xlsx
 
@@ -196,11 +197,12 @@ def write_people(actor, town: Town, result: CheckResult, progress: Callable[[int
     Through = Person.tags.through
     for start in range(0, total, BATCH):
         batch = result.people[start:start + BATCH]
-        # SQLite (3.35+) and PostgreSQL return the new primary keys, which the tag links need.
-        Person.objects.bulk_create([p for p, _ in batch], batch_size=BATCH)
+        # COPY on PostgreSQL, bulk_create elsewhere; both give the new primary keys the tag
+        # links need (lehuo/platform/bulk.py).
+        bulk_insert(Person, [p for p, _ in batch], batch_size=BATCH)
         links = [Through(person_id=p.pk, tag_id=t) for p, tags in batch for t in tags]
         if links:
-            Through.objects.bulk_create(links, batch_size=5000)
+            bulk_insert(Through, links, batch_size=5000)
         if progress:
             progress(min(start + BATCH, total), total)
     log_action(actor, "person.import", None, {

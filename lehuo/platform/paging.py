@@ -1,13 +1,100 @@
-"""List pages: pagination and whitelisted sorting from the query string."""
+"""List pages: pagination and whitelisted sorting from the query string.
 
+``paginate`` counts exactly. ``paginate_large`` is for lists that can hold a city (the people
+register): its pager never reads the whole scope to count it. It counts up to ``COUNT_CAP``
+rows (``SELECT count(*) FROM (... LIMIT cap + 1)``, which stops there); beyond that the total
+is the database's estimate (PostgreSQL's planner row estimate for the same query, from
+pg_class.reltuples and the column statistics; on SQLite "more than cap") and the page says so.
+``?count=exact`` asks for the exact count, which the page offers as a link. Pages are still
+numbered: a page past the estimate is shown as long as it has rows (``has_next`` comes from
+reading one row more than the page).
+"""
+
+import json
+import math
+from functools import cached_property
 from urllib.parse import urlencode
 
-from django.core.paginator import Paginator
+from django.core.paginator import EmptyPage, Page, PageNotAnInteger, Paginator
+from django.db import connections
+
+COUNT_CAP = 1000
 
 
 def paginate(request, queryset, per_page: int = 50):
     """A page of ``queryset`` for ``?page=`` (bad or out-of-range numbers give the nearest page)."""
     paginator = Paginator(queryset, per_page)
+    return paginator.get_page(request.GET.get("page"))
+
+
+def estimated_rows(queryset) -> int | None:
+    """The planner's row estimate for ``queryset`` (PostgreSQL), without running it; else None."""
+    connection = connections[queryset.db]
+    if connection.vendor != "postgresql":
+        return None
+    sql, params = queryset.order_by().values("pk").query.sql_with_params()
+    with connection.cursor() as cursor:
+        cursor.execute("EXPLAIN (FORMAT JSON) " + sql, params)
+        plan = cursor.fetchone()[0]
+    if isinstance(plan, str):
+        plan = json.loads(plan)
+    return int(plan[0]["Plan"]["Plan Rows"])
+
+
+class LargePage(Page):
+    def __init__(self, object_list, number, paginator, more: bool):
+        super().__init__(object_list, number, paginator)
+        self.more = more
+
+    def has_next(self):
+        return self.more
+
+
+class LargePaginator(Paginator):
+    """A Paginator whose ``count`` is exact up to ``cap`` and estimated beyond (``estimated``)."""
+
+    def __init__(self, object_list, per_page, *, exact: bool = False, cap: int | None = None):
+        super().__init__(object_list, per_page)
+        self.exact, self.cap, self.estimated = exact, cap or COUNT_CAP, False
+
+    @cached_property
+    def count(self):
+        if self.exact:
+            return self.object_list.count()
+        capped = self.object_list.order_by()[: self.cap + 1].count()
+        if capped <= self.cap:
+            return capped
+        self.estimated = True
+        return max(self.cap + 1, estimated_rows(self.object_list) or 0)
+
+    def validate_number(self, number):
+        try:
+            number = int(number)
+        except (TypeError, ValueError):
+            raise PageNotAnInteger("not an integer")
+        if number < 1:
+            raise EmptyPage("less than 1")
+        if number > self.num_pages and not (self.count and self.estimated):
+            raise EmptyPage("no results")
+        return number
+
+    def page(self, number):
+        number = self.validate_number(number)
+        bottom = (number - 1) * self.per_page
+        rows = list(self.object_list[bottom:bottom + self.per_page + 1])
+        if not rows and number > 1:  # past the estimate: the last page that has rows
+            return self.page(max(1, math.ceil(self.object_list.count() / self.per_page)))
+        more = len(rows) > self.per_page
+        page = LargePage(rows[: self.per_page], number, self, more)
+        if self.estimated and more and number >= self.num_pages:  # the estimate was short
+            self.__dict__["num_pages"] = number + 1
+        return page
+
+
+def paginate_large(request, queryset, per_page: int = 50) -> LargePage:
+    """A page of ``queryset`` for ``?page=``, counted as ``LargePaginator`` does (exact with
+    ``?count=exact``)."""
+    paginator = LargePaginator(queryset, per_page, exact=request.GET.get("count") == "exact")
     return paginator.get_page(request.GET.get("page"))
 
 

@@ -1,0 +1,77 @@
+"""The people list at city size: the pager counts exactly up to a cap and estimates beyond it
+(exact on request), searches and tag filters are written so the database can stop early."""
+
+import pytest
+from django.db import connection
+from django.test.utils import CaptureQueriesContext
+from django.urls import reverse
+
+from lehuo.people.models import Person
+from lehuo.people.search import letters_q, search_people
+from lehuo.platform import paging
+
+pytestmark = pytest.mark.django_db
+
+
+@pytest.fixture
+def many(make_person, lv11, hj9):
+    return [make_person(lv11 if i % 2 else hj9, tags=["居民"] if i % 3 else ["党员"]) for i in range(12)]
+
+
+def test_count_is_exact_up_to_the_cap(login, town_admin, many, monkeypatch):
+    monkeypatch.setattr(paging, "COUNT_CAP", 12)
+    r = login(town_admin).get(reverse("people:people"))
+    assert r.context["page"].paginator.count == 12 and not r.context["page"].paginator.estimated
+    assert "共 12 人" in r.content.decode()
+
+
+def test_beyond_the_cap_the_count_is_estimated_and_exact_on_request(login, town_admin, many, monkeypatch):
+    monkeypatch.setattr(paging, "COUNT_CAP", 5)
+    c = login(town_admin)
+    with CaptureQueriesContext(connection) as ctx:
+        r = c.get(reverse("people:people"))
+    page = r.context["page"]
+    assert page.paginator.estimated and page.paginator.count >= 6
+    body = r.content.decode()
+    assert "（估计）" in body and "count=exact" in body
+    counts = [q["sql"] for q in ctx.captured_queries if "COUNT(" in q["sql"].upper()]
+    assert len(counts) == 1 and "LIMIT 6" in counts[0]  # stops after cap + 1 rows
+    exact = c.get(reverse("people:people"), {"count": "exact"}).context["page"].paginator
+    assert exact.count == 12 and not exact.estimated
+
+
+def test_pages_past_the_cap_are_served_while_they_have_rows(login, town_admin, many, monkeypatch):
+    monkeypatch.setattr(paging, "COUNT_CAP", 2)
+    c = login(town_admin)
+    seen = []
+    for number in range(1, 6):
+        page = c.get(reverse("people:people"), {"page": number}).context["page"]
+        paging_ok = page.number == number
+        seen += [p.name for p in page.object_list]
+        if not page.has_next():
+            break
+    assert paging_ok
+    assert len(seen) == 12 == len(set(seen))  # nothing skipped or repeated across pages
+    past = c.get(reverse("people:people"), {"page": 99}).context["page"]  # past the end: the last page
+    assert [p.name for p in past.object_list] == seen[-len(past.object_list):] and not past.has_next()
+
+
+@pytest.mark.parametrize("q,later_word", [("zl", False), ("lxm", False), ("zhang", True), ("long", True),
+                                          ("li", True), ("zh l", True)])
+def test_a_later_pinyin_word_is_searched_only_when_a_syllable_can_begin_so(q, later_word):
+    assert ("name_pinyin__contains" in str(letters_q(q))) is later_word
+
+
+def test_search_results_are_those_of_the_plain_filter(make_person, lv11):
+    names = ["张龙云", "张丽", "赵磊", "李小明", "周莉莉", "郑龙", "朱一龙"]
+    for name in names:
+        make_person(lv11, name=name)
+    from django.db.models import Q
+
+    base = Person.objects.all()
+    for q in ["zl", "zh", "zhang", "long", "l", "zll", "li", "zhou li", "xm"]:
+        text = q.lower()
+        plain = base.filter(Q(name_initials__startswith=text.replace(" ", "")) | Q(name_pinyin__startswith=text)
+                            | Q(name_pinyin__contains=" " + text))
+        assert sorted(search_people(base, q=q).values_list("name", flat=True)) == sorted(
+            plain.values_list("name", flat=True)), q
