@@ -13,7 +13,7 @@ from pathlib import Path
 
 from django.conf import settings
 from django.core.files.base import ContentFile
-from django.db import DEFAULT_DB_ALIAS, DatabaseError, connection, connections, transaction
+from django.db import DEFAULT_DB_ALIAS, DatabaseError, connection, connections, models, transaction
 from django.utils import timezone
 
 from .crypto import fernet
@@ -204,9 +204,14 @@ def drop_upload(job: Job) -> None:
 def finish(job: Job, result: dict | None = None, message: str = "", failed: bool = False) -> None:
     close_side_connection()
     _drop_progress_file(job.pk)
-    Job.objects.filter(pk=job.pk).update(
-        status=Job.FAILED if failed else Job.DONE, result=result or {}, message=message, finished_at=timezone.now()
-    )
+    fields = {"status": Job.FAILED if failed else Job.DONE, "result": result or {}, "message": message,
+              "finished_at": timezone.now()}
+    if not failed:
+        # A finished job did all its steps: its count says so, matching its full bar
+        # (a PDF reports 3 of 4 steps before it is saved, then finishes).
+        fields["progress"] = models.Case(models.When(total__gt=0, then=models.F("total")),
+                                         default=models.F("progress"))
+    Job.objects.filter(pk=job.pk).update(**fields)
 
 
 # Uploads kept with a job are sealed with the field keys (they may hold ID numbers and phones).
