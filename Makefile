@@ -56,7 +56,7 @@ test-postgres: install
 
 lint: install
 	$(VENV)/bin/ruff check .
-	$(VENV)/bin/mypy lehuo/*/services.py lehuo/*/services/
+	$(VENV)/bin/mypy lehuo/*/services.py lehuo/*/services/ lehuo/*/views*.py lehuo/*/views/ lehuo/*/api.py lehuo/*/api/
 
 # Known vulnerabilities in the installed Python and npm packages (pip-audit, npm audit); says so
 # when the vulnerability services cannot be reached from this machine.

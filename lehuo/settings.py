@@ -259,7 +259,7 @@ TASKS = {
 }
 
 LANGUAGE_CODE = "zh-hans"
-LANGUAGES = [("zh-hans", "简体中文"), ("en", "English")]
+LANGUAGES = [("zh-hans", "简体中文"), ("en", "English")]  # not-ui: each language in its own name
 LOCALE_PATHS = [BASE_DIR / "lehuo" / "locale"]
 TIME_ZONE = envraw("TIME_ZONE", "Asia/Shanghai")
 USE_I18N = True
@@ -373,5 +373,5 @@ LEHUO_RULES: dict[str, Any] = {
     "minor_sensitive_age": 14,
 }
 
-LEHUO_TOWN_NAME = envraw("LEHUO_TOWN_NAME", "新泾镇")
+LEHUO_TOWN_NAME = envraw("LEHUO_TOWN_NAME", "新泾镇")  # not-ui: data (the town's name)
 LEHUO_PDF_FONT = envraw("LEHUO_PDF_FONT", "Noto Sans CJK SC")

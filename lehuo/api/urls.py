@@ -6,6 +6,7 @@ from django.core.exceptions import RequestDataTooBig
 from django.db import InterfaceError, OperationalError
 from django.http import Http404, JsonResponse
 from django.urls import include, path, re_path
+from django.utils.translation import gettext as _
 from django.views.decorators.csrf import csrf_exempt
 from ninja import NinjaAPI
 from ninja.errors import AuthenticationError, HttpError, ValidationError
@@ -27,12 +28,12 @@ class LehuoAPI(NinjaAPI):
 
 
 api = LehuoAPI(
-    title="Lehuo 乐活 API",
+    title="Lehuo 乐活 API",  # not-ui: the product's name
     version="1",
     urls_namespace="api-v1",
     auth=api_auth,
     parser=GuardedParser(),
-    description="社区事务平台 API。Authorization: Bearer <token>（python -m lehuo create_token USER）。",
+    description="社区事务平台 API。Authorization: Bearer <token>（python -m lehuo create_token USER）。",  # not-ui: API docs
 )
 
 
@@ -56,19 +57,20 @@ def validation_error(request, exc: ValidationError):
     detail = []
     for err in exc.errors:
         loc = [str(p) for p in err.get("loc", []) if p not in ("body", "payload", "query", "path")]
-        detail.append({"loc": loc, "msg": err.get("msg", "输入不正确"), "type": err.get("type", "")})
-    message = "；".join(f"{'.'.join(d['loc']) or '请求'}: {d['msg']}" for d in detail)[:500]
+        detail.append({"loc": loc, "msg": err.get("msg", _("输入不正确")), "type": err.get("type", "")})
+    request_label = _("请求")
+    message = _("；").join(f"{'.'.join(d['loc']) or request_label}: {d['msg']}" for d in detail)[:500]
     return api.create_response(request, {"detail": detail, "message": message}, status=422)
 
 
 @api.exception_handler(Http404)
 def not_found(request, exc):
-    return api.create_response(request, {"detail": [], "message": "记录不存在或无权访问"}, status=404)
+    return api.create_response(request, {"detail": [], "message": _("记录不存在或无权访问")}, status=404)
 
 
 @api.exception_handler(AuthenticationError)
 def unauthenticated(request, exc):
-    return api.create_response(request, {"detail": [], "message": "未登录或令牌无效"}, status=401)
+    return api.create_response(request, {"detail": [], "message": _("未登录或令牌无效")}, status=401)
 
 
 @api.exception_handler(OperationalError)
@@ -79,17 +81,17 @@ def database_unavailable(request, exc):
     error is a bug: logged with its traceback, answered 500 without its details."""
     if not is_transient(exc):
         logger.error("database error in %s %s", request.method, request.path, exc_info=exc)
-        return api.create_response(request, {"detail": [], "message": "服务器内部错误", "code": "error"}, status=500)
+        return api.create_response(request, {"detail": [], "message": _("服务器内部错误"), "code": "error"}, status=500)
     logger.warning("database unavailable: %s: %s", exc.__class__.__name__, exc)
     response = api.create_response(
-        request, {"detail": [], "message": "数据库暂时不可用，请稍后重试", "code": "unavailable"}, status=503)
+        request, {"detail": [], "message": _("数据库暂时不可用，请稍后重试"), "code": "unavailable"}, status=503)
     response["Retry-After"] = "5"
     return response
 
 
 @api.exception_handler(RequestDataTooBig)
 def too_big(request, exc):
-    return api.create_response(request, {"detail": [{"loc": ["body"], "msg": "请求体过大"}], "message": "请求体过大"},
+    return api.create_response(request, {"detail": [{"loc": ["body"], "msg": _("请求体过大")}], "message": _("请求体过大")},
                                status=413)
 
 
@@ -128,7 +130,7 @@ def _grouped(patterns: list) -> list:
 def _no_such_path(request, *args, **kwargs):
     """A path no operation has, or an id in it that is not a number (``/people/true``): the
     API's JSON 404, not the site's HTML page."""
-    return JsonResponse({"detail": [], "message": "记录不存在或无权访问"}, status=404)
+    return JsonResponse({"detail": [], "message": _("记录不存在或无权访问")}, status=404)
 
 
 _add_routers()

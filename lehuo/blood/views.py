@@ -10,6 +10,7 @@ from django.db.models import Q
 from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import reverse
 from django.utils import timezone
+from django.utils.functional import Promise
 from django.utils.translation import gettext
 from django.utils.translation import gettext_lazy as _
 from django.views.decorators.cache import never_cache
@@ -42,7 +43,7 @@ REASON_LABELS = {
 }
 
 
-def reason_label(code: str) -> str:
+def reason_label(code: str) -> "str | Promise":
     return REASON_LABELS.get(code, code)
 
 

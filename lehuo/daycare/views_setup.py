@@ -120,14 +120,14 @@ def year_create(request):
 @require_POST
 def terms_default(request, year: int):
     town = _town(request)
-    year = _year(town, year)
+    the_year = _year(town, year)
     try:
-        terms = services_running.create_default_terms(request.user, year)
+        terms = services_running.create_default_terms(request.user, the_year)
     except ServiceError as exc:
         messages.error(request, exc.message)
     else:
         messages.success(request, _("已建立：%(terms)s") % {"terms": "、".join(str(t) for t in terms)})
-    return _back(year, "terms")
+    return _back(the_year, "terms")
 
 
 def _add(request, number: int, form_key: str, form, save, section: str):

@@ -3,6 +3,7 @@ arrival check, checklists, roster, timetable, course catalogue, ceremonies and s
 
 import datetime as dt
 from itertools import groupby
+from typing import Any
 
 from django.contrib import messages
 from django.core.exceptions import PermissionDenied
@@ -114,7 +115,7 @@ def offering_detail(request, pk: int):
     offering = _offering(request, pk)
     rows = list(offering.enrolments.select_related("child__person", "guardian").order_by("position", "created_at", "pk"))
     confirmed = [e for e in rows if e.status == Enrolment.CONFIRMED]
-    waiting = sorted((e for e in rows if e.status == Enrolment.WAITLISTED), key=lambda e: e.position)
+    waiting = sorted((e for e in rows if e.status == Enrolment.WAITLISTED), key=lambda e: e.position or 0)
     cancelled = [e for e in rows if e.status == Enrolment.CANCELLED]
     if request.GET.get("export") == "xlsx":
         data = write_xlsx(["状态", "候补序号", "姓名", "学校", "年级", "监护人", "监护人电话", "报名时间"], [
@@ -219,9 +220,9 @@ def attendance(request, pk: int):
                      .order_by("child__person__name_pinyin"))
     arrivals = {a.enrolment_id: a for a in Arrival.objects.filter(enrolment__offering=offering, date=day)}
     limit = services_running.fever_limit()
-    rows = [{"e": e, "a": arrivals.get(e.pk),
-             "fever": bool(arrivals.get(e.pk) and arrivals[e.pk].temperature and arrivals[e.pk].temperature > limit)}
-            for e in confirmed]
+    rows: list[dict[str, Any]] = [
+        {"e": e, "a": a, "fever": bool(a and a.temperature and a.temperature > limit)}
+        for e in confirmed for a in [arrivals.get(e.pk)]]
     present = sum(1 for r in rows if r["a"] and r["a"].present)
     return render(request, "daycare/attendance.html", {
         "offering": offering, "day": day, "rows": rows, "present": present, "may_run": may_run,

@@ -8,6 +8,8 @@ import re
 from dataclasses import dataclass
 
 import phonenumbers
+from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy
 from stdnum.cn import ric
 
 ID_RIC = "ric"  # 居民身份证
@@ -19,13 +21,13 @@ ID_PASSPORT = "passport"
 ID_OTHER = "other"
 
 ID_TYPES = [
-    (ID_RIC, "居民身份证"),
-    (ID_HK, "港澳居民居住证（香港）"),
-    (ID_MO, "港澳居民居住证（澳门）"),
-    (ID_TW, "台湾居民居住证"),
-    (ID_FOREIGN, "外国人永久居留身份证"),
-    (ID_PASSPORT, "护照"),
-    (ID_OTHER, "其他证件"),
+    (ID_RIC, gettext_lazy("居民身份证")),
+    (ID_HK, gettext_lazy("港澳居民居住证（香港）")),
+    (ID_MO, gettext_lazy("港澳居民居住证（澳门）")),
+    (ID_TW, gettext_lazy("台湾居民居住证")),
+    (ID_FOREIGN, gettext_lazy("外国人永久居留身份证")),
+    (ID_PASSPORT, gettext_lazy("护照")),
+    (ID_OTHER, gettext_lazy("其他证件")),
 ]
 _PERMIT_AREAS = {"810000": ID_HK, "820000": ID_MO, "830000": ID_TW}
 
@@ -57,40 +59,40 @@ def parse_id_number(raw: str, kind: str | None = None, *, today: dt.date | None 
     today = today or dt.date.today()
     number = re.sub(r"\s+", "", raw or "").upper()
     if not number:
-        raise IdentityError("证件号码不能为空")
+        raise IdentityError(_("证件号码不能为空"))
     if kind in (ID_PASSPORT, ID_OTHER):
         if len(number) > 32 or not re.fullmatch(r"[A-Z0-9-]+", number):
-            raise IdentityError("证件号码只能包含字母、数字和连字符，且不超过32位")
+            raise IdentityError(_("证件号码只能包含字母、数字和连字符，且不超过32位"))
         return IdNumber(number, kind, None, None)
     if len(number) == 15:
-        raise IdentityError("15位旧身份证号码已停用，请填写18位号码")
+        raise IdentityError(_("15位旧身份证号码已停用，请填写18位号码"))
     if len(number) != 18:
-        raise IdentityError("身份证号码应为18位")
+        raise IdentityError(_("身份证号码应为18位"))
     if not re.fullmatch(r"\d{17}[\dX]", number):
-        raise IdentityError("身份证号码前17位必须是数字，最后一位是数字或X")
+        raise IdentityError(_("身份证号码前17位必须是数字，最后一位是数字或X"))
     if number.startswith("9"):
         detected = ID_FOREIGN
     else:
         detected = _PERMIT_AREAS.get(number[:6], ID_RIC)
     if kind and kind != detected and not (kind == ID_RIC and detected == ID_RIC):
         if not (kind in (ID_HK, ID_MO, ID_TW) and detected in (ID_HK, ID_MO, ID_TW)):
-            raise IdentityError("证件号码与所选证件类型不符")
+            raise IdentityError(_("证件号码与所选证件类型不符"))
     try:
         birth = dt.date(int(number[6:10]), int(number[10:12]), int(number[12:14]))
     except ValueError:
-        raise IdentityError("身份证号码中的出生日期不存在")
+        raise IdentityError(_("身份证号码中的出生日期不存在"))
     if birth > today:
-        raise IdentityError("身份证号码中的出生日期晚于今天")
+        raise IdentityError(_("身份证号码中的出生日期晚于今天"))
     if birth.year < 1890:
-        raise IdentityError("身份证号码中的出生日期过早")
+        raise IdentityError(_("身份证号码中的出生日期过早"))
     if detected in (ID_RIC, ID_HK, ID_MO, ID_TW):
         # stdnum's check character only: its full validate() also looks the area code up in
         # its table (slow, ~0.5 ms), and a changed or retired area code is still a valid
         # number when the checksum holds. Length, digits and birth date are checked above.
         if ric.calc_check_digit(number) != number[-1]:
-            raise IdentityError("身份证号码校验位错误")
+            raise IdentityError(_("身份证号码校验位错误"))
     elif not _checksum_ok(number):
-        raise IdentityError("证件号码校验位错误")
+        raise IdentityError(_("证件号码校验位错误"))
     sex = "M" if int(number[16]) % 2 == 1 else "F"
     return IdNumber(number, detected, birth, sex)
 
@@ -110,7 +112,7 @@ def normalise_phone(raw: str) -> str:
     """A mainland mobile or a fixed line, as digits without +86; raises IdentityError."""
     text = re.sub(r"[\s\-()]", "", raw or "")
     if not text:
-        raise IdentityError("电话号码不能为空")
+        raise IdentityError(_("电话号码不能为空"))
     mobile = _MOBILE_RE.fullmatch(text)
     if mobile:  # the common case, decided without phonenumbers' (slower) parser: same result
         return mobile.group(1)
@@ -119,16 +121,16 @@ def normalise_phone(raw: str) -> str:
     try:
         parsed = phonenumbers.parse(text, "CN")
     except phonenumbers.NumberParseException:
-        raise IdentityError("电话号码格式不正确")
+        raise IdentityError(_("电话号码格式不正确"))
     if parsed.country_code != 86:
-        raise IdentityError("请填写中国大陆电话号码")
+        raise IdentityError(_("请填写中国大陆电话号码"))
     national = str(parsed.national_number)
     if len(national) == 11 and national.startswith("1"):
         if not re.fullmatch(r"1[3-9]\d{9}", national):
-            raise IdentityError("手机号码应为11位，以13-19开头")
+            raise IdentityError(_("手机号码应为11位，以13-19开头"))
         return national
     if not phonenumbers.is_valid_number(parsed):
-        raise IdentityError("电话号码格式不正确")
+        raise IdentityError(_("电话号码格式不正确"))
     return "0" + national
 
 

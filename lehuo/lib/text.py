@@ -10,7 +10,7 @@ def pinyin_key(name: str) -> tuple[str, str]:
     """(full pinyin with spaces, initials), lower case: 张龙云 -> ("zhang long yun", "zly")."""
     name = (name or "").strip()
     full = lazy_pinyin(name, style=Style.NORMAL, errors="default")
-    if all("\u4e00" <= c <= "\u9fff" for c in name):
+    if all("\u4e00" <= c <= "\u9fff" for c in name):  # not-ui: CJK range
         # All Chinese (nearly every name): one syllable per character, and the initial is
         # the syllable's first letter, exactly what Style.FIRST_LETTER gives, for half the cost.
         initials = [syllable[0] for syllable in full]

@@ -8,6 +8,7 @@ from django.conf import settings
 from django.core.files.base import ContentFile
 from django.template.loader import render_to_string
 from django.urls import reverse
+from django.utils.translation import gettext_noop
 from django_tasks import task
 
 from lehuo.platform import jobs
@@ -103,7 +104,7 @@ def render_issue_pdf_task(job_id: int) -> None:
         issue = Issue.objects.select_related("publication").get(pk=job.params["issue_id"])
         jobs.report(job, 0, 4, "开始")
         build_and_cache(issue, lambda n, msg: jobs.report(job, n, 4, msg))
-        jobs.finish(job, {"next_url": reverse("newsletter:pdf", args=[issue.slug])}, "PDF 已生成")
+        jobs.finish(job, {"next_url": reverse("newsletter:pdf", args=[issue.slug])}, gettext_noop("PDF 已生成"))
     except Exception as exc:  # the page shows the failure instead of waiting forever
         logger.exception("newsletter pdf failed")
         jobs.finish(job, message=failure_message(exc), failed=True)

@@ -7,6 +7,7 @@ from django.http import HttpResponse
 from django.shortcuts import redirect, render
 from django.urls import reverse
 from django.utils.cache import patch_cache_control
+from django.utils.functional import Promise
 from django.utils.translation import gettext
 from django.utils.translation import gettext_lazy as _
 from django.views.decorators.http import require_POST
@@ -183,7 +184,7 @@ def remove_photo(request, pk):
     return redirect("newsletter:edit_article", slug=photo.article.issue.slug, pk=photo.article_id)
 
 
-def _workflow(action, permission: str, done: str, after=None):
+def _workflow(action, permission: str, done: "str | Promise", after=None):
     @login_required
     @require_POST
     def view(request, slug):

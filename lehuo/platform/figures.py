@@ -14,6 +14,10 @@ Values are ints, Decimals or short strings; ``measure`` may be dotted
 from collections.abc import Callable
 from decimal import Decimal
 
+from django.utils.translation import gettext as _
+
+from lehuo.lib.labels import list_separator
+
 from .modules import contributions
 
 
@@ -57,11 +61,12 @@ def prefixes() -> list[str]:
 def resolve(token: str):
     parts = token.split(":", 2)
     if len(parts) != 3 or not all(parts):
-        raise FigureError(f"数据标记格式应为 [[模块:记录:指标]]：{token}")
+        raise FigureError(_("数据标记格式应为 [[模块:记录:指标]]：%(token)s") % {"token": token})
     prefix, record, measure = parts
     resolvers = _resolvers()
     if prefix not in resolvers:
-        raise FigureError(f"未知模块“{prefix}”（可用：{'、'.join(sorted(resolvers))}）")
+        raise FigureError(_("未知模块“%(prefix)s”（可用：%(modules)s）") % {
+            "prefix": prefix, "modules": list_separator().join(sorted(resolvers))})
     return resolvers[prefix](record, measure)
 
 
@@ -72,9 +77,9 @@ def dig(stats: dict, measure: str):
         if isinstance(value, dict) and part in value:
             value = value[part]
         else:
-            raise FigureError(f"未知指标“{measure}”")
+            raise FigureError(_("未知指标“%(measure)s”") % {"measure": measure})
     if isinstance(value, dict | list):
-        raise FigureError(f"指标“{measure}”不是单个数值")
+        raise FigureError(_("指标“%(measure)s”不是单个数值") % {"measure": measure})
     return value
 
 

@@ -13,8 +13,9 @@ from pathlib import Path
 
 from django.conf import settings
 from django.core.files.base import ContentFile
-from django.db import DEFAULT_DB_ALIAS, DatabaseError, connection, connections, transaction
+from django.db import DEFAULT_DB_ALIAS, DatabaseError, connection, connections, models, transaction
 from django.utils import timezone
+from django.utils.translation import gettext as _
 
 from .crypto import fernet
 from .models import Job
@@ -64,16 +65,16 @@ def restart(actor, job: Job) -> Job:
     from .errors import ServiceError
 
     if not is_stale(job):
-        raise ServiceError("任务仍在进行中，无需重新开始", "job")
+        raise ServiceError(_("任务仍在进行中，无需重新开始"), "job")
     if not job.task_path:
-        raise ServiceError("该任务不能重新开始", "job")
+        raise ServiceError(_("该任务不能重新开始"), "job")
     if job.attempts >= MAX_ATTEMPTS:
-        finish(job, job.result, message=f"后台任务已中断{job.attempts}次，请重新上传或联系管理员", failed=True)
+        finish(job, job.result, message=_("后台任务已中断%(n)s次，请重新上传或联系管理员") % {"n": job.attempts}, failed=True)
         job.refresh_from_db()
         return job
     with transaction.atomic():
         updated = Job.objects.filter(pk=job.pk, status__in=[Job.PENDING, Job.RUNNING], queued_at=job.queued_at).update(
-            status=Job.PENDING, progress=0, message="重新排队", queued_at=timezone.now(),
+            status=Job.PENDING, progress=0, message=_("重新排队"), queued_at=timezone.now(),
             attempts=job.attempts + 1)
         if not updated:  # restarted meanwhile, or it finished after all
             job.refresh_from_db()
@@ -206,9 +207,14 @@ def drop_upload(job: Job) -> None:
 def finish(job: Job, result: dict | None = None, message: str = "", failed: bool = False) -> None:
     close_side_connection()
     _drop_progress_file(job.pk)
-    Job.objects.filter(pk=job.pk).update(
-        status=Job.FAILED if failed else Job.DONE, result=result or {}, message=message, finished_at=timezone.now()
-    )
+    fields = {"status": Job.FAILED if failed else Job.DONE, "result": result or {}, "message": message,
+              "finished_at": timezone.now()}
+    if not failed:
+        # A finished job did all its steps: its count says so, matching its full bar
+        # (a PDF reports 3 of 4 steps before it is saved, then finishes).
+        fields["progress"] = models.Case(models.When(total__gt=0, then=models.F("total")),
+                                         default=models.F("progress"))
+    Job.objects.filter(pk=job.pk).update(**fields)
 
 
 # Uploads kept with a job are sealed with the field keys (they may hold ID numbers and phones).

@@ -82,6 +82,15 @@ class Job(models.Model):
 
     @property
     def percent(self) -> int:
-        if self.status == self.DONE:
-            return 100
-        return int(self.progress * 100 / self.total) if self.total else 0
+        """The bar's fill: the count shown beside it (a failed job's bar stops where it failed)."""
+        if self.total:
+            return min(100, int(self.progress * 100 / self.total))
+        return 100 if self.status == self.DONE else 0
+
+    @property
+    def result_url(self) -> str:
+        return str((self.result or {}).get("next_url") or "")
+
+    @property
+    def result_is_pdf(self) -> bool:
+        return self.result_url.split("?")[0].endswith(".pdf")

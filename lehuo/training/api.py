@@ -205,9 +205,9 @@ def create_cohort(request, payload: CohortIn):
             raise ServiceError(_("讲师不存在"), "instructor_id")
     data = payload.dict(exclude={"programme", "instructor_id"})
     cohort, summary = services.create_cohort(request.user, programme, instructor=instructor, **data)
-    cohort.sessions_created = summary["created"]
-    cohort.skipped_holidays = summary["skipped"]
-    cohort.warning = summary["warning"]
+    cohort.sessions_created = summary["created"]  # type: ignore[attr-defined]
+    cohort.skipped_holidays = summary["skipped"]  # type: ignore[attr-defined]
+    cohort.warning = summary["warning"]  # type: ignore[attr-defined]
     return Status(201, cohort)
 
 
@@ -223,9 +223,9 @@ def patch_cohort(request, cohort_id: int, payload: CohortPatch):
     changes = {k: v for k, v in payload.dict(exclude_unset=True).items() if v is not None or k == "venue"}
     summary = services.update_schedule(request.user, cohort, **changes)
     cohort = _cohort(request, cohort_id)
-    cohort.sessions_created = summary["created"]
-    cohort.skipped_holidays = summary["skipped"]
-    cohort.warning = summary["warning"]
+    cohort.sessions_created = summary["created"]  # type: ignore[attr-defined]
+    cohort.skipped_holidays = summary["skipped"]  # type: ignore[attr-defined]
+    cohort.warning = summary["warning"]  # type: ignore[attr-defined]
     return cohort
 
 

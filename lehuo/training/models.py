@@ -9,9 +9,10 @@ from django.db.models import Q
 from django.utils.translation import gettext_lazy as _
 
 from lehuo.accounts.models import Neighbourhood, Town
+from lehuo.lib.labels import WEEKDAYS, weekday_list
 from lehuo.people.models import Person
 
-WEEKDAY_NAMES = {1: "周一", 2: "周二", 3: "周三", 4: "周四", 5: "周五", 6: "周六", 7: "周日"}
+WEEKDAY_NAMES = WEEKDAYS  # translated (lehuo/lib/labels.py)
 
 
 def default_completion_rate() -> Decimal:
@@ -106,7 +107,7 @@ class Cohort(models.Model):
 
     @property
     def weekday_names(self) -> str:
-        return "、".join(WEEKDAY_NAMES.get(d, str(d)) for d in sorted(self.weekdays))
+        return weekday_list(self.weekdays)
 
     @property
     def hours_per_session(self) -> Decimal:

@@ -72,7 +72,7 @@ def create_person(actor, town: Town, *, checked_by: str | None = None, required_
     return person
 
 
-def check_person(actor, town: Town, *, person: Person | None = None, skip: set[str] = frozenset(), **values) -> None:
+def check_person(actor, town: Town, *, person: Person | None = None, skip: set[str] | frozenset[str] = frozenset(), **values) -> None:
     """The register's refusals of ``values`` without writing anything (a form whose other
     fields failed to parse still shows these). Fields in ``skip`` already have an error."""
     try:

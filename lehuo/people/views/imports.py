@@ -30,9 +30,25 @@ def _start(request, kind: str, params: dict, upload: bytes | None = None, size: 
             job.file.save(f"{job.pk}-people.enc", ContentFile(sealed), save=True)
         run_people_import(job.pk)
         job.refresh_from_db()
+        if kind == COMMIT and job.status == Job.DONE:
+            _say_imported(request, job)
         return redirect(job.result.get("next_url") or "people:people_import")
     job = jobs.start_job(kind, request.user, people_import_task, params=params, upload=sealed, filename="people.enc")
     return redirect("web:job", job.pk)
+
+
+def _say_imported(request, job: Job) -> None:
+    """"N imported", with a link to what was imported (the list, newest first) and to the report."""
+    from django.urls import reverse
+    from django.utils.html import format_html
+    from django.utils.translation import ngettext
+
+    n = int(job.result.get("rows") or 0)
+    messages.success(request, format_html(
+        '<span id="import-done">{}</span> <a href="{}">{}</a> · <a href="{}">{}</a>',
+        ngettext("已导入 %(n)d 人", "已导入 %(n)d 人", n) % {"n": n},
+        job.result.get("next_url") or reverse("people:people"), _("查看导入的人员"),
+        reverse("people:people_import_report", args=[job.pk]), _("导入报告")))
 
 
 @login_required

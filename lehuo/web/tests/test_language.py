@@ -103,3 +103,25 @@ def test_every_marked_message_is_in_its_catalogue():
         own = catalogue_ids.get(LEHUO / rel.parts[0] / "locale/en/LC_MESSAGES/django.po", project)
         missing += [f"  {rel}:{line}: {msgid!r}" for line, msgid in _marked_messages(path) if msgid not in own]
     assert missing == [], "marked for translation but not in the app's catalogue:\n" + "\n".join(missing)
+
+
+def _english(client):
+    client.cookies[settings.LANGUAGE_COOKIE_NAME] = "en"
+    return client
+
+
+def test_shared_parts_in_english(login, town_admin, blood_staff):
+    """The header's role names, the language selector's label, the 403 page (issue 14, point 5)."""
+    html = _english(login(town_admin)).get("/workbench/").content.decode()
+    assert "Town admin" in html
+    assert '<label for="language-select">Language</label>' in html
+    assert "镇管理员" not in html and "退出" not in html
+    r = _english(login(blood_staff)).get("/audit/")
+    assert r.status_code == 403
+    page = r.content.decode()
+    assert "Forbidden" in page and "Your role may not open this page." in page and "无权访问" not in page
+
+
+def test_shared_parts_in_chinese(login, town_admin):
+    html = login(town_admin).get("/workbench/").content.decode()
+    assert "镇管理员" in html and '<label for="language-select">语言 / <span lang="en">Language</span></label>' in html
