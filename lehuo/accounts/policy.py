@@ -29,6 +29,15 @@ ENDPOINTS = {
     "logout": Endpoint(None, method="POST"),
     "otp_setup": Endpoint("accounts.second_factor.manage"),
     "otp_verify": Endpoint("accounts.second_factor.manage"),
+    # Residents' sign-in (django-allauth, accounts/phone.py): open pages.
+    "account_request_login_code": Endpoint(None),
+    "account_confirm_login_code": Endpoint(None),
+    "account_signup": Endpoint(None),
+    "account_verify_phone": Endpoint(None),
+    "account_change_phone": Endpoint(None),
+    "account_login": Endpoint(None),
+    "account_set_password": Endpoint(None),
+    "account_change_password": Endpoint(None),
     "GET /api/v1/neighbourhoods": Endpoint("accounts.neighbourhood.view"),
     "POST /api/v1/neighbourhoods": Endpoint("accounts.neighbourhood.create"),
 }

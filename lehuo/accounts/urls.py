@@ -14,8 +14,10 @@ urlpatterns = [
     path("phone/confirm/", views_phone.confirm_login_code, name="account_confirm_login_code"),
     path("phone/signup/", views_phone.signup, name="account_signup"),
     path("phone/verify/", views_phone.verify_phone, name="account_verify_phone"),
+    path("phone/change/", views_phone.change_phone, name="account_change_phone"),
     path("phone/password/", views_phone.login, name="account_login"),
     path("phone/password/set/", views_phone.password_set, name="account_set_password"),
+    path("phone/password/change/", views_phone.password_change, name="account_change_password"),
 ]
 
 # WeChat sign-in (allauth's Weixin provider): only when configured (LEHUO_WECHAT_APP_ID).

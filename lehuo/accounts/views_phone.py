@@ -29,5 +29,7 @@ confirm_login_code = ConfirmLoginCodeView.as_view()
 request_login_code = allauth_views.request_login_code
 signup = allauth_views.signup
 verify_phone = allauth_views.verify_phone
+change_phone = allauth_views.change_phone
 login = allauth_views.login
 password_set = allauth_views.password_set
+password_change = allauth_views.password_change
