@@ -77,7 +77,23 @@ class AccountAdapter(DefaultAccountAdapter):
         if template in (sms.config().get("TEMPLATES") or {}):
             sms.send_template(phone, template, {})
 
+    def populate_username(self, request, user) -> None:
+        # Residents never see or type a user name: a random one, the masked number as the name shown.
+        import secrets
+
+        if not user.username:
+            user.username = f"r{secrets.token_hex(6)}"
+
+    def add_message(self, request, level, message_template=None, message_context=None, extra_tags="", message=None):
+        if message_template in ("account/messages/logged_in.txt", "account/messages/logged_out.txt"):
+            return  # the page they land on says who they are
+        super().add_message(request, level, message_template, message_context, extra_tags, message)
+
     def set_phone(self, user, phone: str, verified: bool) -> None:
+        if not user.first_name:
+            user.first_name = phones.mask_phone(phone)
+            if user.pk:
+                user.save(update_fields=["first_name"])
         with transaction.atomic():
             PhoneAccount.objects.update_or_create(user=user, defaults={
                 "phone": phone, "phone_hash": phones.phone_hash(phone), "verified": verified,
