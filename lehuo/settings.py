@@ -381,13 +381,15 @@ ACCOUNT_RATE_LIMITS = {
     "verify_phone": "60/m/ip",
     "login_failed": "10/m/ip,5/300s/key",
 }
-SOCIALACCOUNT_ADAPTER = "allauth.socialaccount.adapter.DefaultSocialAccountAdapter"
+# A first WeChat sign-in asks for the mobile number (verified by SMS code), as every resident account has one.
 SOCIALACCOUNT_AUTO_SIGNUP = True
+SOCIALACCOUNT_FORMS = {"signup": "lehuo.accounts.phone_forms.SocialPhoneSignupForm"}
 SOCIALACCOUNT_EMAIL_REQUIRED = False
 SOCIALACCOUNT_QUERY_EMAIL = False
 # WeChat sign-in (微信扫码登录, allauth's Weixin provider): off unless an app is configured.
 LEHUO_WECHAT_APP_ID = envraw("LEHUO_WECHAT_APP_ID", "") or ""
 LEHUO_WECHAT_ENABLED = bool(LEHUO_WECHAT_APP_ID)
+LEHUO_WECHAT_API_BASE = envraw("LEHUO_WECHAT_API_BASE", "https://api.weixin.qq.com") or "https://api.weixin.qq.com"
 SOCIALACCOUNT_PROVIDERS: dict[str, Any] = {
     "weixin": {
         "APPS": [{"client_id": LEHUO_WECHAT_APP_ID, "secret": envraw("LEHUO_WECHAT_SECRET", "") or ""}]

@@ -115,3 +115,4 @@ class AccountAdapter(DefaultAccountAdapter):
         from django.urls import reverse
 
         return reverse("web:index")
+

@@ -62,3 +62,24 @@ class HashedVerifyPhoneForm(_HashedCodeMixin, VerifyPhoneForm):
         code = _HashedCodeMixin.clean_code(self)
         phone_already_exists(self.user, self.phone, always_raise=True)
         return code
+
+
+from allauth.socialaccount.forms import SignupForm as SocialSignupForm  # noqa: E402
+
+
+class SocialPhoneSignupForm(SocialSignupForm):
+    """A first WeChat sign-in asks for the mobile number (Lehuo's sign-up has no e-mail field,
+    which allauth's social form otherwise expects), within the same SMS limits."""
+
+    def _get_signup_fields(self, kwargs) -> dict:
+        kwargs.pop("email_required", None)
+        return super()._get_signup_fields(kwargs)
+
+    def clean(self):
+        cleaned = super().clean()
+        phone = cleaned.get("phone")
+        if phone and not self.errors:
+            refusal = phones.send_refusal(context.request, phone)
+            if refusal:
+                self.add_error("phone", refusal)
+        return cleaned

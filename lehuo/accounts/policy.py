@@ -38,6 +38,11 @@ ENDPOINTS = {
     "account_login": Endpoint(None),
     "account_set_password": Endpoint(None),
     "account_change_password": Endpoint(None),
+    "weixin_login": Endpoint(None),
+    "weixin_callback": Endpoint(None),
+    "socialaccount_login_error": Endpoint(None),
+    "socialaccount_login_cancelled": Endpoint(None),
+    "socialaccount_signup": Endpoint(None),
     "GET /api/v1/neighbourhoods": Endpoint("accounts.neighbourhood.view"),
     "POST /api/v1/neighbourhoods": Endpoint("accounts.neighbourhood.create"),
 }

@@ -1,4 +1,4 @@
-from django.urls import include, path
+from django.urls import path
 
 from . import views, views_otp, views_phone
 
@@ -20,15 +20,15 @@ urlpatterns = [
     path("phone/password/change/", views_phone.password_change, name="account_change_password"),
 ]
 
-# WeChat sign-in (allauth's Weixin provider): only when configured (LEHUO_WECHAT_APP_ID).
-from django.conf import settings  # noqa: E402
+# WeChat sign-in (allauth's Weixin provider): answers only when configured (LEHUO_WECHAT_APP_ID).
+from allauth.socialaccount import views as social_views  # noqa: E402
 
-if getattr(settings, "LEHUO_WECHAT_ENABLED", False):
-    from allauth.socialaccount import views as social_views
+from . import wechat  # noqa: E402
 
-    urlpatterns += [
-        path("", include("allauth.socialaccount.providers.weixin.urls")),
-        path("social/error/", social_views.login_error, name="socialaccount_login_error"),
-        path("social/cancelled/", social_views.login_cancelled, name="socialaccount_login_cancelled"),
-        path("social/signup/", social_views.signup, name="socialaccount_signup"),
-    ]
+urlpatterns += [
+    path("weixin/login/", wechat.login, name="weixin_login"),
+    path("weixin/login/callback/", wechat.callback, name="weixin_callback"),
+    path("social/error/", social_views.login_error, name="socialaccount_login_error"),
+    path("social/cancelled/", social_views.login_cancelled, name="socialaccount_login_cancelled"),
+    path("social/signup/", social_views.signup, name="socialaccount_signup"),
+]
