@@ -16,7 +16,6 @@ from lehuo.platform.models import AuditLog
 from lehuo.platform.modules import contributions
 from lehuo.platform.paging import paginate, query_without
 
-
 PUBLIC_MAX_AGE = 60  # seconds: the town home changes when a drive or a term opens, not by the second
 
 

@@ -9,7 +9,7 @@ import hashlib
 import hmac
 import json
 import threading
-from datetime import datetime, timezone
+from datetime import UTC, datetime
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from urllib.parse import parse_qsl, quote, urlsplit
 
@@ -89,7 +89,7 @@ def tencent_check(method: str, path: str, headers: dict, body: bytes) -> tuple[i
     if secret_id != TENCENT["id"]:
         return error("AuthFailure.SecretIdNotFound", "secret id")
     timestamp = h["x-tc-timestamp"]
-    if datetime.fromtimestamp(int(timestamp), timezone.utc).strftime("%Y-%m-%d") != date or service != "sms":
+    if datetime.fromtimestamp(int(timestamp), UTC).strftime("%Y-%m-%d") != date or service != "sms":
         return error("AuthFailure.SignatureFailure", "credential scope")
     signed = fields["SignedHeaders"]
     canonical_headers = "".join(f"{name}:{h[name].strip().lower() if name == 'content-type' else h[name].strip()}\n"

@@ -19,7 +19,6 @@ from lehuo.people.services import residents
 from lehuo.platform.errors import ServiceError
 
 
-
 def _errors(exc: ServiceError) -> dict:
     out: dict = {}
     for e in exc.errors:
