@@ -5,13 +5,15 @@ PY := $(VENV)/bin/python
 HOST ?= 127.0.0.1
 PORT ?= 8000
 PG_URL ?= postgres://postgres@127.0.0.1:5432/lehuo
-# make run is a development server on loopback: DEBUG on, development keys (never real data).
+# make run is the real thing on one machine (scripts/run.sh: gunicorn, DEBUG off, keys in var/).
+# make dev is the reloading development server: DEBUG on, public development keys (never real
+# data), its own database var/dev.sqlite3.
 # The suite runs in one process per core (pytest-xdist; each has its own test database), a
 # test file staying in one process so its module fixtures are built once. XDIST= runs serially.
 XDIST ?= -n auto --dist loadfile
-DEV_ENV := DEBUG=1 ALLOWED_HOSTS=127.0.0.1,localhost
+DEV_ENV := DEBUG=1 ALLOWED_HOSTS=127.0.0.1,localhost DATABASE_URL=sqlite:///var/dev.sqlite3
 
-.PHONY: install run demo test test-sqlite test-postgres lint audit bench deploy-check clean
+.PHONY: install run dev codes demo test test-sqlite test-postgres lint audit bench deploy-check clean
 
 $(VENV)/.installed: pyproject.toml package.json
 	@command -v $(PYTHON) >/dev/null || { echo "Python 3.11+ is needed ($(PYTHON) not found)"; exit 1; }
@@ -26,15 +28,23 @@ $(VENV)/.installed: pyproject.toml package.json
 install: $(VENV)/.installed
 
 run: install
+	HOST=$(HOST) PORT=$(PORT) ./scripts/run.sh
+
+# The demo's second-factor codes for the server `make run` started (same keys in var/).
+codes: install
+	DEBUG=0 SECRET_KEY_FILE=var/secret_key LEHUO_FIELD_KEYS_FILE=var/field_keys LEHUO_HASH_KEY_FILE=var/hash_key \
+	  LEHUO_DEMO_SECOND_FACTOR=1 ALLOWED_HOSTS=127.0.0.1 $(PY) -m lehuo demo_codes --codes-only
+
+dev: install
 	mkdir -p var
 	$(DEV_ENV) $(PY) -m lehuo migrate --noinput -v0
 	$(DEV_ENV) $(PY) -m lehuo demo
 	@echo ""
-	@echo "Lehuo is running at http://$(HOST):$(PORT)/  (API docs: http://$(HOST):$(PORT)/api/v1/docs)"
+	@echo "Lehuo (development server, DEBUG on) at http://$(HOST):$(PORT)/  (API docs: http://$(HOST):$(PORT)/api/v1/docs)"
 	@echo "Stop with Ctrl-C."
 	@$(DEV_ENV) $(PY) -m lehuo db_worker --interval 1 >var/worker.log 2>&1 & \
 	  WORKER=$$!; trap "kill $$WORKER 2>/dev/null" EXIT INT TERM; \
-	  $(DEV_ENV) $(PY) -m lehuo runserver --noreload $(HOST):$(PORT)
+	  $(DEV_ENV) $(PY) -m lehuo runserver $(HOST):$(PORT)
 
 demo: install
 	$(DEV_ENV) $(PY) -m lehuo migrate --noinput -v0

@@ -125,6 +125,10 @@ INSTALLED_APPS = [
     "django_tasks_db",
     "ninja",
     "django_otp",
+    "allauth",
+    "allauth.account",
+    "allauth.socialaccount",
+    "allauth.socialaccount.providers.weixin",
     # Apps depend downwards only (docs/architecture.md): lib < platform < accounts < people <
     # the modules < web and api. "core" holds only the migrations made before the split.
     "lehuo.core",
@@ -160,6 +164,7 @@ MIDDLEWARE = [
     "lehuo.platform.middleware.DatabaseUnavailableMiddleware",
     "lehuo.platform.idempotency.RequestFingerprintMiddleware",
     "axes.middleware.AxesMiddleware",
+    "allauth.account.middleware.AccountMiddleware",
     "lehuo.accounts.otp_middleware.OtpRequiredMiddleware",
     "lehuo.platform.throttle.ApiThrottleMiddleware",
     "lehuo.platform.reports.ReportsMiddleware",
@@ -173,6 +178,8 @@ OTP_TOTP_THROTTLE_FACTOR = 1  # a wrong code waits 1, 2, 4, 8... seconds before 
 AUTHENTICATION_BACKENDS = [
     "axes.backends.AxesStandaloneBackend",
     "django.contrib.auth.backends.ModelBackend",
+    # Residents: mobile number and code, or mobile number and (optional) password.
+    "allauth.account.auth_backends.AuthenticationBackend",
 ]
 
 ROOT_URLCONF = "lehuo.urls"
@@ -334,6 +341,94 @@ LOGGING = {
 
 # Notifications (day-care waiting list, ...): console by default; an SMS gateway plugs in here.
 LEHUO_NOTIFICATION_BACKEND = envraw("LEHUO_NOTIFICATION_BACKEND", "lehuo.platform.notify.ConsoleBackend")
+
+# Residents' accounts: django-allauth's phone support (docs/residents.md, accounts/phone.py).
+# Staff keep /accounts/login/ (user name, password, second factor); residents sign up and in
+# with a mainland mobile number and a 6-digit SMS code valid 5 minutes; a password is optional.
+ACCOUNT_ADAPTER = "lehuo.accounts.adapter.AccountAdapter"
+ACCOUNT_LOGIN_METHODS = {"phone"}
+ACCOUNT_SIGNUP_FIELDS = ["phone*"]
+ACCOUNT_USER_MODEL_EMAIL_FIELD = None
+ACCOUNT_EMAIL_VERIFICATION = "none"
+ACCOUNT_LOGIN_BY_CODE_ENABLED = True
+ACCOUNT_LOGIN_BY_CODE_TIMEOUT = 5 * 60
+ACCOUNT_LOGIN_BY_CODE_MAX_ATTEMPTS = 3  # wrong codes before that code is void
+ACCOUNT_LOGIN_BY_CODE_SUPPORTS_RESEND = False  # a new code is asked for again (and counted)
+ACCOUNT_PHONE_VERIFICATION_ENABLED = True
+ACCOUNT_PHONE_VERIFICATION_TIMEOUT = 5 * 60
+ACCOUNT_PHONE_VERIFICATION_MAX_ATTEMPTS = 3
+ACCOUNT_PHONE_VERIFICATION_SUPPORTS_RESEND = False
+ACCOUNT_PHONE_VERIFICATION_SUPPORTS_CHANGE = False
+ACCOUNT_PREVENT_ENUMERATION = True
+ACCOUNT_SESSION_REMEMBER = None
+ACCOUNT_LOGOUT_REDIRECT_URL = "web:index"
+ACCOUNT_FORMS = {
+    "request_login_code": "lehuo.accounts.phone_forms.PhoneRequestCodeForm",
+    "confirm_login_code": "lehuo.accounts.phone_forms.HashedConfirmLoginCodeForm",
+    "signup": "lehuo.accounts.phone_forms.PhoneSignupForm",
+    "verify_phone": "lehuo.accounts.phone_forms.HashedVerifyPhoneForm",
+}
+# Lehuo's own limits are at least as strict as the SMS providers' (Aliyun: per number 1 a
+# minute, 5 an hour, 10 a day), so a provider never refuses in the middle of a rush; each has
+# its own message (accounts/phone.py). Counted by allauth's rate limiter in the cache.
+ACCOUNT_RATE_LIMITS = {
+    "lehuo_sms_interval": "1/60s/key",
+    "lehuo_sms_hour": "5/h/key",
+    "lehuo_sms_day": "10/d/key",
+    "lehuo_sms_ip": envraw("LEHUO_SMS_PER_ADDRESS", "30/h/ip"),
+    "lehuo_code_failures": "5/h/key",  # wrong codes per number before it is locked for the hour
+    "request_login_code": "60/m/ip",  # the limits above decide
+    "verify_phone": "60/m/ip",
+    "login_failed": "10/m/ip,5/300s/key",
+}
+# A first WeChat sign-in asks for the mobile number (verified by SMS code), as every resident account has one.
+SOCIALACCOUNT_AUTO_SIGNUP = True
+SOCIALACCOUNT_FORMS = {"signup": "lehuo.accounts.phone_forms.SocialPhoneSignupForm"}
+SOCIALACCOUNT_EMAIL_REQUIRED = False
+SOCIALACCOUNT_QUERY_EMAIL = False
+# WeChat sign-in (微信扫码登录, allauth's Weixin provider): off unless an app is configured.
+LEHUO_WECHAT_APP_ID = envraw("LEHUO_WECHAT_APP_ID", "") or ""
+LEHUO_WECHAT_ENABLED = bool(LEHUO_WECHAT_APP_ID)
+LEHUO_WECHAT_API_BASE = envraw("LEHUO_WECHAT_API_BASE", "https://api.weixin.qq.com") or "https://api.weixin.qq.com"
+SOCIALACCOUNT_PROVIDERS: dict[str, Any] = {
+    "weixin": {
+        "APPS": [{"client_id": LEHUO_WECHAT_APP_ID, "secret": envraw("LEHUO_WECHAT_SECRET", "") or ""}]
+        if LEHUO_WECHAT_ENABLED else [],
+        "SCOPE": ["snsapi_login"],
+        # Tests point these at an OAuth server on 127.0.0.1.
+        **({"AUTHORIZE_URL": envraw("LEHUO_WECHAT_AUTHORIZE_URL")} if envraw("LEHUO_WECHAT_AUTHORIZE_URL") else {}),
+    },
+}
+
+# SMS (lehuo/platform/sms): the console backend prints the text in the server log. Real
+# providers: LEHUO_SMS_BACKEND=aliyun or tencent, with the provider's keys, the approved
+# signature and template ids (docs/residents.md).
+SMS_BACKENDS = {
+    "console": "lehuo.platform.sms.console.ConsoleSmsBackend",
+    "aliyun": "lehuo.platform.sms.aliyun.AliyunSmsBackend",
+    "tencent": "lehuo.platform.sms.tencent.TencentSmsBackend",
+}
+LEHUO_SMS: dict[str, Any] = {
+    "BACKEND": SMS_BACKENDS.get(envraw("LEHUO_SMS_BACKEND", "console") or "console",
+                                envraw("LEHUO_SMS_BACKEND", "") or SMS_BACKENDS["console"]),
+    "SIGN_NAME": envraw("LEHUO_SMS_SIGN_NAME", "") or "",
+    "TEMPLATES": {k: v for k, v in {
+        "code": envraw("LEHUO_SMS_TEMPLATE_CODE", ""),
+        "no_account": envraw("LEHUO_SMS_TEMPLATE_NO_ACCOUNT", ""),
+        "account_exists": envraw("LEHUO_SMS_TEMPLATE_ACCOUNT_EXISTS", ""),
+    }.items() if v},
+    # Aliyun
+    "ACCESS_KEY_ID": envraw("LEHUO_SMS_ACCESS_KEY_ID", "") or "",
+    "ACCESS_KEY_SECRET": envraw("LEHUO_SMS_ACCESS_KEY_SECRET", "") or "",
+    # Tencent Cloud
+    "SECRET_ID": envraw("LEHUO_SMS_SECRET_ID", "") or "",
+    "SECRET_KEY": envraw("LEHUO_SMS_SECRET_KEY", "") or "",
+    "SDK_APP_ID": envraw("LEHUO_SMS_SDK_APP_ID", "") or "",
+    "REGION": envraw("LEHUO_SMS_REGION", "") or "",
+    "ENDPOINT": envraw("LEHUO_SMS_ENDPOINT", "") or "",
+}
+if LEHUO_SMS["BACKEND"].endswith("ConsoleSmsBackend"):
+    LEHUO_SMS["TEMPLATES"].setdefault("code", "code")
 
 # Local rules that are settings, not constants (docs/domain.md).
 LEHUO_RULES: dict[str, Any] = {

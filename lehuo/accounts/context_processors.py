@@ -15,5 +15,6 @@ def lehuo(request):
         # The header's role names, in the reader's language, in the order ROLES lists them.
         "user_role_names": [str(label) for code, label in ROLES if code in roles],
         "list_sep": list_separator(),
+        "wechat_enabled": getattr(settings, "LEHUO_WECHAT_ENABLED", False),
         "is_town_wide": scoping.is_town_wide(user) if user is not None else False,
     }

@@ -104,3 +104,4 @@ class ApiToken(models.Model):
 
 # Two-factor devices live in their own module (accounts/otp.py uses them); imported here so Django sees the model.
 from .otp_models import TotpDevice  # noqa: E402,F401
+from .phone_models import PhoneAccount  # noqa: E402,F401

@@ -189,3 +189,4 @@ class Organisation(models.Model):
     def save(self, *args, **kwargs):
         self.name_pinyin = pinyin_key(self.name)[0]
         super().save(*args, **kwargs)
+from .models_residents import DataRequest, LinkRequest  # noqa: E402,F401

@@ -9,7 +9,18 @@ drive's donors, a site's children), never the register itself.
 from django.utils.translation import gettext_lazy as _
 
 from lehuo.accounts.models import EDITOR, PROGRAMME_STAFF, SOCIAL_WORKER, TOWN_ADMIN, VIEWER
-from lehuo.accounts.permissions import NEIGHBOURHOOD, OWN, RESIDENT, TOWN, Action, Endpoint, Grant, Scoped
+from lehuo.accounts.permissions import (
+    ANY,
+    NEIGHBOURHOOD,
+    OWN,
+    RESIDENT,
+    SIGNED_IN,
+    TOWN,
+    Action,
+    Endpoint,
+    Grant,
+    Scoped,
+)
 
 STAFF = (TOWN_ADMIN, SOCIAL_WORKER, PROGRAMME_STAFF, EDITOR, VIEWER)
 REGISTER = (Grant(TOWN_ADMIN, TOWN), Grant(SOCIAL_WORKER, NEIGHBOURHOOD))
@@ -43,6 +54,14 @@ ACTIONS = (
     Action("people.tag.view", "people.Tag", tuple(Grant(role, TOWN) for role in STAFF), label=_("查看标签字典")),
     Action("people.tag.change", "people.Tag", (Grant(TOWN_ADMIN, TOWN),), label=_("修改标签字典"),
            seen_with="people.tag.view"),
+    # Residents' own account (docs/residents.md): the real-name link, children, my data.
+    Action("people.link.request", None, (Grant(SIGNED_IN, ANY),), label=_("申请实名绑定（本人）")),
+    Action("people.child.add", "people.Person", (Grant(RESIDENT, OWN),), label=_("监护人添加孩子并同意使用其信息")),
+    Action("people.link.confirm", "people.LinkRequest", REGISTER, label=_("核实实名绑定和监护关系")),
+    Action("people.mydata.open", None, (Grant(SIGNED_IN, ANY),), label=_("打开“我的信息”")),
+    Action("people.data_request.create", "people.Person", (Grant(RESIDENT, OWN),),
+           label=_("申请更正或删除本人信息")),
+    Action("people.data_request.handle", "people.DataRequest", REGISTER, label=_("处理居民的更正、删除申请")),
 )
 
 SCOPES = {
@@ -50,6 +69,8 @@ SCOPES = {
     "people.Organisation": Scoped(town="town", neighbourhood="neighbourhood"),
     "people.Tag": Scoped(town="town"),
     "people.Consent": Scoped(town="person__town", neighbourhood="person__neighbourhood", owner=("person",)),
+    "people.LinkRequest": Scoped(town="town", neighbourhood="neighbourhood", owner_account="account"),
+    "people.DataRequest": Scoped(town="person__town", neighbourhood="person__neighbourhood", owner=("person",)),
     "people.GuardianLink": Scoped(town="child__town", neighbourhood="child__neighbourhood", owner=("child", "guardian")),
 }
 
@@ -78,6 +99,14 @@ ENDPOINTS = {
     "people:tags": Endpoint("people.tag.view"),
     "people:tag_edit": Endpoint("people.tag.change", record="pk"),
     "people:tag_delete": Endpoint("people.tag.change", record="pk", method="POST"),
+    "people:link": Endpoint("people.link.request"),
+    "people:child_add": Endpoint("people.child.add"),
+    "people:link_queue": Endpoint("people.link.confirm"),
+    "people:link_decide": Endpoint("people.link.confirm", record="pk", method="POST"),
+    "people:data_request_decide": Endpoint("people.data_request.handle", record="pk", method="POST"),
+    "people:my_data": Endpoint("people.mydata.open"),
+    "people:my_data_download": Endpoint("people.mydata.open", kwargs={"fmt": "json"}),
+    "people:my_data_request": Endpoint("people.data_request.create", method="POST"),
     "GET /api/v1/people": Endpoint("people.person.list"),
     "POST /api/v1/people": Endpoint("people.person.create"),
     "GET /api/v1/people/{person_id}": Endpoint("people.person.view", record="person_id"),

@@ -1,6 +1,6 @@
 from django.urls import path, re_path
 
-from .views import exports, imports, organisations, people, tags
+from .views import exports, imports, organisations, people, residents, tags
 
 app_name = "people"
 urlpatterns = [
@@ -24,6 +24,15 @@ urlpatterns = [
     path("organisations/new/", organisations.organisation_create, name="organisation_create"),
     path("organisations/<int:pk>/", organisations.organisation_detail, name="organisation"),
     path("organisations/<int:pk>/edit/", organisations.organisation_edit, name="organisation_edit"),
+    # Residents' own pages and the social workers' queue (docs/residents.md).
+    path("me/link/", residents.link, name="link"),
+    path("me/children/add/", residents.child_add, name="child_add"),
+    path("me/data/", residents.my_data, name="my_data"),
+    re_path(r"^me/data\.(?P<fmt>json|xlsx)$", residents.my_data_download, name="my_data_download"),
+    path("me/data/requests/", residents.my_data_request, name="my_data_request"),
+    path("people/requests/", residents.link_queue, name="link_queue"),
+    path("people/requests/<int:pk>/decide/", residents.link_decide, name="link_decide"),
+    path("people/data-requests/<int:pk>/decide/", residents.data_request_decide, name="data_request_decide"),
     path("tags/", tags.tag_list, name="tags"),
     path("tags/<int:pk>/edit/", tags.tag_edit, name="tag_edit"),
     path("tags/<int:pk>/delete/", tags.tag_delete, name="tag_delete"),

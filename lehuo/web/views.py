@@ -5,6 +5,7 @@ import datetime as dt
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.shortcuts import redirect, render
+from django.utils.cache import patch_cache_control, patch_vary_headers
 from django.views.decorators.http import require_POST
 
 from lehuo.accounts import scoping
@@ -15,23 +16,68 @@ from lehuo.platform.models import AuditLog
 from lehuo.platform.modules import contributions
 from lehuo.platform.paging import paginate, query_without
 
+PUBLIC_MAX_AGE = 60  # seconds: the town home changes when a drive or a term opens, not by the second
+
 
 def index(request):
+    """Everyone's own home: the public town home for visitors, the workbench for staff, the
+    resident home for residents (signed in, linked or not yet): nobody lands on a 403."""
     if not request.user.is_authenticated:
-        return redirect("login")
+        response = render(request, "web/public_home.html", {"cards": public_cards()})
+        # No personal data on it: shared caches may keep it a minute; it varies by language.
+        patch_cache_control(response, public=True, max_age=PUBLIC_MAX_AGE)
+        patch_vary_headers(response, ["Accept-Language", "Cookie"])
+        return response
     if scoping.is_staff_member(request.user):
         return redirect("web:home")
-    return render(request, "web/resident_home.html", {"links": resident_links(request.user)})
+    response = render(request, "web/resident_home.html", resident_home(request.user))
+    patch_cache_control(response, private=True, no_store=True)
+    return response
 
 
-def resident_links(user) -> list[dict]:
-    """What a resident can do, contributed by each app's declared ``resident_links(person)``."""
-    from lehuo.people.models import Person
+def public_cards() -> list[dict]:
+    """What is on, for residents: each module's ``public_home(town)`` cards (none yet is fine;
+    a module whose cards fail is left out, never the whole page)."""
+    import logging
 
-    person = Person.objects.filter(account=user, erased_at__isnull=True).select_related("town").first()
-    if person is None:
+    from lehuo.accounts.models import Town
+
+    town = Town.objects.order_by("pk").first()
+    if town is None:
         return []
-    return [link for _config, links in contributions("resident_links") for link in links(person)]
+    cards: list[dict] = []
+    for config, cards_of in contributions("public_home"):
+        try:
+            for card in cards_of(town) or ():
+                cards.append({"module": config.label, **card})
+        except Exception:  # noqa: BLE001 - one module's failure must not take the town home down
+            logging.getLogger("lehuo.web").exception("public_home of %s failed", config.label)
+    return sorted(cards, key=lambda c: (c.get("when") is None, c.get("when") or dt.date.max))
+
+
+def resident_home(user) -> dict:
+    from lehuo.people.models import LinkRequest
+    from lehuo.people.services import own_person
+
+    person = own_person(user)
+    return {
+        "person": person,
+        "links": resident_links(person) if person else [],
+        "pending": LinkRequest.objects.filter(account=user, kind=LinkRequest.SELF, status=LinkRequest.PENDING).exists(),
+    }
+
+
+def resident_links(person) -> list[dict]:
+    """What a resident can do, contributed by each app's declared ``resident_links(person)``."""
+    import logging
+
+    out: list[dict] = []
+    for config, links in contributions("resident_links"):
+        try:
+            out.extend(links(person) or ())
+        except Exception:  # noqa: BLE001 - one module's failure must not hide the others
+            logging.getLogger("lehuo.web").exception("resident_links of %s failed", config.label)
+    return out
 
 
 @login_required

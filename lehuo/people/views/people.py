@@ -231,4 +231,6 @@ def consent_withdraw(request, pk, consent_pk):
         raise Http404("consent")
     services.withdraw_consent(request.user, consent)
     messages.success(request, _("已撤回同意：%(purpose)s") % {"purpose": consent.purpose})
+    if request.POST.get("next") == "mine":  # from the resident's own "my data" page
+        return redirect("people:my_data")
     return redirect(reverse("people:person", args=[person.pk]))

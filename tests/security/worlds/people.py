@@ -48,6 +48,7 @@ def build(world) -> None:
               Job.objects.create(kind="people.import.check", created_by=world.admin, status=Job.DONE))
     assert get_user_model().objects.filter(username="parent").exists()
     world.bodies.update(bodies(world))
+    build_resident_requests(world)
 
 
 def bodies(world) -> dict:
@@ -59,3 +60,27 @@ def bodies(world) -> dict:
         "people:consent_add": {"purpose": "矩阵"},
         "people:guardian_add": {"guardian_id_number": "", "relation": "mother"},
     }
+
+
+def build_resident_requests(world) -> None:
+    """Real-name link requests and PIPL requests: A in 绿十一 (the resident persona's own data
+    request), B in 虹九."""
+    from lehuo.people.models import DataRequest, LinkRequest
+
+    User = get_user_model()
+    a_user, b_user = User.objects.create_user("applicant_a"), User.objects.create_user("applicant_b")
+    child_a, child_b = world.record("people.Person", "A"), world.record("people.Person", "B")
+    world.add("people.LinkRequest",
+              LinkRequest.objects.create(town=world.town, neighbourhood=world.lv11, account=a_user, person=child_a,
+                                         name_given="王小明", why="no_match"),
+              LinkRequest.objects.create(town=world.town, neighbourhood=world.hj9, account=b_user, person=child_b,
+                                         name_given="赵小雨", why="no_match"))
+    world.add("people.DataRequest",
+              DataRequest.objects.create(person=world.parent_person, account=world.users["parent"],
+                                         kind="correction", text="住址有误"),
+              DataRequest.objects.create(person=world.other_parent, kind="erasure", text="请删除"))
+    world.bodies.update({
+        "people:link_decide": {"decision": "refuse", "note": "矩阵"},
+        "people:data_request_decide": {"decision": "done", "answer": "矩阵"},
+        "people:my_data_request": {"kind": "correction", "text": "矩阵"},
+    })
