@@ -75,8 +75,8 @@ def issue_page(request, slug):
 
 def issue_pdf(request, slug):
     """The print PDF. Rendered once (when published, or by the desk), then served from the
-    cache; a reader never makes the server render it: while it is being prepared they are told
-    so (202)."""
+    cache; a reader never makes the server render it: while it is being prepared they get a page
+    that says so (``Retry-After``, not cached)."""
     issue = services.get_issue_for(request.user, slug)
     content = pdf.cached_pdf(issue)
     if content is None:
@@ -88,7 +88,10 @@ def issue_pdf(request, slug):
                 return redirect("web:job", pk=job.pk)
         else:
             pdf.ensure_pdf(issue)
-            return render(request, "newsletter/pdf_pending.html", {"issue": issue}, status=202)
+            response = render(request, "newsletter/pdf_pending.html", {"issue": issue})
+            response["Retry-After"] = "30"
+            patch_cache_control(response, no_store=True)
+            return response
     return _public_cache(request, pdf_response(content, f"{issue.publication.name}-{issue.slug}.pdf"))
 
 

@@ -27,7 +27,11 @@ def checkin(request, token: str):
             services.checkin_status(request.user, session, timezone.now())
     except ServiceError as exc:
         context["error"] = exc.message
-        return render(request, "training/checkin.html", context, status=400 if exc.code == "bad_token" else 403)
+        # A code that is not ours (mistyped, forged) shows the page that says so; a POST with
+        # it is refused as bad input.
+        if exc.code == "bad_token":
+            return render(request, "training/checkin.html", context, status=400 if request.method == "POST" else 200)
+        return render(request, "training/checkin.html", context, status=403)
     return render(request, "training/checkin.html", context)
 
 

@@ -87,8 +87,9 @@ def test_published_pdf_is_rendered_once_and_readers_never_trigger_renders(client
     # reader queues one render and is told to come back; the next ones queue nothing.
     with django_capture_on_commit_callbacks(execute=False) as queued:
         first = client.get(url)
-        again = [client.get(url).status_code for _ in range(5)]
-    assert first.status_code == 202 and again == [202] * 5
+        again = [client.get(url)["Content-Type"] for _ in range(5)]
+    assert first.status_code == 200 and first["Retry-After"] and "正在生成" in first.content.decode()
+    assert "no-store" in first["Cache-Control"] and not any("pdf" in t for t in again)
     assert Job.objects.filter(kind="newsletter.pdf").count() == 1 and len(queued) == 1
     queued[0]()  # the worker runs it
     r = client.get(url)
