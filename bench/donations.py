@@ -15,6 +15,7 @@ Uses a scratch database ``lehuo_bench_donations`` (dropped and created):
 import argparse
 import csv
 import datetime as dt
+import functools
 import io
 import os
 import random
@@ -28,6 +29,7 @@ ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 DB = "lehuo_bench_donations"
 PG = "postgres://postgres@127.0.0.1:5432"
+print = functools.partial(print, flush=True)  # noqa: A001 - progress shows in a log
 
 
 def setup_django() -> None:

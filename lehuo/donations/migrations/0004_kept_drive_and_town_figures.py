@@ -7,7 +7,8 @@ def fill(apps, schema_editor):
     """The figures of the gifts already recorded (the same code that keeps them)."""
     from lehuo.donations.aggregates import rebuild
 
-    rebuild()
+    if apps.get_model("donations", "Donation").objects.exists():  # a new database has nothing to count
+        rebuild()
 
 
 class Migration(migrations.Migration):
