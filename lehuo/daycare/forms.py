@@ -42,8 +42,21 @@ class ChildForm(ServiceErrorMixin, forms.Form):
     relation = forms.ChoiceField(label=_("与儿童关系"), choices=GuardianLink.RELATIONS, required=False)
     guardian_phone = forms.CharField(label=_("监护人手机号"), max_length=20, required=False,
                                      help_text=_("候补转正时短信通知"))
+    emergency_name = forms.CharField(label=_("紧急联系人"), max_length=50, required=False,
+                                     help_text=_("监护人联系不上时，办班点联系的人"))
+    emergency_phone = forms.CharField(label=_("紧急联系电话"), max_length=20, required=False)
+    allergies = forms.CharField(label=_("过敏（食物、药物等）"), max_length=200, required=False,
+                                widget=forms.Textarea(attrs={"rows": 2}), help_text=_("仅办班点工作人员可见"))
+    medicines = forms.CharField(label=_("在用药物及用法"), max_length=200, required=False,
+                                widget=forms.Textarea(attrs={"rows": 2}), help_text=_("仅办班点工作人员可见"))
     consent = forms.BooleanField(label=_("我是该儿童的监护人，同意暑托班为报名、考勤和安全管理使用孩子的个人信息"),
                                  required=False)
+
+    def values(self) -> dict:
+        """What parsed, for the service to check with the rest (a field that did not parse is
+        left out: its own error is already shown)."""
+        data = getattr(self, "cleaned_data", {})
+        return {k: data.get(k) for k in self.fields if k not in self.errors}
 
     def __init__(self, *args, on=None, **kwargs):
         super().__init__(*args, **kwargs)
@@ -55,6 +68,8 @@ class ChildForm(ServiceErrorMixin, forms.Form):
 
 
 class EnrolForm(forms.Form):
+    """Offers only the children the programme takes (``children``: those of age and grade)."""
+
     child = forms.TypedChoiceField(label=_("为哪个孩子报名"), coerce=int)
     key = forms.CharField(widget=forms.HiddenInput, max_length=64)
 

@@ -119,6 +119,12 @@ class Child(models.Model):
     person = models.OneToOneField(Person, on_delete=models.CASCADE, related_name="daycare_child")
     school = models.CharField(_("学校"), max_length=100)
     grade = models.PositiveSmallIntegerField(_("年级"))
+    # For the site's staff (policy: daycare.child.health). Personal and, for the health notes,
+    # a minor's health data: encrypted at rest, shown only to those who may, writes audited.
+    emergency_name = models.CharField(_("紧急联系人"), max_length=50, blank=True)
+    emergency_phone = EncryptedTextField(_("紧急联系电话"), blank=True, default="")
+    allergies = EncryptedTextField(_("过敏"), blank=True, default="")
+    medicines = EncryptedTextField(_("用药"), blank=True, default="")
     created_at = models.DateTimeField(auto_now_add=True)
     updated_at = models.DateTimeField(auto_now=True)
 
@@ -148,6 +154,10 @@ class ChildClaim(models.Model):
     school = models.CharField(_("学校"), max_length=100)
     grade = models.PositiveSmallIntegerField(_("年级"))
     relation = models.CharField(_("关系"), max_length=20, choices=GuardianLink.RELATIONS, default="other")
+    emergency_name = models.CharField(_("紧急联系人"), max_length=50, blank=True)
+    emergency_phone = EncryptedTextField(_("紧急联系电话"), blank=True, default="")
+    allergies = EncryptedTextField(_("过敏"), blank=True, default="")
+    medicines = EncryptedTextField(_("用药"), blank=True, default="")
     consent_on = models.DateField(_("监护人同意日期"))
     status = models.CharField(_("状态"), max_length=10, choices=STATUSES, default=PENDING)
     created_at = models.DateTimeField(_("申请时间"), default=timezone.now)

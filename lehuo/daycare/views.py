@@ -58,23 +58,36 @@ def my_status(request):
 @login_required
 @never_cache
 def my_child_add(request):
+    """Every field checked at once: what the form could not parse is shown beside its field,
+    and the service's refusals of the rest beside theirs, in one answer."""
     guardian = services.guardian_for(request.user)
-    form = ChildForm(request.POST or None, initial={"relation": "mother"}, on=services.registration_day())
-    if request.method == "POST" and form.is_valid():
-        d = form.cleaned_data
+    day = services.registration_day()
+    form = ChildForm(request.POST or None, initial={"relation": "mother"}, on=day)
+    if request.method == "POST":
+        form.is_valid()
+        values = form.values()
         try:
-            added = services.add_child(request.user, name=d["name"], school=d["school"], grade=d["grade"],
-                                       id_number=d["id_number"], birth_date=d["birth_date"], relation=d["relation"],
-                                       consent=d["consent"], guardian_phone=d["guardian_phone"],
-                                       on=services.registration_day())
+            with transaction.atomic():
+                added = services.add_child(
+                    request.user, on=day, name=values.get("name"), school=values.get("school"),
+                    grade=values.get("grade"), id_number=values.get("id_number") or "",
+                    birth_date=values.get("birth_date"), relation=values.get("relation") or "",
+                    consent=bool(values.get("consent")), guardian_phone=values.get("guardian_phone"),
+                    **{f: values.get(f) for f in services.HEALTH_FIELDS})
+                if form.errors:  # the rest passed, but a field did not parse: write nothing
+                    transaction.set_rollback(True)
         except ServiceError as exc:
-            form.add_service_error(exc)
+            if exc.status != 400:
+                raise
+            form.add_service_error(ServiceError(exc.message, exc.field, errors=[
+                e for e in exc.errors if e.get("field") not in form.errors]))
         else:
-            if isinstance(added, Child):
-                messages.success(request, _("孩子信息已关联"))
-                return redirect("daycare:my_offerings")
-            messages.info(request, _("已提交，居委会工作人员核实后即可为孩子报名"))
-            return redirect("daycare:my")
+            if not form.errors:
+                if isinstance(added, Child):
+                    messages.success(request, _("孩子信息已关联"))
+                    return redirect("daycare:my_offerings")
+                messages.info(request, _("已提交，居委会工作人员核实后即可为孩子报名"))
+                return redirect("daycare:my")
     return render(request, "daycare/my_child_form.html", {"form": form, "guardian": guardian})
 
 
@@ -88,8 +101,8 @@ def _offerings(request, guardian) -> list:
 @never_cache
 def my_offerings(request):
     guardian = services.guardian_for(request.user)
-    children = list(services.children_of(request.user))
     offerings = _offerings(request, guardian)
+    children = services.eligible_children(request.user, offerings[0].term.starts_on if offerings else None)
     form = EnrolForm(children=children, initial={"key": uuid.uuid4().hex})
     return render(request, "daycare/my_offerings.html", {
         "offerings": offerings, "children": children, "form": form,

@@ -103,6 +103,11 @@ def offering_detail(request, pk: int):
              e.guardian.name, e.guardian.phone_masked, timezone.localtime(e.created_at).strftime("%Y-%m-%d %H:%M:%S")]
             for e in confirmed + waiting], title="报名名单")
         return xlsx_response(f"daycare-{offering.pk}.xlsx", data)
+    # Health notes: only to those who may (the site's staff), and the read is audited.
+    may_health = bool(confirmed) and services.health_notes(request.user, confirmed[0]) is not None
+    if may_health:
+        services.log_health_read(request.user, offering, [e.child_id for e in confirmed if any(
+            getattr(e.child, f) for f in services.HEALTH_FIELDS)])
     lessons = list(offering.lessons.select_related("course"))
     timetable = [(day, list(items)) for day, items in groupby(lessons, key=lambda lesson: lesson.date)]
     courses = Course.objects.filter(year=offering.site.year)
@@ -113,7 +118,7 @@ def offering_detail(request, pk: int):
         "lesson_form": LessonForm(courses=courses), "ceremony_form": CeremonyForm(),
         "may_run": may(request.user, "daycare.offering.run", offering),
         "may_manage": may(request.user, "daycare.offering.change", offering),
-        "may_health": may(request.user, "daycare.offering.run", offering)})
+        "may_health": may_health})
 
 
 @login_required

@@ -12,6 +12,7 @@ from lehuo.platform.errors import Busy  # noqa: F401,E402
 from .children import (  # noqa: F401
     CONSENT_PURPOSE,
     GRADES,
+    HEALTH_FIELDS,
     add_child,
     birth_date_range,
     check_age,
@@ -20,7 +21,10 @@ from .children import (  # noqa: F401
     claims_for,
     claims_of,
     decide_claim,
+    eligible_children,
     guardian_for,
+    health_notes,
+    log_health_read,
     register_child,
     register_walk_in,
     registration_day,

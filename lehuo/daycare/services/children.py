@@ -29,6 +29,7 @@ from lehuo.people.validation import PersonRules, clean_name
 from lehuo.platform.audit import log_action
 from lehuo.platform.crypto import keyed_hash
 from lehuo.platform.errors import ErrorList, NotFound, ServiceError
+from lehuo.platform.validation import clean_text
 
 from ..models import Child, ChildClaim, Offering
 
@@ -79,9 +80,33 @@ def check_age(birth_date: dt.date | None, on: dt.date, field: str = "birth_date"
                            % {"low": low, "high": high, "age": age}, field)
 
 
+HEALTH_FIELDS = ("emergency_name", "emergency_phone", "allergies", "medicines")
+
+
+def _check_health(errors: ErrorList, values: dict) -> dict:
+    """The emergency contact and health notes (all optional)."""
+    out = {"emergency_name": errors.check(clean_text, values.get("emergency_name"), "emergency_name",
+                                          _("紧急联系人"), max_length=50, required=False) or "",
+           "allergies": errors.check(clean_text, values.get("allergies"), "allergies", _("过敏"),
+                                     max_length=200, required=False) or "",
+           "medicines": errors.check(clean_text, values.get("medicines"), "medicines", _("用药"),
+                                     max_length=200, required=False) or "",
+           "emergency_phone": ""}
+    phone = (values.get("emergency_phone") or "").strip()
+    if phone:
+        try:
+            out["emergency_phone"] = normalise_phone(phone)
+        except IdentityError as exc:
+            errors.add("emergency_phone", str(exc))
+    return out
+
+
 def _check_child(errors: ErrorList, *, name, school, grade, id_number, birth_date, relation, consent,
-                 on: dt.date) -> dict:
+                 on: dt.date, **health) -> dict:
     """Every field of a child's form checked, every refusal kept in ``errors``."""
+    unknown = set(health) - set(HEALTH_FIELDS)
+    if unknown:
+        raise TypeError(f"unknown child fields {sorted(unknown)}")
     name = errors.check(clean_name, name, "name", _("儿童姓名"))
     school = (school or "").strip()
     if not school:
@@ -105,7 +130,7 @@ def _check_child(errors: ErrorList, *, name, school, grade, id_number, birth_dat
     if not errors.has("id_number"):
         errors.check(check_age, birth_date, on, "id_number" if id_number else "birth_date")
     return {"name": name, "school": school, "grade": grade, "id_number": id_number, "birth_date": birth_date,
-            "sex": sex, "relation": relation}
+            "sex": sex, "relation": relation, **_check_health(errors, health)}
 
 
 def _guardian_phone(errors: ErrorList, actor, guardian: Person, phone: str | None, *, checked_by: str) -> None:
@@ -141,6 +166,19 @@ def children_of(actor):
             .order_by("person__birth_date", "pk"))
 
 
+def eligible_children(actor, on: dt.date | None) -> list[Child]:
+    """The actor's children the programme takes on ``on`` (age and grade): the only ones a
+    form offers."""
+    low, high = age_limits()
+    out = []
+    for c in children_of(actor):
+        if c.grade not in GRADES or c.person.birth_date is None:
+            continue
+        if on is None or low <= age_at(c.person.birth_date, on) <= high:
+            out.append(c)
+    return out
+
+
 def claims_of(actor):
     """The guardian's requests still waiting for staff (what they typed, nothing else)."""
     require(actor, "daycare.own.view")
@@ -150,7 +188,7 @@ def claims_of(actor):
 @transaction.atomic
 def add_child(actor, *, name: str, school: str, grade, id_number: str = "", birth_date: dt.date | None = None,
               relation: str = "other", consent: bool = False, guardian_phone: str | None = None,
-              on: dt.date | None = None) -> Child | ChildClaim:
+              on: dt.date | None = None, **health) -> Child | ChildClaim:
     """A guardian adds a child: a ``Child`` linked at once (no ID number, or their own child
     already), or a pending ``ChildClaim`` (an ID number: the same answer whatever it is)."""
     require(actor, "daycare.own.register")
@@ -159,7 +197,7 @@ def add_child(actor, *, name: str, school: str, grade, id_number: str = "", birt
     errors = ErrorList()
     _guardian_phone(errors, actor, guardian, guardian_phone, checked_by="daycare.own.register")
     d = _check_child(errors, name=name, school=school, grade=grade, id_number=id_number, birth_date=birth_date,
-                     relation=relation, consent=consent, on=on)
+                     relation=relation, consent=consent, on=on, **health)
     errors.raise_if_any()
     if d["id_number"]:
         found = people.find_person_by_id_number(guardian.town, d["id_number"])
@@ -167,7 +205,8 @@ def add_child(actor, *, name: str, school: str, grade, id_number: str = "", birt
             return _link(actor, guardian, found, d, on)  # their own child, already linked
         claim = ChildClaim.objects.create(
             guardian=guardian, person=found, name=d["name"], id_number=d["id_number"], birth_date=d["birth_date"],
-            sex=d["sex"], school=d["school"], grade=d["grade"], relation=d["relation"], consent_on=on)
+            sex=d["sex"], school=d["school"], grade=d["grade"], relation=d["relation"], consent_on=on,
+            **{f: d[f] for f in HEALTH_FIELDS})
         log_action(actor, "daycare.claim.create", claim, {"guardian": guardian.pk})
         return claim
     return _link(actor, guardian, None, d, on)
@@ -176,7 +215,7 @@ def add_child(actor, *, name: str, school: str, grade, id_number: str = "", birt
 @transaction.atomic
 def register_child(actor, guardian: Person, *, name: str, school: str, grade, id_number: str = "",
                    birth_date: dt.date | None = None, relation: str = "other", consent: bool = False,
-                   on: dt.date | None = None) -> Child:
+                   on: dt.date | None = None, **health) -> Child:
     """The register's staff link a child (found by ID number, or new) to ``guardian``, with the
     guardian's consent to the day-care use of the child's data (PIPL art. 31)."""
     require(actor, "daycare.child.register", guardian)
@@ -185,7 +224,7 @@ def register_child(actor, guardian: Person, *, name: str, school: str, grade, id
     if not guardian.phone:
         errors.add("guardian_phone", _("请填写监护人手机号（候补转正时短信通知）"))
     d = _check_child(errors, name=name, school=school, grade=grade, id_number=id_number, birth_date=birth_date,
-                     relation=relation, consent=consent, on=on)
+                     relation=relation, consent=consent, on=on, **health)
     errors.raise_if_any()
     person = people.find_person_by_id_number(guardian.town, d["id_number"]) if d["id_number"] else None
     if person is not None and person.guardian_links.exclude(guardian=guardian).exists() \
@@ -204,16 +243,36 @@ def _link(actor, guardian: Person, person: Person | None, d: dict, on: dt.date, 
             address=guardian.address if address else "")
     people.link_guardian(actor, person, guardian, d["relation"], checked_by="daycare.child.register")
     forget(actor)  # the actor's own children may have changed (a guardian adding theirs)
-    child, created = Child.objects.update_or_create(person=person, defaults={"school": d["school"], "grade": d["grade"]})
+    health = {f: d[f] for f in HEALTH_FIELDS if d.get(f)}
+    child, created = Child.objects.update_or_create(person=person, defaults={"school": d["school"], "grade": d["grade"],
+                                                                             **health})
     if not people.has_consent(person, CONSENT_PURPOSE):
         people.record_consent(actor, person, CONSENT_PURPOSE, guardian=guardian, given_on=on,
                               checked_by="daycare.child.register")
     log_action(actor, "daycare.child.register" if created else "daycare.child.update", child,
-               {"person": person.pk, "guardian": guardian.pk, "school": d["school"], "grade": d["grade"]})
+               {"person": person.pk, "guardian": guardian.pk, "school": d["school"], "grade": d["grade"],
+                "health_notes": sorted(health)})  # which notes were written, not what they say
     return child
 
 
 # --- claims: the register's staff confirm -----------------------------------------------------
+
+def health_notes(actor, enrolment) -> dict | None:
+    """A child's emergency contact and health notes for those who may read them (the site's
+    staff, the family); None for anyone else. Staff reads are audited."""
+    from lehuo.accounts.permissions import may
+
+    if not may(actor, "daycare.child.health", enrolment):
+        return None
+    child = enrolment.child
+    return {f: getattr(child, f) for f in HEALTH_FIELDS}
+
+
+def log_health_read(actor, offering, children: list[int]) -> None:
+    """One audit row for a page that showed health notes (which children's)."""
+    if children:
+        log_action(actor, "daycare.health.view", offering, {"children": children})
+
 
 def claims_for(actor):
     """Pending claims the actor may decide (403 for roles that may not)."""
@@ -238,7 +297,8 @@ def decide_claim(actor, pk, *, confirm: bool) -> ChildClaim:
     if confirm:
         person = claim.person or people.find_person_by_id_number(claim.guardian.town, claim.id_number)
         d = {"name": claim.name, "id_number": claim.id_number, "birth_date": claim.birth_date, "sex": claim.sex,
-             "school": claim.school, "grade": claim.grade, "relation": claim.relation}
+             "school": claim.school, "grade": claim.grade, "relation": claim.relation,
+             **{f: getattr(claim, f) for f in HEALTH_FIELDS}}
         claim.child = _link(actor, claim.guardian, person, d, claim.consent_on)
     claim.save()
     log_action(actor, "daycare.claim.confirm" if confirm else "daycare.claim.reject", claim,
@@ -251,7 +311,7 @@ def decide_claim(actor, pk, *, confirm: bool) -> ChildClaim:
 @transaction.atomic
 def register_walk_in(actor, offering: Offering, *, guardian_name: str, guardian_phone: str, name: str, school: str,
                      grade, id_number: str = "", birth_date: dt.date | None = None, relation: str = "other",
-                     consent: bool = False) -> tuple[Person, Child]:
+                     consent: bool = False, **health) -> tuple[Person, Child]:
     """A site's staff enter a family they enrol at ``offering`` (a walk-in, a paper form):
     the guardian (the same phone and name on the register, else registered) and the child
     (always a new link made by staff; an ID number already on the register is refused)."""
@@ -266,7 +326,7 @@ def register_walk_in(actor, offering: Offering, *, guardian_name: str, guardian_
     if not (guardian_phone or "").strip() and not errors.has("guardian_phone"):
         errors.add("guardian_phone", _("请填写监护人手机号（候补转正时短信通知）"))
     d = _check_child(errors, name=name, school=school, grade=grade, id_number=id_number, birth_date=birth_date,
-                     relation=relation, consent=consent, on=offering.term.starts_on)
+                     relation=relation, consent=consent, on=offering.term.starts_on, **health)
     errors.raise_if_any()
     town = offering.site.year.town
     if d["id_number"] and people.find_person_by_id_number(town, d["id_number"]) is not None:
