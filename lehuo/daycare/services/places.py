@@ -188,6 +188,7 @@ def take_place(actor, offering_id: int, child_id: int, *, guardian=None, now: dt
 def _write(actor, **claim) -> tuple[int, str, int | None]:
     """Claim and write, atomically (see the module's docstring): (enrolment id, status, position)."""
     if connection.vendor == "postgresql":
+        claim.pop("likely_full")  # the statement decides on the locked row itself
         return claim_sql.write(actor, **claim)
     return _write_in_transaction(actor, **claim)
 
