@@ -285,8 +285,9 @@ def claims_for(actor):
 def decide_claim(actor, pk, *, confirm: bool) -> ChildClaim:
     """Confirm (link the child, registering it if the number is new) or reject a claim."""
     try:
-        claim = ChildClaim.objects.select_for_update().select_related("guardian__town", "guardian__neighbourhood").filter(
-            scope_q(actor, "daycare.claim.decide", ChildClaim)).get(pk=pk)
+        claim = (ChildClaim.objects.select_for_update(of=("self",))
+                 .select_related("guardian__town", "guardian__neighbourhood")
+                 .filter(scope_q(actor, "daycare.claim.decide", ChildClaim)).get(pk=pk))
     except (ChildClaim.DoesNotExist, ValueError, TypeError, OverflowError):
         raise NotFound()
     require(actor, "daycare.claim.decide", claim)
