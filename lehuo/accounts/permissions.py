@@ -246,7 +246,7 @@ def _walk(obj, path: str):
             return None
         if i == len(parts) - 1:
             concrete = value._meta.get_field(part)
-            if concrete.is_relation and concrete.many_to_one:
+            if concrete.is_relation and (concrete.many_to_one or concrete.one_to_one) and concrete.concrete:
                 return getattr(value, concrete.attname)
             return getattr(value, part)
         value = getattr(value, part)

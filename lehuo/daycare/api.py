@@ -3,17 +3,17 @@
 import datetime as dt
 from decimal import Decimal
 
+from django.utils.translation import gettext as _
 from ninja import Router, Schema, Status
 from ninja.pagination import paginate
 
 from lehuo.platform.api.pagination import PageNumberPagination
 from lehuo.platform.api.types import Date, DateTime, Int
-from lehuo.platform.errors import NotFound, ServiceError
-from lehuo.platform.idempotency import run_idempotent, run_idempotent_writing_key
+from lehuo.platform.errors import ServiceError
+from lehuo.platform.idempotency import run_idempotent_writing_key
 
-from . import scoping, services, services_running
-from .access import guardian_for, offerings_for, resolve_guardian_for_staff
-from .models import Child, Enrolment, Offering, Term
+from . import services, services_running
+from .models import Child, Offering
 
 router = Router(tags=["daycare"])
 
@@ -68,11 +68,15 @@ class ChildRegisterIn(Schema):
 
 
 class ChildOut(Schema):
+    """A linked child (``status`` "linked"), or a claim waiting for staff ("pending": only its
+    id, nothing of the register)."""
+
     id: int
-    name: str
-    birth_date: dt.date | None
-    school: str
-    grade: int
+    status: str = "linked"
+    name: str | None = None
+    birth_date: dt.date | None = None
+    school: str | None = None
+    grade: int | None = None
 
 
 class EnrolIn(Schema):
@@ -84,6 +88,8 @@ class EnrolIn(Schema):
 
 
 class EnrolmentOut(Schema):
+    """``services.Placed`` (its ``body()`` is what the idempotency key replays)."""
+
     id: int
     offering_id: int
     child_id: int
@@ -103,22 +109,10 @@ class CancelOut(Schema):
     promoted_id: int | None
 
 
-def _offering(request, offering_id: int) -> Offering:
-    offering = offerings_for(request.user).filter(pk=offering_id).first()
-    if offering is None:
-        raise NotFound()
-    return offering
-
-
-def _enrolment_body(e: Enrolment) -> dict:
-    return {"id": e.pk, "offering_id": e.offering_id, "child_id": e.child_id, "child_name": e.child.person.name,
-            "status": e.status, "position": e.position, "created_at": e.created_at.isoformat()}
-
-
 @router.get("/daycare/offerings", response=list[OfferingOut])
 @paginate(PageNumberPagination, page_size=100)
 def list_offerings(request, year: int | None = None):
-    qs = offerings_for(request.user)
+    qs = services.offerings_for(request.user)
     if year:
         qs = qs.filter(site__year__year=year)
     return [OfferingOut.from_offering(o) for o in qs]
@@ -126,14 +120,7 @@ def list_offerings(request, year: int | None = None):
 
 @router.post("/daycare/offerings", response={201: OfferingOut})
 def create_offering(request, payload: OfferingIn):
-    if not scoping.may_manage_programme(request.user):
-        raise ServiceError("只有镇管理员可以开班", code="forbidden")
-    site = scoping.sites_for(request.user).filter(pk=payload.site_id).first()
-    if site is None:
-        raise ServiceError("办班点不存在", "site_id")
-    term = Term.objects.filter(pk=payload.term_id, year=site.year).first()
-    if term is None:
-        raise ServiceError("期不存在", "term_id")
+    site, term = services_running.site_and_term(request.user, payload.site_id, payload.term_id)
     offering = services_running.create_offering(request.user, site, term, capacity=payload.capacity,
                                                 fee=payload.fee, opens_at=payload.opens_at)
     return Status(201, OfferingOut.from_offering(offering))
@@ -142,110 +129,77 @@ def create_offering(request, payload: OfferingIn):
 @router.get("/daycare/offerings/{int:offering_id}/enrolments", response=list[EnrolmentOut])
 @paginate(PageNumberPagination, page_size=100)
 def list_enrolments(request, offering_id: int, status: str = ""):
-    site_ids = scoping.sites_for(request.user).values("pk")
-    offering = Offering.objects.filter(pk=offering_id, site__in=site_ids).first()
-    if offering is None:
-        raise NotFound()
+    offering = services.get_offering_for(request.user, offering_id)
     qs = offering.enrolments.select_related("child__person").order_by("status", "position", "created_at", "pk")
     if status:
         qs = qs.filter(status=status)
-    return [_enrolment_body(e) for e in qs]
+    return [services.Placed.of(e).body() for e in qs]
 
 
 @router.post("/daycare/offerings/{int:offering_id}/enrolments", response={201: EnrolmentOut})
 def enrol(request, offering_id: int, payload: EnrolIn):
     """First come, first served: ``confirmed``, or ``waitlisted`` with a ``position``.
-    Send an ``Idempotency-Key`` header: a retried request gets the first answer back."""
-    key = request.headers.get("Idempotency-Key")
-    if payload.child_id is not None and not (payload.guardian and payload.guardian.phone):
-        # The opening-time rush: a parent picks a child already linked to them.
-        def create_linked(key_row):
-            try:
-                e = services.enrol_linked_child(request.user, offering_id, payload.child_id, key_row=key_row)
-            except NotFound:
-                _offering(request, offering_id)  # 404 unless the offering is visible after all
-                raise ServiceError("儿童不存在或不是您登记的孩子", "child_id")
-            return 201, services.rush_answer(e)  # the fields of EnrolmentOut
+    A parent sends ``child_id`` (one of their children); a site's staff enrolling for a family
+    send ``guardian`` and ``child``. Send an ``Idempotency-Key`` header: a retried request gets
+    the first answer back (the same key scope as the parent's page)."""
+    user = request.user
 
-        status, body = run_idempotent_writing_key(request.user, key, f"daycare.enrol:{offering_id}", create_linked)
-        return Status(status, body)
-
-    offering = _offering(request, offering_id)
-
-    def create():
-        if payload.guardian and payload.guardian.phone and scoping.may_run_site(request.user, offering.site):
-            guardian = resolve_guardian_for_staff(request.user, offering.site, payload.guardian.name,
-                                                  payload.guardian.phone)
-        else:
-            guardian = guardian_for(request.user)
-            if payload.guardian and payload.guardian.phone and not guardian.phone:
-                services.set_guardian_phone(request.user, guardian, payload.guardian.phone)
+    def create(key_row):
         if payload.child_id is not None:
-            child = services.children_of(guardian).filter(pk=payload.child_id).first()
-            if child is None:
-                raise ServiceError("儿童不存在或不是您登记的孩子", "child_id")
+            placed = services.take_place(user, offering_id, payload.child_id, key_row=key_row)
         elif payload.child is not None:
             c = payload.child
-            child = services.register_child(
-                request.user, guardian, name=c.name, school=c.school, grade=c.grade, id_number=c.id_number or "",
-                birth_date=c.birth_date, sex=c.sex, relation=payload.relation, consent=payload.consent,
-                on=offering.term.starts_on)
+            placed = services.enrol_new_child(
+                user, offering_id, key_row=key_row, relation=payload.relation, consent=payload.consent,
+                guardian=payload.guardian.dict() if payload.guardian else None,
+                child={"name": c.name, "school": c.school, "grade": c.grade, "id_number": c.id_number or "",
+                       "birth_date": c.birth_date})
         else:
-            raise ServiceError("请选择或填写儿童", "child")
-        enrolment = services.enrol_child(request.user, offering, child, guardian)
-        return 201, _enrolment_body(enrolment)
+            raise ServiceError(_("请选择要报名的孩子"), "child_id")
+        return 201, placed.body()
 
-    status, body = run_idempotent(request.user, key, f"daycare.enrol:{offering.pk}", create)
+    status, body = run_idempotent_writing_key(user, request.headers.get("Idempotency-Key"),
+                                              services.enrol_scope(offering_id), create)
     return Status(status, body)
 
 
 @router.post("/daycare/enrolments/{int:enrolment_id}/cancel", response=CancelOut)
 def cancel(request, enrolment_id: int, payload: CancelIn | None = None):
-    enrolment = Enrolment.objects.select_related("offering__site", "guardian").filter(pk=enrolment_id).first()
-    if enrolment is None:
-        raise NotFound()
-    own = enrolment.guardian.account_id == request.user.pk
-    if not own and not scoping.may_run_site(request.user, enrolment.offering.site):
-        raise NotFound()
+    enrolment = services.get_enrolment_for(request.user, enrolment_id, to="daycare.enrolment.cancel")
     promoted = services.cancel_enrolment(request.user, enrolment, payload.reason if payload else "")
     return {"id": enrolment.pk, "status": enrolment.status, "promoted_id": promoted.pk if promoted else None}
 
 
 @router.get("/daycare/children", response=list[ChildOut])
 def list_children(request):
-    guardian = guardian_for(request.user)
-    return [_child_body(c) for c in services.children_of(guardian)]
+    services.guardian_for(request.user)
+    return [_child_body(c) for c in services.children_of(request.user)]
 
 
-@router.post("/daycare/children", response={201: ChildOut})
+@router.post("/daycare/children", response={201: ChildOut, 202: ChildOut})
 def register_child(request, payload: ChildRegisterIn):
-    guardian = guardian_for(request.user)
-    if payload.guardian_phone:
-        services.set_guardian_phone(request.user, guardian, payload.guardian_phone)
+    """A child without an ID number is registered and linked at once (201). With an ID number
+    the request waits for the neighbourhood's staff (202, ``status`` "pending", the same answer
+    whether or not the number is on the register)."""
     c = payload.child
-    child = services.register_child(request.user, guardian, name=c.name, school=c.school, grade=c.grade,
-                                    id_number=c.id_number or "", birth_date=c.birth_date, sex=c.sex,
-                                    relation=payload.relation, consent=payload.consent)
-    return Status(201, _child_body(child))
+    added = services.add_child(request.user, name=c.name, school=c.school, grade=c.grade, id_number=c.id_number or "",
+                               birth_date=c.birth_date, relation=payload.relation, consent=payload.consent,
+                               guardian_phone=payload.guardian_phone)
+    if isinstance(added, Child):
+        return Status(201, _child_body(added))
+    return Status(202, {"id": added.pk, "status": "pending"})
 
 
 def _child_body(c: Child) -> dict:
-    return {"id": c.pk, "name": c.person.name, "birth_date": c.person.birth_date, "school": c.school, "grade": c.grade}
+    return {"id": c.pk, "status": "linked", "name": c.person.name, "birth_date": c.person.birth_date,
+            "school": c.school, "grade": c.grade}
 
 
 @router.get("/daycare/years/{int:year}/stats")
 def year_stats(request, year: int):
-    from .models import Year
     from .stats import year_stats as compute
 
-    sites = scoping.sites_for(request.user)
-    obj = Year.objects.filter(year=year, sites__in=sites).distinct().first()
-    if obj is None:
-        raise NotFound()
-    site_ids = None if scoping.may_manage_programme(request.user) else list(sites.values_list("pk", flat=True))
-    data = compute(obj, site_ids)
+    obj = services.year_of_town(request.user, year)
+    data = compute(obj, services.stats_site_ids(request.user, obj))
     data.pop("per_offering")
     return {k: (str(v) if isinstance(v, Decimal) else v) for k, v in data.items()}
-
-
-

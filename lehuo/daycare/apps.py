@@ -16,5 +16,6 @@ class DaycareConfig(modules.ModuleConfig):
     figures = "lehuo.daycare.stats.resolve_figure"
     dashboard = "lehuo.daycare.stats.dashboard_summary"
     resident_links = "lehuo.daycare.residents.links"
+    public_home = "lehuo.daycare.residents.cards"
     personal_data = "lehuo.daycare.personal_data.personal_data"
     demo = "lehuo.daycare.demo.load"

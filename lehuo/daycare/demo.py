@@ -138,7 +138,7 @@ def _load(town, stdout) -> None:
             queue.append((offerings[(site.pk, 2)], child, guardian))
     opened = _aware(OPENS_AT)
     for n, (offering, child, guardian) in enumerate(queue):
-        services.enrol_child(admin, offering, child, guardian, now=opened + dt.timedelta(seconds=3 + n * 2))
+        services.take_place(admin, offering.pk, child.pk, guardian=guardian, now=opened + dt.timedelta(seconds=3 + n * 2))
     # Two families withdraw from 新泾 term 1: the first two waiting children move up.
     for enrolment in list(Enrolment.objects.filter(offering=xj1, status=Enrolment.CONFIRMED)
                           .exclude(child__person=parent_child).order_by("-pk")[:2]):

@@ -10,7 +10,7 @@ from lehuo.platform.errors import ServiceError
 
 from .models_running import CATEGORIES, CHECK_AREAS, STAFF_ROLES
 
-GRADE_CHOICES = [("", "—")] + [(str(g), f"{g}年级") for g in range(1, 6)]
+GRADE_CHOICES = [("", "—")] + [(str(g), format_lazy(_("{grade}年级"), grade=g)) for g in range(1, 6)]
 
 
 class ServiceErrorMixin:
@@ -24,21 +24,52 @@ class ServiceErrorMixin:
 
 
 class ChildForm(ServiceErrorMixin, forms.Form):
-    name = forms.CharField(label=_("儿童姓名"), max_length=50)
+    """A guardian adds a child. The choices are the service's rules (grades 1-5, a birth date
+    within the ages the programme takes on ``on``); every field is checked by the service at
+    once and each refusal shown beside its field."""
+
+    service_fields = {"child": "birth_date"}
+
+    name = forms.CharField(label=_("儿童姓名"), max_length=50, required=False)
     id_number = forms.CharField(label=_("身份证号码"), max_length=18, required=False,
-                                help_text=_("填写身份证号码，或只填出生日期"))
-    birth_date = forms.DateField(label=_("出生日期"), required=False, widget=forms.DateInput(attrs={"type": "date"}))
-    school = forms.CharField(label=_("就读学校"), max_length=100)
-    grade = forms.TypedChoiceField(label=_("年级（9月起）"), choices=GRADE_CHOICES + [("6", "6年级"), ("7", "7年级")],
-                                   coerce=int)
-    relation = forms.ChoiceField(label=_("与儿童关系"), choices=GuardianLink.RELATIONS)
+                                help_text=_("填写身份证号码（须居委会核实后关联），或只填出生日期"))
+    birth_date = forms.DateField(label=_("出生日期"), required=False,
+                                 widget=forms.DateInput(attrs={"type": "date"}),
+                                 error_messages={"invalid": _("出生日期格式不正确")})
+    school = forms.CharField(label=_("就读学校"), max_length=100, required=False)
+    grade = forms.TypedChoiceField(label=_("年级（9月起）"), choices=GRADE_CHOICES, coerce=int, required=False,
+                                   empty_value=None, error_messages={"invalid_choice": _("暑托班只接收小学1-5年级的学生")})
+    relation = forms.ChoiceField(label=_("与儿童关系"), choices=GuardianLink.RELATIONS, required=False)
     guardian_phone = forms.CharField(label=_("监护人手机号"), max_length=20, required=False,
                                      help_text=_("候补转正时短信通知"))
+    emergency_name = forms.CharField(label=_("紧急联系人"), max_length=50, required=False,
+                                     help_text=_("监护人联系不上时，办班点联系的人"))
+    emergency_phone = forms.CharField(label=_("紧急联系电话"), max_length=20, required=False)
+    allergies = forms.CharField(label=_("过敏（食物、药物等）"), max_length=200, required=False,
+                                widget=forms.Textarea(attrs={"rows": 2}), help_text=_("仅办班点工作人员可见"))
+    medicines = forms.CharField(label=_("在用药物及用法"), max_length=200, required=False,
+                                widget=forms.Textarea(attrs={"rows": 2}), help_text=_("仅办班点工作人员可见"))
     consent = forms.BooleanField(label=_("我是该儿童的监护人，同意暑托班为报名、考勤和安全管理使用孩子的个人信息"),
                                  required=False)
 
+    def values(self) -> dict:
+        """What parsed, for the service to check with the rest (a field that did not parse is
+        left out: its own error is already shown)."""
+        data = getattr(self, "cleaned_data", {})
+        return {k: data.get(k) for k in self.fields if k not in self.errors}
+
+    def __init__(self, *args, on=None, **kwargs):
+        super().__init__(*args, **kwargs)
+        if on is not None:
+            from .services import birth_date_range
+
+            earliest, latest = birth_date_range(on)
+            self.fields["birth_date"].widget.attrs.update({"min": earliest.isoformat(), "max": latest.isoformat()})
+
 
 class EnrolForm(forms.Form):
+    """Offers only the children the programme takes (``children``: those of age and grade)."""
+
     child = forms.TypedChoiceField(label=_("为哪个孩子报名"), coerce=int)
     key = forms.CharField(widget=forms.HiddenInput, max_length=64)
 

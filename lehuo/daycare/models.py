@@ -8,10 +8,18 @@ from django.conf import settings
 from django.db import models
 from django.db.models import Q
 from django.utils import timezone
+from django.utils.translation import gettext
 from django.utils.translation import gettext_lazy as _
 
 from lehuo.accounts.models import Neighbourhood, Town
-from lehuo.people.models import Person
+from lehuo.people.models import GuardianLink, Person
+from lehuo.platform.crypto import EncryptedTextField
+
+
+def term_label(number: int, starts_on, ends_on) -> str:
+    """A term as people name it, with its year: "2026年第1期（07/05-07/23）"."""
+    return gettext("%(year)s年第%(number)s期（%(start)s-%(end)s）") % {
+        "year": starts_on.year, "number": number, "start": f"{starts_on:%m/%d}", "end": f"{ends_on:%m/%d}"}
 
 
 class Year(models.Model):
@@ -67,7 +75,7 @@ class Term(models.Model):
         ]
 
     def __str__(self) -> str:
-        return f"第{self.number}期（{self.starts_on:%m/%d}-{self.ends_on:%m/%d}）"
+        return term_label(self.number, self.starts_on, self.ends_on)
 
 
 class Offering(models.Model):
@@ -111,6 +119,12 @@ class Child(models.Model):
     person = models.OneToOneField(Person, on_delete=models.CASCADE, related_name="daycare_child")
     school = models.CharField(_("学校"), max_length=100)
     grade = models.PositiveSmallIntegerField(_("年级"))
+    # For the site's staff (policy: daycare.child.health). Personal and, for the health notes,
+    # a minor's health data: encrypted at rest, shown only to those who may, writes audited.
+    emergency_name = models.CharField(_("紧急联系人"), max_length=50, blank=True)
+    emergency_phone = EncryptedTextField(_("紧急联系电话"), blank=True, default="")
+    allergies = EncryptedTextField(_("过敏"), blank=True, default="")
+    medicines = EncryptedTextField(_("用药"), blank=True, default="")
     created_at = models.DateTimeField(auto_now_add=True)
     updated_at = models.DateTimeField(auto_now=True)
 
@@ -120,6 +134,45 @@ class Child(models.Model):
 
     def __str__(self) -> str:
         return self.person.name
+
+
+class ChildClaim(models.Model):
+    """A guardian's request to add a child by ID number, waiting for the register's staff
+    (docs/security.md, "Children"). Nothing is linked and nothing of the register is shown to
+    the guardian until staff confirm: ``person`` (a child already on the register with that
+    ID number, or None) is for staff only; the guardian sees what they typed."""
+
+    PENDING, CONFIRMED, REJECTED = "pending", "confirmed", "rejected"
+    STATUSES = [(PENDING, _("待确认")), (CONFIRMED, _("已确认")), (REJECTED, _("未通过"))]
+
+    guardian = models.ForeignKey(Person, on_delete=models.CASCADE, related_name="+", verbose_name=_("监护人"))
+    person = models.ForeignKey(Person, on_delete=models.SET_NULL, null=True, blank=True, related_name="+")
+    name = models.CharField(_("儿童姓名（监护人填写）"), max_length=50)
+    id_number = EncryptedTextField(_("证件号码"), blank=True, default="")
+    birth_date = models.DateField(_("出生日期"), null=True, blank=True)
+    sex = models.CharField(_("性别"), max_length=1, blank=True)
+    school = models.CharField(_("学校"), max_length=100)
+    grade = models.PositiveSmallIntegerField(_("年级"))
+    relation = models.CharField(_("关系"), max_length=20, choices=GuardianLink.RELATIONS, default="other")
+    emergency_name = models.CharField(_("紧急联系人"), max_length=50, blank=True)
+    emergency_phone = EncryptedTextField(_("紧急联系电话"), blank=True, default="")
+    allergies = EncryptedTextField(_("过敏"), blank=True, default="")
+    medicines = EncryptedTextField(_("用药"), blank=True, default="")
+    consent_on = models.DateField(_("监护人同意日期"))
+    status = models.CharField(_("状态"), max_length=10, choices=STATUSES, default=PENDING)
+    created_at = models.DateTimeField(_("申请时间"), default=timezone.now)
+    decided_at = models.DateTimeField(_("处理时间"), null=True, blank=True)
+    decided_by = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.SET_NULL, null=True, blank=True,
+                                   related_name="+")
+    child = models.ForeignKey("Child", on_delete=models.SET_NULL, null=True, blank=True, related_name="+")
+
+    class Meta:
+        verbose_name = _("关联儿童申请")
+        verbose_name_plural = _("关联儿童申请")
+        ordering = ["status", "created_at", "id"]
+
+    def __str__(self) -> str:
+        return self.name
 
 
 class Enrolment(models.Model):

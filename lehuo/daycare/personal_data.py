@@ -14,7 +14,7 @@ def personal_data(person, actor) -> list[dict]:
             .select_related("offering__site__year", "offering__term", "child__person"))
     out = []
     for e in rows:
-        health = may(actor, "daycare.child.view_own", e.child.person) or may(actor, "daycare.site.run", e.offering.site)
+        health = may(actor, "daycare.child.health", e)
         out.append({
             "child": e.child.person.name, "site": e.offering.site.name, "term": str(e.offering.term),
             "status": e.get_status_display(), "position": e.position, "created_at": e.created_at,

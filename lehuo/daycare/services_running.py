@@ -10,8 +10,10 @@ from django.contrib.contenttypes.models import ContentType
 from django.db import IntegrityError, transaction
 from django.db.models import F
 from django.utils import timezone
+from django.utils.translation import gettext as _
 
 from lehuo.accounts.models import PROGRAMME_STAFF, Assignment, Neighbourhood
+from lehuo.accounts.permissions import require
 from lehuo.platform.audit import log_action, snapshot
 from lehuo.platform.errors import NotFound, ServiceError
 
@@ -30,6 +32,12 @@ from .models import (
 )
 from .models_running import CARE_ROLES, CATEGORIES, CHECK_AREAS, STAFF_ROLES
 from .services import busy_on_lock_failure, promote_waiting
+
+
+def _manage(actor, town) -> None:
+    """Setting up ``town``'s programme: 403 for a role that may not (whatever the town)."""
+    require(actor, "daycare.programme.manage")
+    require(actor, "daycare.programme.manage", town)
 
 
 def _snapshot(obj) -> dict:
@@ -73,6 +81,7 @@ def create_year(actor, town, year: int, title: str = "", *, default_terms: bool 
                 exists_ok: bool = True) -> Year:
     """The town's programme of ``year``. ``exists_ok=False`` (the setup page) refuses a year
     that is already there; ``default_terms`` adds the usual two terms to a new year."""
+    _manage(actor, town)
     try:
         year = int(year)
     except (TypeError, ValueError):
@@ -93,6 +102,7 @@ def create_year(actor, town, year: int, title: str = "", *, default_terms: bool 
 @transaction.atomic
 def create_default_terms(actor, year: Year) -> list[Term]:
     """The usual two terms (``default_term_dates``) for a year that has none yet."""
+    _manage(actor, year.town)
     if year.terms.exists():
         raise ServiceError("本年度已有期，请逐期添加", "number")
     return [create_term(actor, year, number=n, starts_on=s, ends_on=e) for n, s, e in default_term_dates(year.year)]
@@ -118,6 +128,7 @@ def _count(value, field: str, label: str, low: int, high: int) -> int:
 def create_site(actor, year: Year, *, name: str, neighbourhood: Neighbourhood, address: str = "",
                 head_name: str = "", min_volunteers: int = 3, min_security: int = 2, head_user=None) -> Site:
     """A site of ``year``; ``head_user`` (programme staff of the town) is assigned to run it."""
+    _manage(actor, year.town)
     name = _text(name, "name", "办班点名称", 100)
     if neighbourhood is None or neighbourhood.town_id != year.town_id:
         raise ServiceError("请选择本镇的居民区", "neighbourhood_id")
@@ -137,6 +148,7 @@ def create_site(actor, year: Year, *, name: str, neighbourhood: Neighbourhood, a
 
 @transaction.atomic
 def create_term(actor, year: Year, *, number: int, starts_on: dt.date, ends_on: dt.date) -> Term:
+    _manage(actor, year.town)
     number = _count(number, "number", "期数", 1, MAX_TERMS)
     if starts_on is None:
         raise ServiceError("请填写开始日期", "starts_on")
@@ -186,9 +198,25 @@ def _offering_terms(term: Term, capacity, fee, opens_at: dt.datetime | None) -> 
     return capacity, rounded
 
 
+def site_and_term(actor, site_id, term_id) -> tuple[Site, Term]:
+    """The site and term a new offering is for (the API names them by id): 403 for an actor
+    who may not set up a programme, a field error for one outside it."""
+    require(actor, "daycare.programme.manage")
+    from lehuo.accounts.permissions import scope_q
+
+    site = Site.objects.filter(scope_q(actor, "daycare.site.view", Site), pk=site_id).select_related("year").first()
+    if site is None:
+        raise ServiceError(_("办班点不存在"), "site_id")
+    term = Term.objects.filter(pk=term_id, year=site.year).first()
+    if term is None:
+        raise ServiceError(_("期不存在"), "term_id")
+    return site, term
+
+
 @transaction.atomic
 def create_offering(actor, site: Site, term: Term, *, capacity: int | None = None, fee=Decimal("600.00"),
                     opens_at: dt.datetime) -> Offering:
+    _manage(actor, site.year.town)
     capacity = capacity if capacity is not None else settings.LEHUO_RULES["daycare"]["default_capacity"]
     if term.year_id != site.year_id:
         raise ServiceError("期与办班点不属于同一年度", "term_id")
@@ -208,6 +236,7 @@ def update_offering(actor, offering: Offering, *, capacity, fee, opens_at: dt.da
     The capacity is changed by one conditional UPDATE (``taken <= new capacity``), so it cannot
     race an enrolment claiming a place: whichever comes second sees the other's row. Places
     added while children wait go to the first of them in the same transaction (returned)."""
+    require(actor, "daycare.offering.change", offering)
     capacity, fee = _offering_terms(offering.term, capacity, fee, opens_at)
     try:
         with busy_on_lock_failure(), transaction.atomic():
@@ -237,6 +266,7 @@ def update_offering(actor, offering: Offering, *, capacity, fee, opens_at: dt.da
 @transaction.atomic
 def assign_site_head(actor, site: Site, user, duty: str = "办班点负责人") -> Assignment:
     """``user`` (programme staff of the site's town) runs ``site``."""
+    _manage(actor, site.year.town)
     if user is None or not site_head_candidates(site.year.town_id).filter(pk=user.pk).exists():
         raise ServiceError("负责人须是本镇的项目工作人员", "head_user")
     ct = ContentType.objects.get_for_model(Site)
@@ -249,6 +279,7 @@ def assign_site_head(actor, site: Site, user, duty: str = "办班点负责人") 
 
 @transaction.atomic
 def create_course(actor, year: Year, *, name: str, category: str, description: str = "") -> Course:
+    _manage(actor, year.town)
     name = _text(name, "name", "课程名称", 100)
     if category not in dict(CATEGORIES):
         raise ServiceError("请选择课程类别（德、智、体、美、劳、自选）", "category")
@@ -262,6 +293,7 @@ def create_course(actor, year: Year, *, name: str, category: str, description: s
 @transaction.atomic
 def add_lesson(actor, offering: Offering, course: Course, *, date: dt.date, starts_at: dt.time, ends_at: dt.time,
                teacher: str = "") -> Lesson:
+    require(actor, "daycare.offering.run", offering)
     if course.year_id != offering.site.year_id:
         raise ServiceError("课程不属于本年度", "course_id")
     if not offering.term.starts_on <= date <= offering.term.ends_on:
@@ -306,6 +338,7 @@ def _check_day(enrolment: Enrolment, date: dt.date) -> None:
 def record_arrival(actor, enrolment: Enrolment, *, date: dt.date, present: bool = True, temperature=None,
                    arrived_at: dt.time | None = None, note: str = "") -> Arrival:
     """Arrival health check: a present child needs a temperature; a fever is noted."""
+    require(actor, "daycare.offering.run", enrolment.offering)
     _check_day(enrolment, date)
     temperature = _temperature(temperature)
     if present and temperature is None:
@@ -324,6 +357,7 @@ def record_arrival(actor, enrolment: Enrolment, *, date: dt.date, present: bool 
 @transaction.atomic
 def record_pickup(actor, enrolment: Enrolment, *, date: dt.date, picked_up_by: str,
                   picked_up_at: dt.time | None = None) -> Arrival:
+    require(actor, "daycare.offering.run", enrolment.offering)
     _check_day(enrolment, date)
     name = _text(picked_up_by, "picked_up_by", "接送人姓名", 50)
     arrival = Arrival.objects.select_for_update().filter(enrolment=enrolment, date=date, present=True).first()
@@ -350,6 +384,7 @@ DEFAULT_CHECK_ITEMS = {
 @transaction.atomic
 def record_check(actor, site: Site, *, area: str, item: str, ok: bool = True, note: str = "",
                  checked_at: dt.datetime | None = None) -> ChecklistCheck:
+    require(actor, "daycare.site.run", site)
     if area not in dict(CHECK_AREAS):
         raise ServiceError("请选择检查类别", "area")
     item = _text(item, "item", "检查项目", 200)
@@ -365,6 +400,7 @@ def record_check(actor, site: Site, *, area: str, item: str, ok: bool = True, no
 
 @transaction.atomic
 def add_staff(actor, site: Site, *, name: str, role: str, term: Term | None = None, person=None) -> StaffMember:
+    require(actor, "daycare.site.run", site)
     name = _text(name, "name", "姓名", 50)
     if role not in dict(STAFF_ROLES):
         raise ServiceError("请选择岗位", "role")
@@ -377,6 +413,7 @@ def add_staff(actor, site: Site, *, name: str, role: str, term: Term | None = No
 
 @transaction.atomic
 def remove_staff(actor, member: StaffMember) -> None:
+    require(actor, "daycare.site.run", member.site)
     log_action(actor, "daycare.staff.remove", member, {"site": member.site_id, "name": member.name})
     member.delete()
 
@@ -404,6 +441,7 @@ def roster_warnings(offering: Offering, confirmed: int | None = None) -> list[st
 @transaction.atomic
 def record_ceremony(actor, offering: Offering, *, kind: str, held_on: dt.date, attendees: int = 0,
                     programme: str = "") -> Ceremony:
+    require(actor, "daycare.offering.run", offering)
     if kind not in (Ceremony.OPENING, Ceremony.CLOSING):
         raise ServiceError("请选择仪式类型", "kind")
     if not offering.term.starts_on <= held_on <= offering.term.ends_on:

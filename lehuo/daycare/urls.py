@@ -7,10 +7,15 @@ urlpatterns = [
     path("", views.index, name="index"),
     # Residents (a parent on a phone)
     path("my/", views.my, name="my"),
+    path("my/status/", views.my_status, name="my_status"),
     path("my/children/new/", views.my_child_add, name="my_child_add"),
     path("my/offerings/", views.my_offerings, name="my_offerings"),
     path("my/offerings/<int:pk>/enrol/", views.my_enrol, name="my_enrol"),
     path("my/enrolments/<int:pk>/", views.my_enrolment, name="my_enrolment"),
+    path("my/enrolments/<int:pk>/cancel/", views.my_enrolment_cancel, name="my_enrolment_cancel"),
+    # The register's staff confirm guardians' requests for children already on the register
+    path("claims/", views.claims, name="claims"),
+    path("claims/<int:pk>/", views.claim_decide, name="claim_decide"),
     # Staff
     path("sites/<int:pk>/", views_staff.site_detail, name="site"),
     path("sites/<int:pk>/checks/", views_staff.site_check, name="site_check"),

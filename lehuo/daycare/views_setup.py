@@ -2,30 +2,32 @@
 and editing an offering's capacity, fee and opening time. Parse, call a service, render."""
 
 from django.contrib import messages
+from django.contrib.auth.decorators import login_required
 from django.contrib.contenttypes.models import ContentType
-from django.core.exceptions import PermissionDenied
 from django.db.models import Count
 from django.http import Http404
-from django.shortcuts import get_object_or_404, redirect, render
+from django.shortcuts import redirect, render
 from django.urls import reverse
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 
-from lehuo.accounts.decorators import staff_required
 from lehuo.accounts.models import Assignment, Neighbourhood
+from lehuo.accounts.permissions import require
 from lehuo.accounts.services import town_for
 from lehuo.platform.errors import ServiceError
 
-from . import scoping, services_running
+from . import services, services_running
 from .forms import OfferingForm, OfferingTermsForm, SiteForm, SiteHeadForm, TermForm, YearForm
 from .models import Enrolment, Offering, Site, Year
 from .stats import offering_counts
 
 
 def _town(request):
-    if not scoping.may_manage_programme(request.user):
-        raise PermissionDenied
-    return town_for(request.user)
+    """The town whose programme the actor sets up (403 for anyone who may not)."""
+    require(request.user, "daycare.programme.manage")
+    town = town_for(request.user)
+    require(request.user, "daycare.programme.manage", town)
+    return town
 
 
 def _year(town, number) -> Year:
@@ -87,7 +89,7 @@ def _page(request, town, year: Year | None, **bound):
     return render(request, "daycare/setup.html", ctx)
 
 
-@staff_required()
+@login_required
 def setup(request):
     town = _town(request)
     years = Year.objects.filter(town=town).order_by("-year")
@@ -96,7 +98,7 @@ def setup(request):
     return _page(request, town, year)
 
 
-@staff_required()
+@login_required
 @require_POST
 def year_create(request):
     town = _town(request)
@@ -116,7 +118,7 @@ def year_create(request):
     return _page(request, town, Year.objects.filter(town=town).order_by("-year").first(), year_form=form)
 
 
-@staff_required()
+@login_required
 @require_POST
 def terms_default(request, year: int):
     town = _town(request)
@@ -148,7 +150,7 @@ def _add(request, number: int, form_key: str, form, save, section: str):
     return _page(request, town, year, **{form_key: bound})
 
 
-@staff_required()
+@login_required
 @require_POST
 def term_create(request, year: int):
     def save(d, year):
@@ -157,7 +159,7 @@ def term_create(request, year: int):
     return _add(request, year, "term_form", lambda town, year: TermForm(request.POST), save, "terms")
 
 
-@staff_required()
+@login_required
 @require_POST
 def site_create(request, year: int):
     def save(d, year):
@@ -167,7 +169,7 @@ def site_create(request, year: int):
     return _add(request, year, "site_form", lambda town, year: _site_form(town, request.POST), save, "sites")
 
 
-@staff_required()
+@login_required
 @require_POST
 def site_head_assign(request, year: int):
     def save(d, year):
@@ -178,7 +180,7 @@ def site_head_assign(request, year: int):
     return _add(request, year, "head_form", lambda town, year: _head_form(year, request.POST), save, "sites")
 
 
-@staff_required()
+@login_required
 @require_POST
 def offering_create(request, year: int):
     def save(d, year):
@@ -190,12 +192,9 @@ def offering_create(request, year: int):
                 "offerings")
 
 
-@staff_required()
+@login_required
 def offering_edit(request, pk: int):
-    offering = get_object_or_404(Offering.objects.select_related("site__year", "term"), pk=pk,
-                                 site__in=scoping.sites_for(request.user).values("pk"))
-    if not scoping.may_manage_programme(request.user):
-        raise PermissionDenied
+    offering = services.get_offering_for(request.user, pk, to="daycare.offering.change")
     form = OfferingTermsForm(request.POST or None, initial={
         "capacity": offering.capacity, "fee": offering.fee, "opens_at": offering.opens_at})
     if request.method == "POST" and form.is_valid():

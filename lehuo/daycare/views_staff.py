@@ -6,81 +6,63 @@ from itertools import groupby
 from typing import Any
 
 from django.contrib import messages
-from django.core.exceptions import PermissionDenied
-from django.http import Http404
+from django.contrib.auth.decorators import login_required
 from django.shortcuts import get_object_or_404, redirect, render
 from django.utils import timezone
 from django.views.decorators.http import require_POST
 
-from lehuo.accounts.decorators import staff_required
+from lehuo.accounts.permissions import may
 from lehuo.lib.charts import bar_chart
 from lehuo.platform.errors import ServiceError
 from lehuo.platform.excel import write_xlsx, xlsx_response
 
-from . import scoping, services, services_running
+from . import services, services_running
 from .forms import ArrivalForm, CeremonyForm, CheckForm, CourseForm, LessonForm, StaffForm
-from .models import Arrival, Course, Enrolment, Offering, Site, Year
+from .models import Arrival, Course, Enrolment, Offering
 from .models_running import CATEGORIES
 from .stats import offering_counts, year_stats
 
 
-def _year(request, sites):
-    years = list(Year.objects.filter(sites__in=sites).distinct().order_by("-year"))
+def _year(request):
+    years = list(services.years_for(request.user))
     wanted = request.GET.get("year")
     chosen = next((y for y in years if str(y.year) == wanted), years[0] if years else None)
     return years, chosen
 
 
-def _site(request, pk) -> Site:
-    site = scoping.sites_for(request.user).filter(pk=pk).first()
-    if site is None:
-        raise Http404
-    return site
-
-
-def _offering(request, pk) -> Offering:
-    offering = (Offering.objects.select_related("site__year", "site__neighbourhood", "term")
-                .filter(pk=pk, site__in=scoping.sites_for(request.user).values("pk")).first())
-    if offering is None:
-        raise Http404
-    return offering
-
-
-def _require_run(request, site) -> None:
-    if not scoping.may_run_site(request.user, site):
-        raise PermissionDenied
-
-
-@staff_required()
+@login_required
 def programme(request):
-    sites = scoping.sites_for(request.user)
-    years, year = _year(request, sites)
+    sites = services.sites_for(request.user)
+    years, year = _year(request)
     offerings = []
     if year:
         offerings = list(offering_counts(Offering.objects.filter(site__in=sites.filter(year=year))
                                          .select_related("site__neighbourhood", "term")).order_by("site__name", "term__number"))
     by_site = [(site, list(rows)) for site, rows in groupby(offerings, key=lambda o: o.site)]
     return render(request, "daycare/programme.html", {"years": years, "year": year, "by_site": by_site,
-                                                      "may_manage": scoping.may_manage_programme(request.user)})
+                                                      "may_manage": _may_manage(request, year)})
 
 
-@staff_required()
+def _may_manage(request, year) -> bool:
+    return year is not None and may(request.user, "daycare.programme.manage", year.town)
+
+
+@login_required
 def site_detail(request, pk: int):
-    site = _site(request, pk)
+    site = services.get_site_for(request.user, pk)
     offerings = list(offering_counts(site.offerings.select_related("term")).order_by("term__number"))
     staff = list(site.staff.select_related("term"))
     warnings = {o.pk: services_running.roster_warnings(o, o.n_confirmed) for o in offerings}
     checks = list(site.checks.all()[:100])
     return render(request, "daycare/site.html", {
         "site": site, "offerings": [(o, warnings[o.pk]) for o in offerings], "staff": staff, "checks": checks,
-        "check_form": CheckForm(), "staff_form": StaffForm(), "may_run": scoping.may_run_site(request.user, site)})
+        "check_form": CheckForm(), "staff_form": StaffForm(), "may_run": may(request.user, "daycare.site.run", site)})
 
 
-@staff_required()
+@login_required
 @require_POST
 def site_check(request, pk: int):
-    site = _site(request, pk)
-    _require_run(request, site)
+    site = services.get_site_for(request.user, pk, to="daycare.site.run")
     form = CheckForm(request.POST)
     if form.is_valid():
         try:
@@ -93,11 +75,10 @@ def site_check(request, pk: int):
     return redirect("daycare:site", pk=site.pk)
 
 
-@staff_required()
+@login_required
 @require_POST
 def site_staff(request, pk: int):
-    site = _site(request, pk)
-    _require_run(request, site)
+    site = services.get_site_for(request.user, pk, to="daycare.site.run")
     form = StaffForm(request.POST)
     if form.is_valid():
         try:
@@ -110,9 +91,9 @@ def site_staff(request, pk: int):
     return redirect("daycare:site", pk=site.pk)
 
 
-@staff_required()
+@login_required
 def offering_detail(request, pk: int):
-    offering = _offering(request, pk)
+    offering = services.get_offering_for(request.user, pk)
     rows = list(offering.enrolments.select_related("child__person", "guardian").order_by("position", "created_at", "pk"))
     confirmed = [e for e in rows if e.status == Enrolment.CONFIRMED]
     waiting = sorted((e for e in rows if e.status == Enrolment.WAITLISTED), key=lambda e: e.position or 0)
@@ -123,6 +104,11 @@ def offering_detail(request, pk: int):
              e.guardian.name, e.guardian.phone_masked, timezone.localtime(e.created_at).strftime("%Y-%m-%d %H:%M:%S")]
             for e in confirmed + waiting], title="报名名单")
         return xlsx_response(f"daycare-{offering.pk}.xlsx", data)
+    # Health notes: only to those who may (the site's staff), and the read is audited.
+    may_health = bool(confirmed) and services.health_notes(request.user, confirmed[0]) is not None
+    if may_health:
+        services.log_health_read(request.user, offering, [e.child_id for e in confirmed if any(
+            getattr(e.child, f) for f in services.HEALTH_FIELDS)])
     lessons = list(offering.lessons.select_related("course"))
     timetable = [(day, list(items)) for day, items in groupby(lessons, key=lambda lesson: lesson.date)]
     courses = Course.objects.filter(year=offering.site.year)
@@ -131,16 +117,15 @@ def offering_detail(request, pk: int):
         "timetable": timetable, "ceremonies": list(offering.ceremonies.all()),
         "warnings": services_running.roster_warnings(offering, len(confirmed)),
         "lesson_form": LessonForm(courses=courses), "ceremony_form": CeremonyForm(),
-        "may_run": scoping.may_run_site(request.user, offering.site),
-        "may_manage": scoping.may_manage_programme(request.user)})
+        "may_run": may(request.user, "daycare.offering.run", offering),
+        "may_manage": may(request.user, "daycare.offering.change", offering),
+        "may_health": may_health})
 
 
-@staff_required()
+@login_required
 @require_POST
 def enrolment_cancel(request, pk: int):
-    e = get_object_or_404(Enrolment.objects.select_related("offering__site"), pk=pk,
-                          offering__site__in=scoping.sites_for(request.user).values("pk"))
-    _require_run(request, e.offering.site)
+    e = services.get_enrolment_for(request.user, pk, to="daycare.enrolment.cancel")
     try:
         promoted = services.cancel_enrolment(request.user, e, request.POST.get("reason", ""))
     except ServiceError as exc:
@@ -150,11 +135,10 @@ def enrolment_cancel(request, pk: int):
     return redirect("daycare:offering", pk=e.offering_id)
 
 
-@staff_required()
+@login_required
 @require_POST
 def offering_lesson(request, pk: int):
-    offering = _offering(request, pk)
-    _require_run(request, offering.site)
+    offering = services.get_offering_for(request.user, pk, to="daycare.offering.run")
     courses = Course.objects.filter(year=offering.site.year)
     form = LessonForm(request.POST, courses=courses)
     if form.is_valid():
@@ -170,11 +154,10 @@ def offering_lesson(request, pk: int):
     return redirect("daycare:offering", pk=offering.pk)
 
 
-@staff_required()
+@login_required
 @require_POST
 def offering_ceremony(request, pk: int):
-    offering = _offering(request, pk)
-    _require_run(request, offering.site)
+    offering = services.get_offering_for(request.user, pk, to="daycare.offering.run")
     form = CeremonyForm(request.POST)
     if form.is_valid():
         try:
@@ -195,14 +178,13 @@ def _day(request, offering) -> dt.date:
     return min(max(day, offering.term.starts_on), offering.term.ends_on)
 
 
-@staff_required()
+@login_required
 def attendance(request, pk: int):
     """The day's arrival check: temperature and attendance on arrival, pick-up by a named adult."""
-    offering = _offering(request, pk)
+    offering = services.get_offering_for(request.user, pk)
     day = _day(request, offering)
-    may_run = scoping.may_run_site(request.user, offering.site)
+    may_run = may(request.user, "daycare.offering.run", offering)
     if request.method == "POST":
-        _require_run(request, offering.site)
         form = ArrivalForm(request.POST)
         if form.is_valid():
             d = form.cleaned_data
@@ -229,21 +211,20 @@ def attendance(request, pk: int):
         "prev": day - dt.timedelta(days=1), "next": day + dt.timedelta(days=1), "limit": limit})
 
 
-@staff_required()
+@login_required
 def courses(request):
-    sites = scoping.sites_for(request.user)
-    years, year = _year(request, sites)
+    years, year = _year(request)
     form = CourseForm(request.POST or None)
-    may_manage = scoping.may_manage_programme(request.user)
-    if request.method == "POST":
-        if not may_manage or year is None:
-            raise PermissionDenied
+    may_manage = _may_manage(request, year)
+    if request.method == "POST" and year is not None:
         if form.is_valid():
             try:
                 services_running.create_course(request.user, year, **form.cleaned_data)
                 messages.success(request, "课程已加入课程库")
                 return redirect(f"{request.path}?year={year.year}")
             except ServiceError as exc:
+                if exc.status != 400:
+                    raise
                 form.add_service_error(exc)
     catalogue = []
     if year:
@@ -253,15 +234,13 @@ def courses(request):
                                                     "form": form, "may_manage": may_manage})
 
 
-@staff_required()
+@login_required
 def stats(request):
-    sites = scoping.sites_for(request.user)
-    years, year = _year(request, sites)
+    years, year = _year(request)
     data = None
     chart = ""
     if year:
-        site_ids = None if scoping.may_manage_programme(request.user) else list(sites.values_list("pk", flat=True))
-        data = year_stats(year, site_ids)
+        data = year_stats(year, services.stats_site_ids(request.user, year))
         chart = bar_chart(list(data["by_category"].items()))
     return render(request, "daycare/stats.html", {"years": years, "year": year, "s": data, "chart": chart,
-                                                  "may_manage": scoping.may_manage_programme(request.user)})
+                                                  "may_manage": _may_manage(request, year)})

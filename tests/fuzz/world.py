@@ -62,7 +62,8 @@ def build(*, town, lv11, hj9, admin, instructor, make_person) -> dict:
     child = daycare.register_child(admin, person, name="王小明", school="新泾镇第一小学", grade=2,
                                    birth_date=dt.date(2013, 3, 1), relation="mother", consent=True,
                                    on=term.starts_on)
-    enrolment = daycare.enrol_child(admin, offering, child, person, now=offering.opens_at + dt.timedelta(minutes=1))
+    placed = daycare.take_place(admin, offering.pk, child.pk, guardian=person,
+                                now=offering.opens_at + dt.timedelta(minutes=1))
 
     issue = newsletter.create_issue_in_town(admin, town, number=8, date=dt.date(2021, 8, 20), slug="2021-08")
     article = newsletter.save_article(admin, issue, None, column=issue.publication.columns.first(),
@@ -78,7 +79,7 @@ def build(*, town, lv11, hj9, admin, instructor, make_person) -> dict:
         "instructor_id": instructor.pk, "donation_drive": drive.pk, "donation": gift.pk,
         "blood_drive": blood_drive.pk, "blood_donation": blood_gift.pk, "signup_id": signup.pk,
         "screening_id": screening.pk, "site_id": site.pk, "term_id": term.pk, "offering_id": offering.pk,
-        "child_id": child.pk, "enrolment_id": enrolment.pk, "year": year.year, "issue_id": issue.pk,
+        "child_id": child.pk, "enrolment_id": placed.id, "year": year.year, "issue_id": issue.pk,
         "article_id": article.pk, "honour_id": honour.pk, "slug": visit.slug,
     }
 

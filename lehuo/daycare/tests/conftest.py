@@ -82,3 +82,21 @@ def parent_person(parent):
     from lehuo.people.models import Person
 
     return Person.objects.get(account=parent)
+
+
+def staff_actor():
+    """A superuser: the actor of tests about the rules, not about who may."""
+    from django.contrib.auth import get_user_model
+
+    return get_user_model().objects.get_or_create(username="daycare-test-staff", defaults={"is_superuser": True})[0]
+
+
+def staff_enrol(offering, child, guardian=None, *, now=None, actor=None):
+    """``services.take_place`` as the site's staff enrolling for ``guardian`` (the child's
+    guardian by default): the enrolment row, for tests of the rules around it."""
+    from lehuo.daycare.models import Enrolment
+
+    actor = actor or staff_actor()
+    guardian = guardian or child.person.guardian_links.order_by("pk").first().guardian
+    placed = services.take_place(actor, offering.pk, child.pk, guardian=guardian, now=now)
+    return Enrolment.objects.select_related("offering__term", "offering__site", "child__person").get(pk=placed.id)

@@ -4,10 +4,9 @@ import datetime as dt
 
 import pytest
 
-from lehuo.daycare import services
 from lehuo.daycare.models import Child, Enrolment, Offering
 
-from .conftest import child_birth
+from .conftest import child_birth, staff_actor, staff_enrol  # noqa: I001,F401
 
 pytestmark = pytest.mark.django_db
 
@@ -26,7 +25,8 @@ def test_parent_lists_offerings_of_the_town(api, parent, offering):
 
 
 def test_outsider_sees_no_offerings(api, outsider, offering):
-    assert api(outsider).get("/api/v1/daycare/offerings").json()["items"] == []
+    # Signed in, no role and no register record: the policy grants nothing (403).
+    assert api(outsider).get("/api/v1/daycare/offerings").status_code == 403
 
 
 def test_parent_enrols_new_child_and_is_confirmed(api, parent, offering):
@@ -49,7 +49,7 @@ def test_enrol_full_offering_answers_waitlisted_with_position(api, parent, offer
     offering.capacity = 1
     offering.save()
     other = make_child()
-    services.enrol_child(None, offering, other, other.person.guardian_links.get().guardian)
+    staff_enrol(offering, other, other.person.guardian_links.get().guardian)
     r = api(parent).post(f"/api/v1/daycare/offerings/{offering.pk}/enrolments", _enrol_body())
     assert (r.json()["status"], r.json()["position"]) == ("waitlisted", 1)
 
@@ -93,7 +93,7 @@ def test_busy_answers_503(api, parent, offering, monkeypatch):
     def boom(*args, **kwargs):
         raise OperationalError("database is locked")
 
-    monkeypatch.setattr(services, "_claim_place", boom)
+    monkeypatch.setattr("lehuo.daycare.services.places._write", boom)
     r = api(parent).post(f"/api/v1/daycare/offerings/{offering.pk}/enrolments", _enrol_body())
     assert r.status_code == 503
     assert r.json()["message"] == "系统繁忙，请稍后重试"
@@ -101,12 +101,13 @@ def test_busy_answers_503(api, parent, offering, monkeypatch):
 
 def test_outsider_without_person_cannot_enrol(api, outsider, offering):
     r = api(outsider).post(f"/api/v1/daycare/offerings/{offering.pk}/enrolments", _enrol_body())
-    assert r.status_code == 404
+    assert r.status_code == 403
+    assert not Enrolment.objects.exists()
 
 
 def test_site_head_lists_enrolments_of_own_site(api, assigned_site_head, offering, make_child):
     child = make_child()
-    services.enrol_child(None, offering, child, child.person.guardian_links.get().guardian)
+    staff_enrol(offering, child, child.person.guardian_links.get().guardian)
     r = api(assigned_site_head).get(f"/api/v1/daycare/offerings/{offering.pk}/enrolments")
     assert r.status_code == 200
     assert r.json()["count"] == 1
@@ -127,7 +128,8 @@ def test_site_head_enrols_for_a_guardian_by_phone(api, assigned_site_head, offer
     assert Enrolment.objects.get().guardian.name == "赵大海"
 
 
-def test_guardian_cancels_own_enrolment(api, parent, offering):
+def test_guardian_cancels_own_enrolment(api, parent, offering, monkeypatch):
+    monkeypatch.setattr("django.utils.timezone.localdate", lambda *a: offering.term.starts_on - dt.timedelta(days=1))
     client = api(parent)
     e = client.post(f"/api/v1/daycare/offerings/{offering.pk}/enrolments", _enrol_body()).json()
     r = client.post(f"/api/v1/daycare/enrolments/{e['id']}/cancel", {"reason": "出游"})
@@ -137,7 +139,7 @@ def test_guardian_cancels_own_enrolment(api, parent, offering):
 
 def test_other_parent_cannot_cancel(api, parent, offering, make_child, outsider):
     child = make_child()
-    e = services.enrol_child(None, offering, child, child.person.guardian_links.get().guardian)
+    e = staff_enrol(offering, child, child.person.guardian_links.get().guardian)
     assert api(outsider).post(f"/api/v1/daycare/enrolments/{e.pk}/cancel", {}).status_code == 404
 
 
@@ -145,8 +147,8 @@ def test_site_head_cancel_promotes_waiting(api, assigned_site_head, offering, ma
     offering.capacity = 1
     offering.save()
     a, b = make_child(), make_child()
-    ea = services.enrol_child(None, offering, a, a.person.guardian_links.get().guardian)
-    eb = services.enrol_child(None, offering, b, b.person.guardian_links.get().guardian)
+    ea = staff_enrol(offering, a, a.person.guardian_links.get().guardian)
+    eb = staff_enrol(offering, b, b.person.guardian_links.get().guardian)
     r = api(assigned_site_head).post(f"/api/v1/daycare/enrolments/{ea.pk}/cancel", {})
     assert r.json()["promoted_id"] == eb.pk
 
@@ -192,4 +194,4 @@ def test_year_stats_for_town_admin_and_404_for_parent(api, town_admin, parent, o
     r = api(town_admin).get("/api/v1/daycare/years/2021/stats")
     assert r.status_code == 200
     assert r.json()["places"] == 35
-    assert api(parent).get("/api/v1/daycare/years/2021/stats").status_code == 404
+    assert api(parent).get("/api/v1/daycare/years/2021/stats").status_code == 403

@@ -13,10 +13,11 @@ from django.utils import timezone
 
 from lehuo.daycare import services
 from lehuo.daycare.models import Child, Enrolment, Offering
+from lehuo.daycare.services import places
 from lehuo.people.models import Consent, GuardianLink, Person
 from lehuo.platform import notify
 
-from .conftest import child_birth
+from .conftest import child_birth, staff_actor, staff_enrol  # noqa: I001,F401
 
 THREADS = 220
 MAX_DB = 20
@@ -70,11 +71,33 @@ def _parent(make_person):
 
 
 def _enrol(path: str, offering, guardian):
-    """One enrolment by ``path``: the staff / form path, or the parents' rush path (on
-    PostgreSQL one statement, ``daycare/rush.py``)."""
-    if path == "enrol_child":
-        return lambda child: services.enrol_child(None, offering, child, guardian)
-    return lambda child: services.enrol_linked_child(guardian.account, offering.pk, child.pk)
+    """One enrolment through ``take_place`` (the only way a place is taken; on PostgreSQL one
+    statement, ``daycare/claim_sql.py``), as the site's staff for the guardian or as the parent."""
+    if path == "staff":
+        return lambda child: staff_enrol(offering, child, guardian)
+    return lambda child: services.take_place(guardian.account, offering.pk, child.pk)
+
+
+def _read_then_write(actor, *, offering_id, term_id, child_id, child_person_id, guardian_id, now, label,
+                     likely_full, key_row=None, answer=None):
+    """The lost-update race the atomic claim exists to prevent: decide in Python on a count
+    read earlier, then write it back (patched in by the test that proves it can fail)."""
+    import time
+
+    from django.db import transaction
+
+    taken, capacity, seq = Offering.objects.values_list("taken", "capacity", "waitlist_seq").get(pk=offering_id)
+    time.sleep(0.002)
+    with transaction.atomic():
+        if taken < capacity:
+            Offering.objects.filter(pk=offering_id).update(taken=taken + 1)
+            status, position = Enrolment.CONFIRMED, None
+        else:
+            Offering.objects.filter(pk=offering_id).update(waitlist_seq=seq + 1)
+            status, position = Enrolment.WAITLISTED, seq + 1
+        e = Enrolment.objects.create(offering_id=offering_id, term_id=term_id, child_id=child_id,
+                                     guardian_id=guardian_id, status=status, position=position, created_at=now)
+    return e.pk, status, position
 
 
 def _rush(town, make_person, offering, path) -> list[Exception]:
@@ -84,7 +107,7 @@ def _rush(town, make_person, offering, path) -> list[Exception]:
     return _run(THREADS, lambda i: enrol(children[i]))
 
 
-PATHS = pytest.mark.parametrize("path", ["enrol_child", "enrol_linked_child"], ids=["form", "rush"])
+PATHS = pytest.mark.parametrize("path", ["staff", "parent"])
 
 
 @pytest.mark.django_db(transaction=True)
@@ -92,9 +115,10 @@ PATHS = pytest.mark.parametrize("path", ["enrol_child", "enrol_linked_child"], i
 @pytest.mark.parametrize("protected", [True, False], ids=["conditional-update", "read-then-write"])
 def test_rush_confirms_exactly_35_and_waitlists_the_rest_in_order(town, make_person, offering, monkeypatch,
                                                                  protected, path):
-    """220 threads, 35 places. Switched off (a read-then-write path, tests only), the same
-    test must see the overbooking: it proves the test can fail."""
-    monkeypatch.setattr(services, "UNSAFE_READ_THEN_WRITE", not protected)
+    """220 threads, 35 places. With a read-then-write claim patched in, the same test must
+    see the overbooking: it proves the test can fail."""
+    if not protected:
+        monkeypatch.setattr(places, "_write", _read_then_write)
     errors = _rush(town, make_person, offering, path)
 
     confirmed = Enrolment.objects.filter(offering=offering, status=Enrolment.CONFIRMED).count()
@@ -124,7 +148,7 @@ def test_cancellations_under_load_promote_exactly_one_child_per_freed_place(town
 
     def work(i):
         if i < 10:
-            services.cancel_enrolment(None, confirmed[i], "家长取消")
+            services.cancel_enrolment(staff_actor(), confirmed[i], "家长取消")
         else:
             enrol(latecomers[i - 10])
 
@@ -171,7 +195,7 @@ def test_lock_timeout_becomes_busy_not_an_error(town, make_person, offering, mon
     locked.wait(10)
     try:
         with pytest.raises(services.Busy):
-            services.enrol_child(None, offering, child, guardian)
+            staff_enrol(offering, child, guardian)
     finally:
         release.set()
         holder.join()

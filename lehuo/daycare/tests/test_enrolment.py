@@ -13,7 +13,7 @@ from lehuo.platform import notify
 from lehuo.platform.errors import ServiceError
 from lehuo.platform.models import AuditLog
 
-from .conftest import TERM_START, child_birth
+from .conftest import TERM_START, child_birth, staff_actor, staff_enrol  # noqa: I001,F401
 
 pytestmark = pytest.mark.django_db
 
@@ -21,7 +21,7 @@ pytestmark = pytest.mark.django_db
 def test_first_child_is_confirmed_and_audit_logged(make_child, offering):
     child = make_child()
     guardian = child.person.guardian_links.get().guardian
-    e = services.enrol_child(None, offering, child, guardian)
+    e = staff_enrol(offering, child, guardian)
     assert (e.status, e.position) == (Enrolment.CONFIRMED, None)
     assert AuditLog.objects.filter(action="daycare.enrol", object_id=str(e.pk)).exists()
 
@@ -31,7 +31,7 @@ def test_full_offering_waitlists_with_next_position(make_child, offering):
     offering.save()
     first, second, third = (make_child() for _ in range(3))
     for c in (first, second, third):
-        services.enrol_child(None, offering, c, c.person.guardian_links.get().guardian)
+        staff_enrol(offering, c, c.person.guardian_links.get().guardian)
     rows = Enrolment.objects.order_by("pk")
     assert [(r.status, r.position) for r in rows] == [("confirmed", None), ("waitlisted", 1), ("waitlisted", 2)]
 
@@ -39,7 +39,7 @@ def test_full_offering_waitlists_with_next_position(make_child, offering):
 def test_enrolment_before_opening_is_refused(make_child, offering):
     child = make_child()
     with pytest.raises(ServiceError) as exc:
-        services.enrol_child(None, offering, child, child.person.guardian_links.get().guardian,
+        staff_enrol(offering, child, child.person.guardian_links.get().guardian,
                              now=offering.opens_at - dt.timedelta(seconds=1))
     assert exc.value.field == "opens_at"
     assert not Enrolment.objects.exists()
@@ -48,9 +48,9 @@ def test_enrolment_before_opening_is_refused(make_child, offering):
 def test_second_enrolment_in_same_term_is_refused(make_child, offering, other_offering):
     child = make_child()
     guardian = child.person.guardian_links.get().guardian
-    services.enrol_child(None, offering, child, guardian)
+    staff_enrol(offering, child, guardian)
     with pytest.raises(ServiceError) as exc:
-        services.enrol_child(None, other_offering, child, guardian)
+        staff_enrol(other_offering, child, guardian)
     assert exc.value.code == "duplicate"
 
 
@@ -58,12 +58,12 @@ def test_waitlisted_child_cannot_enrol_elsewhere_in_same_term(make_child, offeri
     offering.capacity = 1
     offering.save()
     make_first = make_child()
-    services.enrol_child(None, offering, make_first, make_first.person.guardian_links.get().guardian)
+    staff_enrol(offering, make_first, make_first.person.guardian_links.get().guardian)
     child = make_child()
     guardian = child.person.guardian_links.get().guardian
-    assert services.enrol_child(None, offering, child, guardian).status == Enrolment.WAITLISTED
+    assert staff_enrol(offering, child, guardian).status == Enrolment.WAITLISTED
     with pytest.raises(ServiceError):
-        services.enrol_child(None, other_offering, child, guardian)
+        staff_enrol(other_offering, child, guardian)
 
 
 def test_same_child_may_enrol_in_the_other_term(make_child, offering, site, terms):
@@ -72,8 +72,8 @@ def test_same_child_may_enrol_in_the_other_term(make_child, offering, site, term
     second = Offering.objects.create(site=site, term=terms[1], capacity=35, opens_at=offering.opens_at)
     child = make_child()
     guardian = child.person.guardian_links.get().guardian
-    services.enrol_child(None, offering, child, guardian)
-    assert services.enrol_child(None, second, child, guardian).status == Enrolment.CONFIRMED
+    staff_enrol(offering, child, guardian)
+    assert staff_enrol(second, child, guardian).status == Enrolment.CONFIRMED
 
 
 def test_grade_7_is_refused(make_person, town_admin):
@@ -99,7 +99,7 @@ def test_child_who_grew_too_old_by_term_start_is_refused_at_enrolment(make_child
     child.person.birth_date = dt.date(TERM_START.year - 13, 1, 1)
     child.person.save()
     with pytest.raises(ServiceError) as exc:
-        services.enrol_child(None, offering, child, child.person.guardian_links.get().guardian)
+        staff_enrol(offering, child, child.person.guardian_links.get().guardian)
     assert exc.value.field == "child"
 
 
@@ -117,7 +117,7 @@ def test_guardian_without_phone_cannot_enrol(make_child, offering):
     Person.objects.filter(pk=guardian.pk).update(phone="", phone_hash="", phone_tail="")
     guardian.refresh_from_db()
     with pytest.raises(ServiceError) as exc:
-        services.enrol_child(None, offering, child, guardian)
+        staff_enrol(offering, child, guardian)
     assert exc.value.field == "guardian_phone"
 
 
@@ -165,10 +165,10 @@ def test_cancel_confirmed_promotes_first_waiting_and_notifies(make_child, offeri
     offering.capacity = 1
     offering.save()
     children = [make_child() for _ in range(3)]
-    rows = [services.enrol_child(None, offering, c, c.person.guardian_links.get().guardian) for c in children]
+    rows = [staff_enrol(offering, c, c.person.guardian_links.get().guardian) for c in children]
     notify.outbox.clear()
     with TestCase.captureOnCommitCallbacks(execute=True):
-        promoted = services.cancel_enrolment(None, rows[0], "生病")
+        promoted = services.cancel_enrolment(staff_actor(), rows[0], "生病")
     assert promoted.pk == rows[1].pk
     assert Enrolment.objects.get(pk=rows[2].pk).status == Enrolment.WAITLISTED
     assert len(notify.outbox) == 1
@@ -177,8 +177,8 @@ def test_cancel_confirmed_promotes_first_waiting_and_notifies(make_child, offeri
 
 def test_cancel_confirmed_without_waiting_list_frees_the_place(make_child, offering):
     child = make_child()
-    e = services.enrol_child(None, offering, child, child.person.guardian_links.get().guardian)
-    assert services.cancel_enrolment(None, e) is None
+    e = staff_enrol(offering, child, child.person.guardian_links.get().guardian)
+    assert services.cancel_enrolment(staff_actor(), e) is None
     offering.refresh_from_db()
     assert offering.taken == 0
 
@@ -187,10 +187,10 @@ def test_cancel_waitlisted_promotes_nobody(make_child, offering):
     offering.capacity = 1
     offering.save()
     a, b, c = (make_child() for _ in range(3))
-    services.enrol_child(None, offering, a, a.person.guardian_links.get().guardian)
-    wb = services.enrol_child(None, offering, b, b.person.guardian_links.get().guardian)
-    wc = services.enrol_child(None, offering, c, c.person.guardian_links.get().guardian)
-    assert services.cancel_enrolment(None, wb) is None
+    staff_enrol(offering, a, a.person.guardian_links.get().guardian)
+    wb = staff_enrol(offering, b, b.person.guardian_links.get().guardian)
+    wc = staff_enrol(offering, c, c.person.guardian_links.get().guardian)
+    assert services.cancel_enrolment(staff_actor(), wb) is None
     assert services.waiting_ahead(Enrolment.objects.get(pk=wc.pk)) == 0
     offering.refresh_from_db()
     assert offering.taken == 1
@@ -198,10 +198,10 @@ def test_cancel_waitlisted_promotes_nobody(make_child, offering):
 
 def test_cancel_twice_is_refused(make_child, offering):
     child = make_child()
-    e = services.enrol_child(None, offering, child, child.person.guardian_links.get().guardian)
-    services.cancel_enrolment(None, e)
+    e = staff_enrol(offering, child, child.person.guardian_links.get().guardian)
+    services.cancel_enrolment(staff_actor(), e)
     with pytest.raises(ServiceError):
-        services.cancel_enrolment(None, e)
+        services.cancel_enrolment(staff_actor(), e)
 
 
 def test_lock_failure_becomes_busy(make_child, offering, monkeypatch):
@@ -210,10 +210,10 @@ def test_lock_failure_becomes_busy(make_child, offering, monkeypatch):
     def boom(*args, **kwargs):
         raise OperationalError("canceling statement due to lock timeout")
 
-    monkeypatch.setattr(services, "_claim_place", boom)
+    monkeypatch.setattr("lehuo.daycare.services.places._write", boom)
     child = make_child()
     with pytest.raises(services.Busy) as exc:
-        services.enrol_child(None, offering, child, child.person.guardian_links.get().guardian)
+        staff_enrol(offering, child, child.person.guardian_links.get().guardian)
     assert exc.value.status == 503
     assert exc.value.message == "系统繁忙，请稍后重试"
 
@@ -223,4 +223,4 @@ def test_opening_is_checked_against_now(make_child, offering):
     offering.save()
     child = make_child()
     with pytest.raises(ServiceError, match="报名尚未开始"):
-        services.enrol_child(None, offering, child, child.person.guardian_links.get().guardian)
+        staff_enrol(offering, child, child.person.guardian_links.get().guardian)

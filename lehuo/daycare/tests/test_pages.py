@@ -5,11 +5,11 @@ import datetime as dt
 import pytest
 from django.urls import reverse
 
-from lehuo.daycare import services, services_running
+from lehuo.daycare import services_running
 from lehuo.daycare.models import Arrival, ChecklistCheck, Child, Course, Enrolment, StaffMember
 from lehuo.platform.models import AuditLog
 
-from .conftest import TERM_START
+from .conftest import TERM_START, staff_actor, staff_enrol  # noqa: I001,F401
 
 pytestmark = pytest.mark.django_db
 
@@ -17,7 +17,7 @@ pytestmark = pytest.mark.django_db
 def _enrolled(make_child, offering, parent_person=None, **kw):
     child = make_child(parent_person, **kw) if parent_person else make_child(**kw)
     guardian = child.person.guardian_links.get().guardian
-    return services.enrol_child(None, offering, child, guardian)
+    return staff_enrol(offering, child, guardian)
 
 
 # --- residents ---------------------------------------------------------------------------
@@ -29,9 +29,9 @@ def test_parent_home_lists_children_and_enrolments(login, parent, parent_person,
     assert e.child.person.name in r.content.decode()
 
 
-def test_outsider_without_person_gets_404_on_resident_pages(login, outsider):
-    assert login(outsider).get(reverse("daycare:my")).status_code == 404
-    assert login(outsider).get(reverse("daycare:my_offerings")).status_code == 404
+def test_outsider_without_person_gets_403_on_resident_pages(login, outsider):
+    assert login(outsider).get(reverse("daycare:my")).status_code == 403
+    assert login(outsider).get(reverse("daycare:my_offerings")).status_code == 403
 
 
 def test_anonymous_is_sent_to_login(client):
@@ -99,7 +99,7 @@ def test_busy_page_answers_503(login, parent, parent_person, make_child, offerin
     def boom(*a, **k):
         raise OperationalError("database is locked")
 
-    monkeypatch.setattr(services, "_claim_place", boom)
+    monkeypatch.setattr("lehuo.daycare.services.places._write", boom)
     child = make_child(parent_person)
     r = login(parent).post(reverse("daycare:my_enrol", args=[offering.pk]), {"child": child.pk, "key": "k"})
     assert r.status_code == 503

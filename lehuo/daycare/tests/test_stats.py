@@ -2,9 +2,11 @@
 
 import pytest
 
-from lehuo.daycare import services, services_running
+from lehuo.daycare import services_running
 from lehuo.daycare.stats import dashboard_summary
 from lehuo.platform import figures
+
+from .conftest import staff_actor, staff_enrol  # noqa: I001,F401
 
 pytestmark = pytest.mark.django_db
 
@@ -16,7 +18,7 @@ def filled(make_child, offering, town_admin):
     rows = []
     for _ in range(3):
         child = make_child()
-        rows.append(services.enrol_child(None, offering, child, child.person.guardian_links.get().guardian))
+        rows.append(staff_enrol(offering, child, child.person.guardian_links.get().guardian))
     year = offering.site.year
     services_running.create_course(town_admin, year, name="爱国教育", category="de")
     services_running.create_course(town_admin, year, name="理财课程", category="zhi")

@@ -1,10 +1,9 @@
-"""The opening-time rush's write on PostgreSQL: one statement, no transaction round trips.
+"""How ``services.places.take_place`` claims a place on PostgreSQL: one statement.
 
-``_record_enrolment`` (services.py) is BEGIN, the conditional claim (one or two UPDATEs), the
-enrolment and its audit row, the idempotency key, COMMIT: five or six round trips, and on a
-small server each costs more than the rows (py-spy on the burst: the workers spent 91 % of
-an enrolment waiting on the database). Here the same writes are one statement in autocommit,
-which PostgreSQL runs atomically:
+The claim and its rows as separate statements in a transaction (what SQLite does) are five or
+six round trips, and on a small server each costs more than the rows (py-spy on the burst:
+the workers spent 91 % of an enrolment waiting on the database). Here the same writes are one
+statement in autocommit, which PostgreSQL runs atomically:
 
 - ``cur`` locks the offering's row (``FOR UPDATE`` waits for a concurrent claim and then reads
   the row as that claim committed it) and decides: a place is free or not;
@@ -15,7 +14,7 @@ which PostgreSQL runs atomically:
 
 A unique violation (the child already holds a place this term; the key already used) or a
 lock timeout aborts the whole statement: nothing is written. The rules are checked before,
-by the caller, on the facts query. The columns and values come from the models' own fields
+by ``take_place``, on its facts query. The columns and values come from the models' own fields
 (``lehuo.platform.rows``), so a new column with a Python default is written here as well.
 """
 
