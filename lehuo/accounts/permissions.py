@@ -103,12 +103,14 @@ class Endpoint:
     ``action`` None: open to everyone (the sign-in page, public pages); ``record``: the URL
     argument naming the record the action is on; ``kwargs``: other URL arguments, each a model
     label (the same kind of world record's key) or a fixed value; ``method`` for pages that only
-    take a POST."""
+    take a POST; ``answers``: the status an open page answers by design (allauth's page for a
+    failed WeChat sign-in answers 401)."""
 
     action: str | None
     record: str | None = None
     kwargs: dict[str, str] = field(default_factory=dict)
     method: str = "GET"
+    answers: int | None = None
 
 
 # --- the declarations ---------------------------------------------------------------------

@@ -40,7 +40,7 @@ ENDPOINTS = {
     "account_change_password": Endpoint(None),
     "weixin_login": Endpoint(None),
     "weixin_callback": Endpoint(None),
-    "socialaccount_login_error": Endpoint(None),
+    "socialaccount_login_error": Endpoint(None, answers=401),
     "socialaccount_login_cancelled": Endpoint(None),
     "socialaccount_signup": Endpoint(None),
     "GET /api/v1/neighbourhoods": Endpoint("accounts.neighbourhood.view"),
