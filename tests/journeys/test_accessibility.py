@@ -5,6 +5,7 @@ import pytest
 
 from conftest import PHONE_VIEWPORT
 from lehuo.daycare import services as daycare
+from lehuo.daycare.tests.conftest import staff_enrol
 from lehuo.training import services as training
 
 from .conftest import axe
@@ -26,7 +27,7 @@ def test_main_pages_have_no_serious_or_critical_violations(open_as, browser, liv
     person = make_person(name="李明华")
     training.enrol(town_admin, cohort, person)
     child = make_child(name="周小宝")
-    daycare.enrol_child(None, offering, child, child.person.guardian_links.get().guardian)
+    staff_enrol(offering, child)
     session = cohort.sessions.order_by("date").first()
     found: dict = {}
 

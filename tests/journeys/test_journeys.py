@@ -16,6 +16,7 @@ from lehuo.accounts.models import EDITOR, Neighbourhood, Town
 from lehuo.blood import services as blood
 from lehuo.blood.models import Donation
 from lehuo.daycare import services as daycare
+from lehuo.daycare.tests.conftest import staff_enrol
 from lehuo.daycare.models import Arrival
 from lehuo.lib.identity import mask_name
 from lehuo.people.importers import PEOPLE_COLUMNS
@@ -268,7 +269,7 @@ def test_site_head_runs_a_day(open_as, assigned_site_head, offering, make_child,
     for name in ("周小宝", "吴小贝"):
         child = make_child(name=name)
         guardian = child.person.guardian_links.get().guardian
-        daycare.enrol_child(None, offering, child, guardian)
+        staff_enrol(offering, child, guardian)
         children.append(child)
     day = offering.term.starts_on
     data = town_data() + [offering.site.name, offering.site.address, str(offering.term), offering.site.year.title]
