@@ -194,18 +194,19 @@ def main() -> None:
         t = time.perf_counter()
         commit = commit_job(admin, check)
         # Write progress is reported inside the import's transaction (invisible until it
-        # commits), so the write phase is watched in PostgreSQL: each batch of 2,000 rows is
-        # one INSERT into donations_donation by the worker's session.
-        target = max(1, int(n / 2000 * args.kill_at))
+        # commits), so the write phase is watched in PostgreSQL: each batch of rows is one
+        # COPY (or INSERT, where COPY is not used) into donations_donation by the worker's session.
+        target = max(1, int(n / 5000 * args.kill_at))
         batches, deadline = set(), time.monotonic() + PHASE_DEADLINE_S
         while len(batches) < target and time.monotonic() < deadline:
             with connection.cursor() as cursor:
                 cursor.execute("SELECT query_start FROM pg_stat_activity WHERE datname = %s AND xact_start IS NOT NULL"
-                               " AND query LIKE 'INSERT INTO \"donations_donation\"%%'", [DB_NAME])
+                               " AND (query LIKE 'INSERT INTO \"donations_donation\"%%'"
+                               " OR query LIKE 'COPY \"donations_donation\"%%')", [DB_NAME])
                 batches.update(r[0] for r in cursor.fetchall())
             if done(Job.objects.get(pk=commit.pk)):
                 raise SystemExit("the import finished before the kill; use more --rows")
-            time.sleep(0.05)
+            time.sleep(0.005)
         seen = Job.objects.get(pk=commit.pk)
         os.killpg(worker.pid, signal.SIGKILL)
         worker.wait(timeout=10)
