@@ -15,6 +15,9 @@ TRANSIENT_MESSAGES = (
     "connection is closed", "connection is lost", "connection already closed", "consuming input failed",
     "database is locked", "database table is locked", "unable to open database file", "disk i/o error",
     "lock timeout", "deadlock detected", "could not serialize access",
+    # A new connection during a restart: psycopg reports the server's FATAL without a SQLSTATE.
+    "the database system is starting up", "the database system is shutting down",
+    "the database system is in recovery mode",
 )
 
 

@@ -55,6 +55,10 @@ def test_a_missing_column_is_a_500_with_traceback_on_pages(login, town_admin, mo
 @pytest.mark.parametrize("message, transient", [
     ("server closed the connection unexpectedly", True),
     ("database is locked", True),
+    ("connection failed: connection to server at \"127.0.0.1\", port 5432 failed: FATAL:  the database system is "
+     "starting up", True),
+    ("connection failed: connection to server at \"127.0.0.1\", port 5432 failed: FATAL:  the database system is "
+     "shutting down", True),
     ("no such table: blood_drive", False),
     ("near \"SELECT\": syntax error", False),
 ])
