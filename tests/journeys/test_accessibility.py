@@ -4,7 +4,6 @@ violations (issue 14, "Show")."""
 import pytest
 
 from conftest import PHONE_VIEWPORT
-from lehuo.daycare import services as daycare
 from lehuo.daycare.tests.conftest import staff_enrol
 from lehuo.training import services as training
 

@@ -15,9 +15,8 @@ from conftest import PHONE_VIEWPORT, TABLET_VIEWPORT, _user
 from lehuo.accounts.models import EDITOR, Neighbourhood, Town
 from lehuo.blood import services as blood
 from lehuo.blood.models import Donation
-from lehuo.daycare import services as daycare
-from lehuo.daycare.tests.conftest import staff_enrol
 from lehuo.daycare.models import Arrival
+from lehuo.daycare.tests.conftest import staff_enrol
 from lehuo.lib.identity import mask_name
 from lehuo.people.importers import PEOPLE_COLUMNS
 from lehuo.people.models import Person, Tag
