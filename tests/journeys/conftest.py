@@ -14,8 +14,6 @@ from pathlib import Path
 import pytest
 from django.conf import settings
 
-from conftest import CHROMIUM, CHROMIUM_ARGS
-
 # The modules' fixtures the journeys start from (data set up through the services).
 from lehuo.blood.tests.conftest import drive  # noqa: F401
 from lehuo.daycare.tests.conftest import assigned_site_head, make_child, offering, site, terms, year  # noqa: F401
@@ -24,22 +22,6 @@ from lehuo.training.tests.conftest import cohort, make_cohort, programme  # noqa
 
 AXE = Path(settings.BASE_DIR) / "node_modules" / "axe-core" / "axe.min.js"
 DESKTOP = {"width": 1280, "height": 900}
-
-
-@pytest.fixture(scope="session")
-def browser():
-    """One headless Debian Chromium for every journey (each role gets its own context)."""
-    from playwright.sync_api import sync_playwright
-
-    if not os.path.exists(CHROMIUM):
-        pytest.fail("Chromium is missing: run `make install` (it installs Debian's chromium)")
-    os.environ.setdefault("DJANGO_ALLOW_ASYNC_UNSAFE", "true")
-    with sync_playwright() as p:
-        b = p.chromium.launch(executable_path=CHROMIUM, headless=True, args=CHROMIUM_ARGS)
-        try:
-            yield b
-        finally:
-            b.close()
 
 
 @pytest.fixture
