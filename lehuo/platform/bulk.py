@@ -46,7 +46,10 @@ def bulk_insert(model, objs: Sequence, *, batch_size: int = 5000,
                 setattr(obj, pk.attname, value)
         for start in range(0, len(objs), batch_size):
             chunk = objs[start:start + batch_size]
-            with cursor.copy(f"COPY {table} ({columns}) FROM STDIN") as copy:  # names from the model
+            # The raw psycopg copy is not wrapped by Django: wrap it so a unique or check
+            # constraint raises django.db.IntegrityError like bulk_create would.
+            with connection.wrap_database_errors, \
+                    cursor.copy(f"COPY {table} ({columns}) FROM STDIN") as copy:  # names from the model
                 for obj in chunk:
                     copy.write_row([f.get_db_prep_save(f.pre_save(obj, True), connection) for f in fields])
             if progress:
