@@ -6,7 +6,7 @@
 #   on the first run into var/ (mode 0600) and reused after; the task worker beside it; the demo
 #   town loaded; the URL, the demo logins and the demo's second-factor codes printed.
 #
-# Environment: HOST (127.0.0.1), PORT (8000), LEHUO_THREADS (32), LEHUO_RUN_DEMO (1: load the
+# Environment: HOST (127.0.0.1), PORT (8000), LEHUO_VAR_DIR (var/), LEHUO_THREADS (32), LEHUO_RUN_DEMO (1: load the
 # demo town), LEHUO_DEMO_SECOND_FACTOR (1: give the demo admin and social workers an
 # authenticator and print its codes; docs/residents.md, "make run").
 set -euo pipefail
@@ -16,7 +16,8 @@ PY="$ROOT/.venv/bin/python"
 HOST=${HOST:-127.0.0.1}
 PORT=${PORT:-8000}
 THREADS=${LEHUO_THREADS:-32}
-VAR="$ROOT/var"
+VAR="${LEHUO_VAR_DIR:-$ROOT/var}"  # keys, database, media, logs
+export LEHUO_VAR_DIR="$VAR"
 mkdir -p "$VAR"
 chmod 700 "$VAR"
 

@@ -3,6 +3,8 @@ the services (screen_donor, record_donation, void_*), which log them."""
 
 from django.contrib import admin
 
+from lehuo.platform.admin import ReadOnlyAdmin
+
 from .models import (
     Deferral,
     Donation,
@@ -37,17 +39,6 @@ class SignUpAdmin(admin.ModelAdmin):
     list_display = ("drive", "person", "time_slot", "status", "queue_number")
     list_filter = ("status", "drive")
     raw_id_fields = ("person", "organisation")
-
-
-class ReadOnlyAdmin(admin.ModelAdmin):
-    def has_add_permission(self, request):
-        return False
-
-    def has_change_permission(self, request, obj=None):
-        return False
-
-    def has_delete_permission(self, request, obj=None):
-        return False
 
 
 @admin.register(Screening)

@@ -1,5 +1,7 @@
 from django.contrib import admin
 
+from lehuo.platform.admin import ReadOnlyAdmin
+
 from .models import Donation, Drive, Handover
 
 
@@ -10,22 +12,13 @@ class DriveAdmin(admin.ModelAdmin):
 
 
 @admin.register(Donation)
-class DonationAdmin(admin.ModelAdmin):
+class DonationAdmin(ReadOnlyAdmin):
     """Read-only: donations change only through the services (void with a reason, never delete)."""
 
     list_display = ("id", "drive", "amount", "channel", "method", "received_on", "reference", "voided_at")
     list_filter = ("drive", "channel", "method")
     search_fields = ("reference", "donor_name")
     raw_id_fields = ("person", "organisation")
-
-    def has_add_permission(self, request):
-        return False
-
-    def has_change_permission(self, request, obj=None):
-        return False
-
-    def has_delete_permission(self, request, obj=None):
-        return False
 
 
 @admin.register(Handover)

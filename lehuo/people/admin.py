@@ -2,7 +2,7 @@
 
 from django.contrib import admin
 
-from lehuo.platform.admin import SuperuserOnly
+from lehuo.platform.admin import ReadOnlyAdmin, SuperuserOnly
 
 from .models import Organisation, Person, Tag
 
@@ -14,7 +14,7 @@ class TagAdmin(SuperuserOnly, admin.ModelAdmin):
 
 
 @admin.register(Person)
-class PersonAdmin(SuperuserOnly, admin.ModelAdmin):
+class PersonAdmin(SuperuserOnly, ReadOnlyAdmin):
     """Edits go through the staff pages (services, audit log); here only a masked view."""
 
     list_display = ("name", "neighbourhood", "sex", "birth_date", "id_number_masked", "phone_masked", "erased_at")
@@ -24,15 +24,6 @@ class PersonAdmin(SuperuserOnly, admin.ModelAdmin):
     fields = ("town", "neighbourhood", "name", "sex", "birth_date", "id_type", "id_number_masked",
               "phone_masked", "tags", "erased_at")
     readonly_fields = fields
-
-    def has_add_permission(self, request):
-        return False
-
-    def has_change_permission(self, request, obj=None):
-        return False
-
-    def has_delete_permission(self, request, obj=None):
-        return False
 
 
 @admin.register(Organisation)

@@ -13,11 +13,9 @@ class SuperuserOnly:
         return request.user.is_active and request.user.is_superuser
 
 
-@admin.register(AuditLog)
-class AuditLogAdmin(SuperuserOnly, admin.ModelAdmin):
-    list_display = ("created_at", "actor_name", "action", "object_repr")
-    list_filter = ("action",)
-    search_fields = ("actor_name", "action", "object_id")
+class ReadOnlyAdmin(admin.ModelAdmin):
+    """Records that change only through their services (audit, money, health): viewed here,
+    never added, edited or deleted."""
 
     def has_add_permission(self, request):
         return False
@@ -27,6 +25,13 @@ class AuditLogAdmin(SuperuserOnly, admin.ModelAdmin):
 
     def has_delete_permission(self, request, obj=None):
         return False
+
+
+@admin.register(AuditLog)
+class AuditLogAdmin(SuperuserOnly, ReadOnlyAdmin):
+    list_display = ("created_at", "actor_name", "action", "object_repr")
+    list_filter = ("action",)
+    search_fields = ("actor_name", "action", "object_id")
 
 
 @admin.register(Job)
