@@ -8,6 +8,7 @@ import json
 from django.db import transaction
 from django.utils import timezone
 from django.utils.translation import gettext as _
+from django.utils.translation import gettext_noop
 
 from lehuo.accounts.permissions import require, scope_q
 from lehuo.blood.eligibility import (
@@ -16,6 +17,7 @@ from lehuo.blood.eligibility import (
     WHOLE,
     Decision,
     Facts,
+    _reason,
     add_period,
     check_plausible,
     deferral_period,
@@ -106,9 +108,7 @@ def screen_donor(actor, drive: Drive, person: Person, *, weight_kg=None, systoli
                   checks=checks, **values)
     decision = evaluate(facts)
     if not feels_well:
-        from .eligibility import Reason
-
-        decision.reasons.append(Reason("unwell", _("自述身体不适"), on + dt.timedelta(days=1)))
+        decision.reasons.append(_reason("unwell", gettext_noop("自述身体不适"), {}, on + dt.timedelta(days=1)))
         decision.eligible = False
         if not decision.permanent:
             decision.eligible_on = max(r.until for r in decision.reasons if r.until is not None)
