@@ -180,7 +180,10 @@ class Screening(VoidableMixin):
         indexes = [models.Index(fields=["drive", "person", "screened_on"], name="blood_screening_idx")]
 
     def reason_list(self) -> list[dict]:
-        return json.loads(self.reasons) if self.reasons else []
+        """The reasons, each message in the reader's language (see ``eligibility.localise``)."""
+        from .eligibility import localise
+
+        return [localise(r, EXTRA_CHECKS) for r in json.loads(self.reasons)] if self.reasons else []
 
     def measurement_dict(self) -> dict:
         return json.loads(self.measurements) if self.measurements else {}

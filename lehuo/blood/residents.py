@@ -4,6 +4,8 @@ home (``public_home``, no personal data): upcoming drives with a sign-up button.
 from django.urls import reverse
 from django.utils.translation import gettext
 
+from lehuo.lib.labels import list_separator
+
 from .eligibility import rules
 from .services import upcoming_drives
 
@@ -32,7 +34,7 @@ def public_home(town) -> list[dict]:
     for d in upcoming_drives(town):
         lines = [f"{d.date:%Y-%m-%d}" + (f" – {d.end_date:%Y-%m-%d}" if d.end_date else "") + (f" · {d.venue}" if d.venue else "")]
         if d.time_slots:
-            lines.append(gettext("时段：%(slots)s") % {"slots": "、".join(d.time_slots)})
+            lines.append(gettext("时段：%(slots)s") % {"slots": list_separator().join(d.time_slots)})
         lines.append(gettext("谁可以献血：%(who)s") % {"who": who_may_give_short()})
         cards.append({"title": gettext("无偿献血：%(title)s") % {"title": d.title},
                       "url": reverse("blood:join", args=[d.slug]), "lines": lines, "when": d.date,

@@ -7,6 +7,7 @@ from decimal import Decimal
 
 from django.db.models import Count, Q, Sum
 from django.utils.translation import gettext as _
+from django.utils.translation import pgettext
 
 from lehuo.people.models import Person
 from lehuo.platform import figures
@@ -33,12 +34,13 @@ def drive_stats(drive: Drive) -> dict:
             by_reason[reason["code"]] += 1
     totals = donations.aggregate(units=Sum("units"), volume=Sum("volume_ml"))
     by_nbh: dict[str, dict] = defaultdict(lambda: {"volunteers": 0, "donors": 0, "units": Decimal("0.00")})
+    other = pgettext("neighbourhood", "其他")
     for name, n in signups.values_list("person__neighbourhood__name").annotate(n=Count("id")):
-        by_nbh[name or "其他"]["volunteers"] = n
+        by_nbh[name or other]["volunteers"] = n
     for name, n, units in (donations.values_list("person__neighbourhood__name")
                            .annotate(n=Count("person", distinct=True), u=Sum("units"))):
-        by_nbh[name or "其他"]["donors"] = n
-        by_nbh[name or "其他"]["units"] = units or Decimal("0.00")
+        by_nbh[name or other]["donors"] = n
+        by_nbh[name or other]["units"] = units or Decimal("0.00")
     by_tag: dict[str, dict] = {}
     for tag, n, units in (donations.filter(person__tags__isnull=False).values_list("person__tags__name")
                           .annotate(n=Count("person", distinct=True), u=Sum("units"))):
@@ -139,11 +141,11 @@ def dashboard_summary(town) -> dict:
 def award_level(count: Decimal) -> str:
     r = rules()
     if count >= r["award_gold"]:
-        return "金奖"
+        return _("金奖")
     if count >= r["award_silver"]:
-        return "银奖"
+        return _("银奖")
     if count >= r["award_bronze"]:
-        return "铜奖"
+        return _("铜奖")
     return ""
 
 
@@ -156,7 +158,7 @@ def award_progress(people_qs) -> list[dict]:
     people = {p.pk: p for p in Person.objects.filter(pk__in=[row["person_id"] for row in rows])
               .select_related("neighbourhood")}
     out = []
-    steps = [(r["award_bronze"], "铜奖"), (r["award_silver"], "银奖"), (r["award_gold"], "金奖")]
+    steps = [(r["award_bronze"], _("铜奖")), (r["award_silver"], _("银奖")), (r["award_gold"], _("金奖"))]
     for row in rows:
         count = Decimal(row["ml"]) / per
         nxt = next(((n, label) for n, label in steps if count < n), None)

@@ -150,10 +150,11 @@ def signups(request, slug):
     sort = request.GET.get("sort", "created")
     qs = qs.order_by(*SIGNUP_SORTS.get(sort, SIGNUP_SORTS["created"]))
     if request.GET.get("format") == "xlsx":
-        content = write_xlsx(["姓名", "居民区", "意向时段", "来源", "状态", "排队号"], (
+        content = write_xlsx([gettext("姓名"), gettext("居民区"), gettext("意向时段"), gettext("来源"), gettext("状态"),
+                              gettext("排队号")], (
             (s.person.name, s.person.neighbourhood.name if s.person.neighbourhood else "", s.time_slot,
              s.get_source_display(), s.get_status_display(), s.queue_number or "") for s in qs))
-        return xlsx_response(f"{drive.slug}-报名.xlsx", content)
+        return xlsx_response(gettext("%(slug)s-报名.xlsx") % {"slug": drive.slug}, content)
     page = paginate(request, qs, 50)
     return render(request, "blood/signups.html", _ctx(
         request, drive, page=page, may_add=may(request.user, "blood.signup.add", drive), statuses=SignUp.STATUSES, status=status, q=q, sort=sort, error=error,
@@ -204,7 +205,7 @@ def invitation_pdf(request, slug, pk):
     invitation = get_object_or_404(Invitation, drive=drive, pk=pk)
     content = render_pdf("blood/print_letter.html", {"drive": drive, "invitation": invitation,
                                                      "paragraphs": invitation.letter_text.split("\n\n")})
-    return pdf_response(content, f"{drive.slug}-倡议书.pdf")
+    return pdf_response(content, gettext("%(slug)s-倡议书.pdf") % {"slug": drive.slug})
 
 
 # --- on-site flow (tablet) ------------------------------------------------------------------------
@@ -391,10 +392,11 @@ def recall(request, slug):
         by = drive.date
     rows = services.recall_for(request.user, drive, by)
     if request.GET.get("format") == "xlsx":
-        content = write_xlsx(["姓名", "居民区", "上次献血", "献血次数", "可献血日期"], (
+        content = write_xlsx([gettext("姓名"), gettext("居民区"), gettext("上次献血"), gettext("献血次数"),
+                              gettext("可献血日期")], (
             (r["person"].name, r["person"].neighbourhood.name if r["person"].neighbourhood else "",
              r["last_donation"], r["donations"], r["eligible_on"]) for r in rows))
-        response = xlsx_response(f"献血召回-{by}.xlsx", content)
+        response = xlsx_response(gettext("献血召回-%(date)s.xlsx") % {"date": by}, content)
         response["Cache-Control"] = "no-store"
         return response
     awards = services.award_progress_for(request.user, drive)
@@ -425,6 +427,6 @@ def report(request, slug):
 def report_pdf(request, slug):
     drive = _drive(request, slug)
     return pdf_response(render_pdf("blood/print_report.html", _report_context(request, drive)),
-                        f"{drive.slug}-献血活动报告.pdf")
+                        gettext("%(slug)s-献血活动报告.pdf") % {"slug": drive.slug})
 
 

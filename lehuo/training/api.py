@@ -21,7 +21,7 @@ router = Router(tags=["training"])
 
 def _local_time(value: dt.time) -> dt.time:
     if value.tzinfo is not None:
-        raise ValueError("请填写本地时间（如 14:00），不带时区")
+        raise ValueError(_("请填写本地时间（如 14:00），不带时区"))
     return value
 
 

@@ -9,6 +9,9 @@ import datetime as dt
 from dataclasses import dataclass, field
 
 import chinese_calendar
+from django.utils.translation import gettext, gettext_lazy
+
+from lehuo.lib.labels import list_separator
 
 from .models import HolidayOverride
 
@@ -46,23 +49,24 @@ class HolidayCalendar:
             _, name = chinese_calendar.get_holiday_detail(day)
         except NotImplementedError:
             return ""
-        return _HOLIDAY_NAMES.get(name or "", name or "")
+        return str(_HOLIDAY_NAMES.get(name or "", name or ""))
 
     @property
     def warning(self) -> str:
         if not self.missing_years:
             return ""
-        years = "、".join(str(y) for y in sorted(self.missing_years))
-        return f"节假日数据未包含{years}年，已仅按“节假日调整”表排除假日，请核对国务院公布的放假安排。"
+        years = list_separator().join(str(y) for y in sorted(self.missing_years))
+        return gettext("节假日数据未包含%(years)s年，已仅按“节假日调整”表排除假日，请核对国务院公布的放假安排。") % {
+            "years": years}
 
 
 _HOLIDAY_NAMES = {
-    "New Year's Day": "元旦",
-    "Spring Festival": "春节",
-    "Tomb-sweeping Day": "清明节",
-    "Labour Day": "劳动节",
-    "Dragon Boat Festival": "端午节",
-    "National Day": "国庆节",
-    "Mid-autumn Festival": "中秋节",
-    "Anti-Fascist 70th Day": "抗战胜利纪念日",
+    "New Year's Day": gettext_lazy("元旦"),
+    "Spring Festival": gettext_lazy("春节"),
+    "Tomb-sweeping Day": gettext_lazy("清明节"),
+    "Labour Day": gettext_lazy("劳动节"),
+    "Dragon Boat Festival": gettext_lazy("端午节"),
+    "National Day": gettext_lazy("国庆节"),
+    "Mid-autumn Festival": gettext_lazy("中秋节"),
+    "Anti-Fascist 70th Day": gettext_lazy("抗战胜利纪念日"),
 }

@@ -12,17 +12,24 @@ newsletter's style); starts_on_full_cn / ends_on_full_cn add the year.
 
 from decimal import Decimal
 
+from django.utils.dateformat import format as format_date
+from django.utils.formats import get_format
+from django.utils.translation import gettext, pgettext
+
+from lehuo.lib.labels import list_separator
 from lehuo.platform.figures import FigureError, dig
 
 from .models import Certificate, Cohort, Session
 
 
 def _cn(day) -> str:
-    return f"{day.month}月{day.day}日"
+    """Month and day in the reader's language (8月10日 / August 10)."""
+    return format_date(day, pgettext("date format", "n月j日"))
 
 
 def _full_cn(day) -> str:
-    return f"{day.year}年{day.month}月{day.day}日"
+    """With the year (2021年8月10日 / August 10, 2021): the language's DATE_FORMAT."""
+    return format_date(day, get_format("DATE_FORMAT"))
 
 
 def _neighbourhoods_in_order(cohort) -> list[str]:
@@ -41,15 +48,15 @@ def resolve(record: str, measure: str):
 
     cohort = Cohort.objects.select_related("programme__studio", "instructor").filter(slug=record).first()
     if cohort is None:
-        raise FigureError(f"未找到培训班“{record}”")
+        raise FigureError(gettext("未找到培训班“%(key)s”") % {"key": record})
     studio = cohort.programme.studio
     simple = {
         "starts_on": lambda: cohort.starts_on.isoformat(), "ends_on": lambda: cohort.ends_on.isoformat(),
         "starts_on_cn": lambda: _cn(cohort.starts_on), "ends_on_cn": lambda: _cn(cohort.ends_on),
         "starts_on_full_cn": lambda: _full_cn(cohort.starts_on), "ends_on_full_cn": lambda: _full_cn(cohort.ends_on),
         "weekdays": lambda: cohort.weekday_names,
-        "weekdays_cn": lambda: "每" + cohort.weekday_names,
-        "neighbourhoods_cn": lambda: "、".join(_neighbourhoods_in_order(cohort)),
+        "weekdays_cn": lambda: gettext("每%(days)s") % {"days": cohort.weekday_names},
+        "neighbourhoods_cn": lambda: list_separator().join(_neighbourhoods_in_order(cohort)),
         "neighbourhood_count": lambda: len(_neighbourhoods_in_order(cohort)), "studio": lambda: studio.name,
         "leader": lambda: studio.leader_name, "philosophy": lambda: studio.philosophy,
         "programme": lambda: cohort.programme.title, "number": lambda: cohort.number,

@@ -2,6 +2,7 @@ import datetime as dt
 
 from django import forms
 from django.contrib.auth import get_user_model
+from django.utils.translation import gettext
 from django.utils.translation import gettext_lazy as _
 
 from lehuo.accounts.models import PROGRAMME_STAFF
@@ -35,7 +36,8 @@ class CohortForm(forms.Form):
                                                 memberships__town_id__in=programmes.values("studio__town"))
         self.fields["programme"].queryset = programmes
         self.fields["instructor"].queryset = users.distinct().order_by("username")
-        self.fields["instructor"].label_from_instance = lambda u: f"{u.get_full_name() or u.username}（{u.username}）"
+        self.fields["instructor"].label_from_instance = lambda u: gettext("%(name)s（%(username)s）") % {
+            "name": u.get_full_name() or u.username, "username": u.username}
         self.fields["programme"].label_from_instance = lambda p: f"{p.studio.name} · {p.title}"
 
 

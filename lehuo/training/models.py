@@ -6,6 +6,7 @@ from decimal import Decimal
 from django.conf import settings
 from django.db import models
 from django.db.models import Q
+from django.utils.translation import gettext
 from django.utils.translation import gettext_lazy as _
 
 from lehuo.accounts.models import Neighbourhood, Town
@@ -103,7 +104,7 @@ class Cohort(models.Model):
         ]
 
     def __str__(self) -> str:
-        return f"{self.programme.studio.name}第{self.number}期"
+        return gettext("%(studio)s第%(number)s期") % {"studio": self.programme.studio.name, "number": self.number}
 
     @property
     def weekday_names(self) -> str:

@@ -6,6 +6,7 @@ from collections import defaultdict
 from decimal import ROUND_HALF_UP, Decimal
 
 from django.db.models import Count, Q
+from django.utils.translation import gettext as _
 
 from .models import Attendance, Certificate, Cohort, Enrolment, Session
 
@@ -89,7 +90,7 @@ def by_neighbourhood(cohort: Cohort, people_q: Q | None = None) -> list[dict]:
     people_q = people_q or Q()
     rows = (cohort.enrolments.filter(people_q, status=Enrolment.ACTIVE)
             .values("neighbourhood__name").annotate(n=Count("id")).order_by("-n", "neighbourhood__name"))
-    return [{"neighbourhood": r["neighbourhood__name"] or "（未登记居民区）", "enrolled": r["n"]} for r in rows]
+    return [{"neighbourhood": r["neighbourhood__name"] or _("（未登记居民区）"), "enrolled": r["n"]} for r in rows]
 
 
 def cohort_stats(cohort: Cohort, people_q: Q | None = None) -> dict:

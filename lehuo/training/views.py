@@ -6,6 +6,7 @@ from django.shortcuts import redirect, render
 from django.urls import reverse
 from django.utils import timezone
 from django.utils.translation import gettext as _
+from django.utils.translation import pgettext
 from django.views.decorators.http import require_POST
 
 from lehuo.accounts.permissions import may, require, scope_q
@@ -201,17 +202,20 @@ def cohort_export(request, pk: int):
     cohort = services.get_cohort(request.user, pk)
     data = services.stats_for(request.user, cohort)
     if request.GET.get("sheet") == "sessions":
-        headers = ["日期", "原定日期", "主题", "状态", "原因", "应到", "实到（含迟到）", "出勤率"]
+        headers = [_("日期"), _("原定日期"), _("主题"), _("状态"), _("原因"), _("应到"), _("实到（含迟到）"), _("出勤率")]
         rows = [[s["session"].date, s["session"].planned_date, s["session"].topic, s["session"].get_status_display(),
                  s["session"].reason, s["enrolled"], s["attended"], float(s["rate"]) if s["rate"] is not None else None]
                 for s in data["per_session"]]
-        name, title = f"{cohort}-课次出勤.xlsx", "课次出勤"
+        title = _("课次出勤")
+        name = f"{cohort}-{title}.xlsx"
     else:
-        headers = ["姓名", "居民区", "已上课次", "出勤", "迟到", "缺勤", "请假", "出勤率", "学时", "结业", "证书编号"]
+        headers = [_("姓名"), _("居民区"), _("已上课次"), _("出勤"), _("迟到"), _("缺勤"), _("请假"), _("出勤率"), _("学时"),
+                   _("结业"), _("证书编号")]
         rows = [[p["person"].name, p["enrolment"].neighbourhood.name if p["enrolment"].neighbourhood else "",
                  p["held"], p["present"], p["late"], p["absent"], p["excused"], float(p["rate"]), float(p["hours"]),
-                 "是" if p["completed"] else "否", p["certificate"]] for p in data["people"]]
-        name, title = f"{cohort}-学员出勤.xlsx", "学员出勤"
+                 pgettext("answer", "是") if p["completed"] else pgettext("answer", "否"), p["certificate"]] for p in data["people"]]
+        title = _("学员出勤")
+        name = f"{cohort}-{title}.xlsx"
     log_action(request.user, "training.export", cohort, {"sheet": title, "rows": len(rows)})
     return xlsx_response(name, write_xlsx(headers, rows, title=title))
 
@@ -239,7 +243,7 @@ def certificate_pdf(request, pk: int):
     content = render_pdf("training/certificate_pdf.html", {
         "cert": cert, "enrolment": enrolment, "cohort": cohort, "studio": cohort.programme.studio,
         "verify_url": verify_url, "qr": qr_data_uri(verify_url, scale=4)})
-    return pdf_response(content, f"结业证书-{cert.number}.pdf")
+    return pdf_response(content, _("结业证书-%(number)s.pdf") % {"number": cert.number})
 
 
 @login_required

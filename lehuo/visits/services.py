@@ -82,7 +82,7 @@ def record_honour(actor, person: Person, *, title: str, achieved_on: dt.date, le
 def parse_visitors(text: str) -> list[tuple[str, str]]:
     """'副镇长 李双珑, 社区书记 王芳' -> [(title, name), ...]; a lone word is a name."""
     out = []
-    for chunk in (text or "").replace("，", ",").replace("、", ",").replace("\n", ",").split(","):
+    for chunk in (text or "").replace("，", ",").replace("、", ",").replace("\n", ",").split(","):  # not-ui: separators typed in the input
         chunk = chunk.strip()
         if not chunk:
             continue

@@ -2,15 +2,19 @@
 
 from django.db.models import Count
 from django.db.models.functions import TruncMonth
+from django.utils.dateformat import format as format_date
 from django.utils.translation import gettext as _
+from django.utils.translation import pgettext
 
+from lehuo.lib.labels import list_separator
 from lehuo.platform import figures
 
 from .models import Honour, Visit
 
 
 def _date_cn(d) -> str:
-    return f"{d.month}月{d.day}日"
+    """The month and day in the reader's language (8月5日 / Aug. 5)."""
+    return format_date(d, pgettext("date format", "n月j日"))
 
 
 def visit_stats(visit: Visit) -> dict:
@@ -21,7 +25,7 @@ def visit_stats(visit: Visit) -> dict:
         "date_cn": _date_cn(visit.date),
         "purpose": visit.get_purpose_display(),
         "visitors": len(visitors),
-        "visitors_cn": "、".join(str(v) for v in visitors),
+        "visitors_cn": list_separator().join(str(v) for v in visitors),
         "photos": visit.photos.count(),
         "neighbourhood": visit.neighbourhood.name if visit.neighbourhood else "",
         "honour_rank": honour.rank if honour else "",
@@ -33,10 +37,10 @@ def visit_stats(visit: Visit) -> dict:
 def resolve(record_key: str, measure: str):
     visit = Visit.objects.select_related("neighbourhood", "honour__person").filter(slug=record_key).first()
     if visit is None:
-        raise figures.FigureError(f"未找到走访记录“{record_key}”")
+        raise figures.FigureError(_("未找到走访记录“%(key)s”") % {"key": record_key})
     value = figures.dig(visit_stats(visit), measure)
     if value == "":
-        raise figures.FigureError(f"走访“{record_key}”没有指标“{measure}”的数据")
+        raise figures.FigureError(_("走访“%(key)s”没有指标“%(measure)s”的数据") % {"key": record_key, "measure": measure})
     return value
 
 

@@ -2,7 +2,7 @@ from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.db.models import Q
 from django.shortcuts import redirect, render
-from django.utils.translation import gettext
+from django.utils.translation import gettext, pgettext
 from django.views.decorators.http import require_POST
 
 from lehuo.accounts.models import Neighbourhood
@@ -62,7 +62,7 @@ def add_photo(request, slug):
             messages.error(request, exc.message)
     else:
         # An empty or oversized file, or none: say why instead of returning to the page silently.
-        messages.error(request, "；".join(e for errors in form.errors.values() for e in errors))
+        messages.error(request, pgettext("separator", "；").join(e for errors in form.errors.values() for e in errors))
     return redirect("visits:detail", slug=visit.slug)
 
 

@@ -5,6 +5,7 @@ from decimal import Decimal
 
 from django.db import transaction
 from django.utils import timezone
+from django.utils.translation import gettext as _
 
 from lehuo.accounts.permissions import require
 from lehuo.blood.eligibility import PLATELETS, WHOLE, rules
@@ -26,9 +27,10 @@ def _volume(volume_ml) -> int:
     try:
         volume = int(str(volume_ml).strip())
     except (TypeError, ValueError):
-        raise ServiceError(f"献血量须为{'/'.join(map(str, allowed))}毫升", "volume_ml")
+        raise ServiceError(_("献血量须为%(volumes)s毫升") % {"volumes": "/".join(map(str, allowed))}, "volume_ml")
     if volume not in allowed:
-        raise ServiceError(f"献血量{volume}毫升不允许，须为{'/'.join(map(str, allowed))}毫升", "volume_ml")
+        raise ServiceError(_("献血量%(volume)s毫升不允许，须为%(volumes)s毫升") % {
+            "volume": volume, "volumes": "/".join(map(str, allowed))}, "volume_ml")
     return volume
 
 
@@ -39,16 +41,16 @@ def record_donation(actor, drive: Drive, person: Person, *, volume_ml, bag_numbe
     require(actor, "blood.drive.run", drive)
     on = _drive_day(drive, on)
     if kind not in (WHOLE, PLATELETS):
-        raise ServiceError("献血类型不正确", "kind")
+        raise ServiceError(_("献血类型不正确"), "kind")
     if kind == WHOLE:
         volume = _volume(volume_ml)
         units = units_for(volume)
     else:  # platelets are counted in therapeutic doses (治疗量), 1 or 2
         volume, units = 0, Decimal(str(volume_ml or 1))
         if units not in (Decimal(1), Decimal(2)):
-            raise ServiceError("单采血小板须为1或2个治疗量", "volume_ml")
-    bag_number = _text(bag_number, "bag_number", "血袋号", required=False, max_length=30)
-    certificate_number = _text(certificate_number, "certificate_number", "献血证号", required=False, max_length=30)
+            raise ServiceError(_("单采血小板须为1或2个治疗量"), "volume_ml")
+    bag_number = _text(bag_number, "bag_number", _("血袋号"), required=False, max_length=30)
+    certificate_number = _text(certificate_number, "certificate_number", _("献血证号"), required=False, max_length=30)
     with transaction.atomic():
         # Lock the person's row so two desks cannot record the same donor twice at once.
         Person.objects.select_for_update().filter(pk=person.pk).first()
@@ -57,13 +59,13 @@ def record_donation(actor, drive: Drive, person: Person, *, volume_ml, bag_numbe
             if (existing.drive_id == drive.pk and existing.volume_ml == volume and existing.kind == kind
                     and existing.bag_number == bag_number):
                 return existing
-            raise ServiceError("该献血者今天已登记献血，不能重复登记", "person_id", code="duplicate")
+            raise ServiceError(_("该献血者今天已登记献血，不能重复登记"), "person_id", code="duplicate")
         screening = (Screening.objects.valid().filter(drive=drive, person=person, screened_on=on)
                      .order_by("-screened_at", "-id").first())
         if screening is None:
-            raise ServiceError("该献血者今天尚未在本次活动体检，不能登记献血", "person_id")
+            raise ServiceError(_("该献血者今天尚未在本次活动体检，不能登记献血"), "person_id")
         if not screening.eligible:
-            raise ServiceError("该献血者今天体检未通过，不能登记献血", "person_id")
+            raise ServiceError(_("该献血者今天体检未通过，不能登记献血"), "person_id")
         donation = Donation.objects.create(
             drive=drive, person=person, screening=screening, donated_on=on, kind=kind, volume_ml=volume,
             units=units, bag_number=bag_number, certificate_number=certificate_number,
@@ -84,16 +86,16 @@ def record_past_donation(actor, person: Person, *, donated_on: dt.date, volume_m
     else:
         require(actor, "blood.drive.create", person.town)  # town admins
     if donated_on > timezone.localdate():
-        raise ServiceError("献血日期不能晚于今天", "donated_on")
+        raise ServiceError(_("献血日期不能晚于今天"), "donated_on")
     if kind == WHOLE:
         volume = _volume(volume_ml)
         units = units_for(volume)
     elif kind == PLATELETS:
         volume, units = 0, Decimal(str(volume_ml or 1))
     else:
-        raise ServiceError("献血类型不正确", "kind")
+        raise ServiceError(_("献血类型不正确"), "kind")
     donation = Donation.objects.create(person=person, drive=drive, donated_on=donated_on, kind=kind, volume_ml=volume,
-                                       units=units, place=_text(place, "place", "献血地点", required=False),
+                                       units=units, place=_text(place, "place", _("献血地点"), required=False),
                                        created_by=actor if getattr(actor, "is_authenticated", False) else None)
     log_action(actor, "blood.donation.import", donation, {"person": person.pk, "volume_ml": volume})
     return donation
@@ -102,9 +104,9 @@ def record_past_donation(actor, person: Person, *, donated_on: dt.date, volume_m
 @transaction.atomic
 def void_donation(actor, donation: Donation, reason: str) -> Donation:
     require(actor, "blood.donation.void", donation)
-    reason = _text(reason, "reason", "作废原因", max_length=200)
+    reason = _text(reason, "reason", _("作废原因"), max_length=200)
     if donation.voided_at:
-        raise ServiceError("该献血记录已作废", "reason")
+        raise ServiceError(_("该献血记录已作废"), "reason")
     donation.voided_at, donation.void_reason = timezone.now(), reason
     donation.save(update_fields=["voided_at", "void_reason"])
     if donation.drive_id and not Donation.objects.valid().filter(drive=donation.drive, person=donation.person).exists():

@@ -8,6 +8,7 @@ from django.utils.translation import gettext as _
 from lehuo.accounts.permissions import may, require, scope_q
 from lehuo.blood.models import Drive, SignUp
 from lehuo.lib.identity import IdentityError, parse_id_number
+from lehuo.lib.labels import list_separator
 from lehuo.people import services as people_services
 from lehuo.people.models import Person
 from lehuo.people.services import find_person_by_id_number
@@ -49,9 +50,9 @@ def sign_up(actor, drive: Drive, person: Person, *, time_slot: str = "", source:
     require(actor, "blood.signup.create", SignUp(drive=drive, person=person))
     time_slot = (time_slot or "").strip()
     if time_slot and drive.time_slots and time_slot not in drive.time_slots:
-        raise ServiceError(f"时段须为：{'、'.join(drive.time_slots)}", "time_slot")
+        raise ServiceError(_("时段须为：%(slots)s") % {"slots": list_separator().join(drive.time_slots)}, "time_slot")
     if source not in dict(SignUp.SOURCES):
-        raise ServiceError("报名来源不正确", "source")
+        raise ServiceError(_("报名来源不正确"), "source")
     existing = SignUp.objects.select_for_update().filter(drive=drive, person=person).first()
     if existing:
         if existing.status == SignUp.CANCELLED:
@@ -80,7 +81,7 @@ def sign_up_self(user, drive: Drive, *, time_slot: str = "") -> SignUp:
             return existing
         slot = (time_slot or "").strip()
         if slot and drive.time_slots and slot not in drive.time_slots:
-            raise ServiceError(_("时段须为：%(slots)s") % {"slots": "、".join(drive.time_slots)}, "time_slot")
+            raise ServiceError(_("时段须为：%(slots)s") % {"slots": list_separator().join(drive.time_slots)}, "time_slot")
         if existing:
             existing.status, existing.time_slot = SignUp.SIGNED_UP, slot
             existing.save(update_fields=["status", "time_slot"])
@@ -128,7 +129,7 @@ def check_in(actor, drive: Drive, person: Person, *, at=None) -> SignUp:
                 return signup
         except IntegrityError:
             continue
-    raise ServiceError("签到繁忙，请重试", code="busy")
+    raise ServiceError(_("签到繁忙，请重试"), code="busy")
 
 
 def own_person(user) -> Person | None:

@@ -7,6 +7,8 @@ import json
 
 from django.db import transaction
 from django.utils import timezone
+from django.utils.translation import gettext as _
+from django.utils.translation import gettext_noop
 
 from lehuo.accounts.permissions import require, scope_q
 from lehuo.blood.eligibility import (
@@ -15,6 +17,7 @@ from lehuo.blood.eligibility import (
     WHOLE,
     Decision,
     Facts,
+    _reason,
     add_period,
     check_plausible,
     deferral_period,
@@ -34,22 +37,23 @@ def _parse_answers(answers: dict | None, on: dt.date) -> tuple[bool, bool, list[
     feels_well = answers.pop("feels_well", True)
     athlete = answers.pop("endurance_athlete", False)
     if not isinstance(feels_well, bool) or not isinstance(athlete, bool):
-        raise ServiceError("问卷回答须为是或否", "answers")
+        raise ServiceError(_("问卷回答须为是或否"), "answers")
     events = []
     for key, value in answers.items():
         if key not in DEFERRAL_KINDS:
-            raise ServiceError(f"未知的问卷项：{key}", f"answers.{key}")
+            raise ServiceError(_("未知的问卷项：%(key)s") % {"key": key}, f"answers.{key}")
         if value in (None, "", False):
             continue
         if isinstance(value, str):
             try:
                 value = dt.date.fromisoformat(value)
             except ValueError:
-                raise ServiceError(f"{DEFERRAL_KINDS[key][0]}的日期格式应为YYYY-MM-DD", f"answers.{key}")
+                raise ServiceError(_("%(item)s的日期格式应为YYYY-MM-DD") % {"item": DEFERRAL_KINDS[key][0]},
+                                   f"answers.{key}")
         if not isinstance(value, dt.date):
-            raise ServiceError(f"{DEFERRAL_KINDS[key][0]}须填写日期", f"answers.{key}")
+            raise ServiceError(_("%(item)s须填写日期") % {"item": DEFERRAL_KINDS[key][0]}, f"answers.{key}")
         if value > on:
-            raise ServiceError(f"{DEFERRAL_KINDS[key][0]}的日期不能晚于体检日期", f"answers.{key}")
+            raise ServiceError(_("%(item)s的日期不能晚于体检日期") % {"item": DEFERRAL_KINDS[key][0]}, f"answers.{key}")
         events.append((key, value))
     return feels_well, athlete, events
 
@@ -75,10 +79,10 @@ def screen_donor(actor, drive: Drive, person: Person, *, weight_kg=None, systoli
     deferral the questionnaire reveals. Implausible input raises ServiceError, nothing saved."""
     require(actor, "blood.drive.run", drive)
     if person.town_id != drive.town_id:
-        raise ServiceError("人员不属于本镇", "person_id")
+        raise ServiceError(_("人员不属于本镇"), "person_id")
     on = _drive_day(drive, on)
     if kind not in (WHOLE, PLATELETS):
-        raise ServiceError("献血类型不正确", "kind")
+        raise ServiceError(_("献血类型不正确"), "kind")
     values = check_plausible({"weight_kg": weight_kg, "systolic": systolic, "diastolic": diastolic, "pulse": pulse,
                               "temperature_c": temperature_c, "haemoglobin_g_l": haemoglobin_g_l})
     feels_well, athlete, events = _parse_answers(answers, on)
@@ -86,27 +90,25 @@ def screen_donor(actor, drive: Drive, person: Person, *, weight_kg=None, systoli
     required = dict(drive.extra_check_labels())
     for code, value in checks.items():
         if code not in EXTRA_CHECKS:
-            raise ServiceError(f"未知的现场检查项：{code}", f"checks.{code}")
+            raise ServiceError(_("未知的现场检查项：%(code)s") % {"code": code}, f"checks.{code}")
         if not isinstance(value, bool):
-            raise ServiceError(f"{EXTRA_CHECKS[code]}须为是或否", f"checks.{code}")
+            raise ServiceError(_("%(check)s须为是或否") % {"check": EXTRA_CHECKS[code]}, f"checks.{code}")
     history, adverse = donor_history(person, on)
     new_deferrals = []
     for code, event in events:
         period = deferral_period(code)
         if period is None:
-            raise ServiceError(f"未知的暂缓类别：{code}", f"answers.{code}")
+            raise ServiceError(_("未知的暂缓类别：%(code)s") % {"code": code}, f"answers.{code}")
         until = add_period(event, *period)
         if until > on:
             new_deferrals.append((code, event, until))
-    deferrals = active_deferrals(person, on) + [(u, c, DEFERRAL_KINDS[c][0]) for c, _e, u in new_deferrals]
+    deferrals = active_deferrals(person, on) + [(u, c, str(DEFERRAL_KINDS[c][0])) for c, _e, u in new_deferrals]
     facts = Facts(on=on, birth_date=person.birth_date, sex=person.sex, endurance_athlete=athlete, kind=kind,
                   history=history, adverse_reaction=adverse, deferrals=deferrals, required_checks=required,
                   checks=checks, **values)
     decision = evaluate(facts)
     if not feels_well:
-        from .eligibility import Reason
-
-        decision.reasons.append(Reason("unwell", "自述身体不适", on + dt.timedelta(days=1)))
+        decision.reasons.append(_reason("unwell", gettext_noop("自述身体不适"), {}, on + dt.timedelta(days=1)))
         decision.eligible = False
         if not decision.permanent:
             decision.eligible_on = max(r.until for r in decision.reasons if r.until is not None)
@@ -121,7 +123,7 @@ def screen_donor(actor, drive: Drive, person: Person, *, weight_kg=None, systoli
             reasons=json.dumps([r.as_dict() for r in decision.reasons], ensure_ascii=False),
             staff=actor if getattr(actor, "is_authenticated", False) else None)
         for code, event, until in new_deferrals:
-            Deferral.objects.create(person=person, drive=drive, kind=code, reason=DEFERRAL_KINDS[code][0],
+            Deferral.objects.create(person=person, drive=drive, kind=code, reason=str(DEFERRAL_KINDS[code][0]),
                                     starts_on=event, until=until,
                                     created_by=actor if getattr(actor, "is_authenticated", False) else None)
         signup = SignUp.objects.filter(drive=drive, person=person).first()
@@ -146,17 +148,17 @@ def record_deferral(actor, person: Person, *, kind: str, starts_on: dt.date, unt
     if drive is not None:
         require(actor, "blood.drive.run", drive)
     if kind not in DEFERRAL_KINDS and kind != "other":
-        raise ServiceError("暂缓类别不正确", "kind")
+        raise ServiceError(_("暂缓类别不正确"), "kind")
     if until is None:
         if kind == "other":
-            raise ServiceError("请填写暂缓至日期", "until")
+            raise ServiceError(_("请填写暂缓至日期"), "until")
         period = deferral_period(kind)
         if period is None:
-            raise ServiceError("暂缓类别不正确", "kind")
+            raise ServiceError(_("暂缓类别不正确"), "kind")
         until = add_period(starts_on, *period)
     if until <= starts_on:
-        raise ServiceError("暂缓至日期须晚于开始日期", "until")
-    label = reason.strip() if reason and reason.strip() else DEFERRAL_KINDS.get(kind, ("其他",))[0]
+        raise ServiceError(_("暂缓至日期须晚于开始日期"), "until")
+    label = reason.strip() if reason and reason.strip() else str(DEFERRAL_KINDS[kind][0] if kind in DEFERRAL_KINDS else _("其他"))
     deferral = Deferral.objects.create(person=person, drive=drive, kind=kind, reason=label[:200],
                                        starts_on=starts_on, until=until,
                                        created_by=actor if getattr(actor, "is_authenticated", False) else None)
@@ -180,9 +182,9 @@ def view_screening(actor, screening: Screening) -> dict:
 @transaction.atomic
 def void_screening(actor, screening: Screening, reason: str) -> Screening:
     require(actor, "blood.screening.void", screening)
-    reason = _text(reason, "reason", "作废原因", max_length=200)
+    reason = _text(reason, "reason", _("作废原因"), max_length=200)
     if screening.voided_at:
-        raise ServiceError("该体检记录已作废", "reason")
+        raise ServiceError(_("该体检记录已作废"), "reason")
     screening.voided_at, screening.void_reason = timezone.now(), reason
     screening.save(update_fields=["voided_at", "void_reason"])
     log_action(actor, "blood.screening.void", screening, {"reason": reason})

@@ -5,6 +5,7 @@ import json
 
 from django.db import transaction
 from django.utils import timezone
+from django.utils.translation import gettext as _
 
 from lehuo.accounts.permissions import require
 from lehuo.blood.eligibility import rules
@@ -21,19 +22,19 @@ from ._common import STEM_CELL_PURPOSE, _drive_day, _text
 def _relatives(relatives) -> list[dict]:
     rows = [r for r in (relatives or []) if any(str(v or "").strip() for v in dict(r).values())]
     if len(rows) < 2:
-        raise ServiceError("请填写两位亲属的联系方式", "relatives")
+        raise ServiceError(_("请填写两位亲属的联系方式"), "relatives")
     out = []
     for i, row in enumerate(rows[:2]):
         row = dict(row)
-        name = _text(row.get("name"), f"relatives.{i}.name", "亲属姓名", max_length=50)
-        relation = _text(row.get("relation"), f"relatives.{i}.relation", "亲属关系", required=False, max_length=20)
+        name = _text(row.get("name"), f"relatives.{i}.name", _("亲属姓名"), max_length=50)
+        relation = _text(row.get("relation"), f"relatives.{i}.relation", _("亲属关系"), required=False, max_length=20)
         try:
             phone = normalise_phone(str(row.get("phone") or ""))
         except IdentityError as exc:
             raise ServiceError(str(exc), f"relatives.{i}.phone")
         out.append({"name": name, "relation": relation, "phone": phone})
     if out[0]["phone"] == out[1]["phone"]:
-        raise ServiceError("两位亲属的电话不能相同", "relatives.1.phone")
+        raise ServiceError(_("两位亲属的电话不能相同"), "relatives.1.phone")
     return out
 
 
@@ -46,14 +47,15 @@ def sign_up_stem_cell(actor, drive: Drive, person: Person, *, consent: bool, rel
     r = rules()
     age = person.age(on)
     if age is None:
-        raise ServiceError("无出生日期，无法确认年龄", "person_id")
+        raise ServiceError(_("无出生日期，无法确认年龄"), "person_id")
     if not r["stem_cell_min_age"] <= age <= r["stem_cell_max_age"]:
-        raise ServiceError(f"造血干细胞捐献登记年龄须在{r['stem_cell_min_age']}-{r['stem_cell_max_age']}周岁（现年{age}岁）",
+        raise ServiceError(_("造血干细胞捐献登记年龄须在%(min)s-%(max)s周岁（现年%(age)s岁）") % {
+            "min": r["stem_cell_min_age"], "max": r["stem_cell_max_age"], "age": age},
                            "person_id")
     if consent is not True:
-        raise ServiceError("须本人签署知情同意书", "consent")
+        raise ServiceError(_("须本人签署知情同意书"), "consent")
     if StemCellSignup.objects.valid().filter(person=person).exists():
-        raise ServiceError("该志愿者已登记入库", "person_id", code="duplicate")
+        raise ServiceError(_("该志愿者已登记入库"), "person_id", code="duplicate")
     contacts = _relatives(relatives)
     consent_row = record_consent(actor, person, STEM_CELL_PURPOSE, given_on=on, checked_by="blood.drive.run")
     signup = StemCellSignup.objects.create(
@@ -67,7 +69,7 @@ def sign_up_stem_cell(actor, drive: Drive, person: Person, *, consent: bool, rel
 @transaction.atomic
 def void_stem_cell_signup(actor, signup: StemCellSignup, reason: str) -> StemCellSignup:
     require(actor, "blood.stem_cell.void", signup)
-    reason = _text(reason, "reason", "作废原因", max_length=200)
+    reason = _text(reason, "reason", _("作废原因"), max_length=200)
     signup.voided_at, signup.void_reason = timezone.now(), reason
     signup.save(update_fields=["voided_at", "void_reason"])
     log_action(actor, "blood.stem_cell.void", signup, {"reason": reason})

@@ -38,6 +38,23 @@ def test_failing_screening_returns_all_reasons_and_is_saved(drive, donor, blood_
     assert [r["code"] for r in screening.reason_list()] == decision.codes
 
 
+
+def test_saved_reasons_are_read_in_the_readers_language(drive, donor, blood_staff):
+    """Decided in Chinese, read in English: each reason's message, and the labels inside it (an
+    on-site check, a questionnaire deferral), follow the reader's language (issue 14)."""
+    from django.utils import translation
+
+    screening, decision = services.screen_donor(
+        blood_staff, drive, donor, checks={"health_code": False}, answers={"tattoo": drive.date - dt.timedelta(days=30)},
+        **{**GOOD, "systolic": 185})
+    assert "收缩压185mmHg，须≥90且<140" in [r.message for r in decision.reasons]
+    with translation.override("en"):
+        messages = {r["code"]: r["message"] for r in Screening.objects.get(pk=screening.pk).reason_list()}
+    assert messages["systolic"] == "Systolic pressure 185 mmHg, must be at least 90 and below 140"
+    assert messages["check_health_code"] == "On-site check not passed: Green health code"
+    assert messages["deferral_tattoo"].startswith("Deferred: Tattoo (until ")
+    assert not any(set(m) & set("收缩压暂缓现场") for m in messages.values())
+
 def test_screening_details_are_encrypted_at_rest(drive, donor, blood_staff):
     screening, _ = services.screen_donor(blood_staff, drive, donor, checks={"health_code": True},
                                          **{**GOOD, "systolic": 150})

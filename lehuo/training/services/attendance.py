@@ -9,6 +9,7 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from lehuo.accounts.permissions import require
+from lehuo.lib.labels import list_separator
 from lehuo.people.models import Person
 from lehuo.platform.audit import log_action
 from lehuo.platform.errors import ServiceError
@@ -105,7 +106,7 @@ def checkin_status(user, session: Session, now: dt.datetime) -> tuple[Person, st
     if not Enrolment.objects.filter(cohort=cohort, person=person, status=Enrolment.ACTIVE).exists():
         others = [str(e.cohort) for e in Enrolment.objects.filter(person=person, status=Enrolment.ACTIVE)
                   .select_related("cohort__programme__studio")]
-        mine = _("您报名的是%(cohorts)s，") % {"cohorts": "、".join(others)} if others else ""
+        mine = _("您报名的是%(cohorts)s，") % {"cohorts": list_separator().join(others)} if others else ""
         raise ServiceError(_("您不是%(cohort)s的学员，不能用本班二维码签到。%(mine)s请扫描本班课堂的二维码。")
                            % {"cohort": cohort, "mine": mine},
                            code="not_enrolled")

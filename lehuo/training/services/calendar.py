@@ -76,7 +76,7 @@ def plan_sessions(starts_on: dt.date, ends_on: dt.date, weekdays) -> Plan:
     while day <= ends_on:
         if day.isoweekday() in days:
             if calendar.is_holiday(day):
-                plan.skipped.append((day, calendar.holiday_name(day) or "节假日"))
+                plan.skipped.append((day, calendar.holiday_name(day) or _("节假日")))
             else:
                 plan.dates.append(day)
         day += dt.timedelta(days=1)
@@ -88,7 +88,8 @@ def holiday_warning(day: dt.date) -> str:
     """Moving a class onto a public holiday is allowed (staff know best) but worth a word."""
     calendar = HolidayCalendar.for_range(day, day)
     if calendar.is_holiday(day):
-        return f"{day:%Y-%m-%d} 是{calendar.holiday_name(day) or '节假日'}，请确认学员可以到课"
+        return _("%(date)s 是%(holiday)s，请确认学员可以到课") % {
+            "date": f"{day:%Y-%m-%d}", "holiday": calendar.holiday_name(day) or _("节假日")}
     return calendar.warning
 
 

@@ -31,8 +31,9 @@ def issue_certificate(actor, enrolment: Enrolment, *, on: dt.date | None = None)
         raise ServiceError(_("本班尚未上课，不能发证"), "enrolment")
     if not progress["completed"]:
         raise ServiceError(
-            f"{enrolment.person.name}出勤率 {progress['rate_pct']}，未达到结业要求 "
-            f"{int(cohort.programme.completion_rate * 100)}%", "enrolment", code="not_completed")
+            _("%(name)s出勤率 %(rate)s，未达到结业要求 %(required)s%%") % {
+                "name": enrolment.person.name, "rate": progress["rate_pct"],
+                "required": int(cohort.programme.completion_rate * 100)}, "enrolment", code="not_completed")
     on = on or timezone.localdate()
     seq = Certificate.objects.filter(enrolment__cohort=cohort).count() + 1
     cert = Certificate.objects.create(

@@ -62,7 +62,7 @@ def create_cohort(actor, programme: Programme, *, number: int, starts_on: dt.dat
         venue=(venue or "").strip()[:200], instructor=instructor, capacity=capacity,
     )
     if instructor is not None:
-        assign_staff(actor, cohort, instructor, duty="讲师")
+        assign_staff(actor, cohort, instructor)
     summary = _regenerate(cohort)
     log_action(actor, "training.cohort.create", cohort, {"after": {
         "programme": programme.pk, "number": number, "starts_on": starts_on, "ends_on": ends_on,
@@ -70,12 +70,14 @@ def create_cohort(actor, programme: Programme, *, number: int, starts_on: dt.dat
     return cohort, summary
 
 
-def assign_staff(actor, cohort: Cohort, user, duty: str = "讲师") -> Assignment:
-    """Programme staff reach a cohort through core's Assignment (and the person-scope hook)."""
+def assign_staff(actor, cohort: Cohort, user, duty: str | None = None) -> Assignment:
+    """Programme staff reach a cohort through core's Assignment (and the person-scope hook).
+    ``duty`` defaults to "instructor", recorded in the language of the one who assigns."""
+    duty = _("讲师") if duty is None else duty
     require(actor, "training.cohort.assign", cohort)
     _check_instructor(cohort.programme.studio.town_id, user)
     Membership.objects.get_or_create(user=user, town_id=cohort.programme.studio.town_id, role=PROGRAMME_STAFF)
-    assignment, _ = Assignment.objects.get_or_create(
+    assignment, _created = Assignment.objects.get_or_create(
         user=user, content_type=ContentType.objects.get_for_model(Cohort), object_id=cohort.pk,
         defaults={"duty": duty},
     )
