@@ -3,6 +3,7 @@
 from django import forms
 from django.conf import settings
 from django.utils.text import format_lazy
+from django.utils.translation import gettext
 from django.utils.translation import gettext_lazy as _
 
 from lehuo.people.models import GuardianLink
@@ -166,7 +167,7 @@ class TermForm(ServiceErrorMixin, forms.Form):
 class HeadUserField(forms.ModelChoiceField):
     def label_from_instance(self, user) -> str:
         name = user.get_full_name()
-        return f"{name}（{user.username}）" if name else user.username
+        return gettext("%(name)s（%(username)s）") % {"name": name, "username": user.username} if name else user.username
 
 
 class SiteForm(ServiceErrorMixin, forms.Form):

@@ -12,14 +12,9 @@ from django.utils.translation import gettext
 from django.utils.translation import gettext_lazy as _
 
 from lehuo.accounts.models import Neighbourhood, Town
+from lehuo.lib.labels import term_label
 from lehuo.people.models import GuardianLink, Person
 from lehuo.platform.crypto import EncryptedTextField
-
-
-def term_label(number: int, starts_on, ends_on) -> str:
-    """A term as people name it, with its year: "2026年第1期（07/05-07/23）"."""
-    return gettext("%(year)s年第%(number)s期（%(start)s-%(end)s）") % {
-        "year": starts_on.year, "number": number, "start": f"{starts_on:%m/%d}", "end": f"{ends_on:%m/%d}"}
 
 
 class Year(models.Model):
@@ -34,7 +29,7 @@ class Year(models.Model):
         constraints = [models.UniqueConstraint(fields=["town", "year"], name="daycare_year_unique")]
 
     def __str__(self) -> str:
-        return self.title or f"{self.year}年爱心暑托班"
+        return self.title or gettext("%(year)s年爱心暑托班") % {"year": self.year}
 
 
 class Site(models.Model):

@@ -32,8 +32,8 @@ def cards(town) -> list[dict]:
     by_site: dict[str, list[str]] = {}
     for o in offerings:
         left = (_("剩余%(n)s个名额") % {"n": o.places_left}) if o.places_left else _("已满，可报候补")
-        by_site.setdefault(o.site.name, []).append(f"{o.term}：{left}")
+        by_site.setdefault(o.site.name, []).append(_("%(term)s：%(places)s") % {"term": o.term, "places": left})
     for site, terms in by_site.items():
-        lines.append(f"{site} · " + "；".join(terms))
+        lines.append(f"{site} · " + _("；").join(terms))
     return [{"title": str(year), "url": reverse("daycare:my"), "lines": lines,
              "when": timezone.localtime(opens).date() if opens else None}]

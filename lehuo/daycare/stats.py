@@ -76,10 +76,10 @@ def _year_for(record: str) -> Year:
     try:
         number = int(record)
     except ValueError:
-        raise figures.FigureError(f"暑托班年度应为四位数字：{record}")
+        raise figures.FigureError(_("暑托班年度应为四位数字：%(record)s") % {"record": record})
     years = list(Year.objects.filter(year=number).select_related("town"))
     if not years:
-        raise figures.FigureError(f"没有{record}年的暑托班记录")
+        raise figures.FigureError(_("没有%(record)s年的暑托班记录") % {"record": record})
     preferred = [y for y in years if y.town.name == settings.LEHUO_TOWN_NAME]
     return (preferred or years)[0]
 

@@ -160,7 +160,7 @@ def my_enrolment_cancel(request, pk: int):
             raise
         messages.error(request, exc.message)
     else:
-        messages.success(request, _("已取消报名") + ("；" + _("名额已由候补第一位递补") if promoted else ""))
+        messages.success(request, _("已取消报名；名额已由候补第一位递补") if promoted else _("已取消报名"))
     return redirect("daycare:my_enrolment", pk=e.pk)
 
 

@@ -14,6 +14,7 @@ from django.views.decorators.http import require_POST
 from lehuo.accounts.models import Assignment, Neighbourhood
 from lehuo.accounts.permissions import require
 from lehuo.accounts.services import town_for
+from lehuo.lib.labels import list_separator
 from lehuo.platform.errors import ServiceError
 
 from . import services, services_running
@@ -128,7 +129,7 @@ def terms_default(request, year: int):
     except ServiceError as exc:
         messages.error(request, exc.message)
     else:
-        messages.success(request, _("已建立：%(terms)s") % {"terms": "、".join(str(t) for t in terms)})
+        messages.success(request, _("已建立：%(terms)s") % {"terms": list_separator().join(str(t) for t in terms)})
     return _back(the_year, "terms")
 
 
@@ -205,7 +206,7 @@ def offering_edit(request, pk: int):
         else:
             if promoted:
                 messages.success(request, _("已保存；候补第%(positions)s位已转为录取并短信通知监护人")
-                                 % {"positions": "、".join(str(e.position) for e in promoted)})
+                                 % {"positions": list_separator().join(str(e.position) for e in promoted)})
             else:
                 messages.success(request, _("已保存"))
             return redirect("daycare:offering", pk=offering.pk)

@@ -9,6 +9,7 @@ from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.shortcuts import get_object_or_404, redirect, render
 from django.utils import timezone
+from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 
 from lehuo.accounts.permissions import may
@@ -67,11 +68,11 @@ def site_check(request, pk: int):
     if form.is_valid():
         try:
             services_running.record_check(request.user, site, **form.cleaned_data)
-            messages.success(request, "检查记录已保存")
+            messages.success(request, _("检查记录已保存"))
         except ServiceError as exc:
             messages.error(request, exc.message)
     else:
-        messages.error(request, "请填写检查类别和项目")
+        messages.error(request, _("请填写检查类别和项目"))
     return redirect("daycare:site", pk=site.pk)
 
 
@@ -83,11 +84,11 @@ def site_staff(request, pk: int):
     if form.is_valid():
         try:
             services_running.add_staff(request.user, site, **form.cleaned_data)
-            messages.success(request, "已加入值班表")
+            messages.success(request, _("已加入值班表"))
         except ServiceError as exc:
             messages.error(request, exc.message)
     else:
-        messages.error(request, "请填写姓名和岗位")
+        messages.error(request, _("请填写姓名和岗位"))
     return redirect("daycare:site", pk=site.pk)
 
 
@@ -99,10 +100,10 @@ def offering_detail(request, pk: int):
     waiting = sorted((e for e in rows if e.status == Enrolment.WAITLISTED), key=lambda e: e.position or 0)
     cancelled = [e for e in rows if e.status == Enrolment.CANCELLED]
     if request.GET.get("export") == "xlsx":
-        data = write_xlsx(["状态", "候补序号", "姓名", "学校", "年级", "监护人", "监护人电话", "报名时间"], [
+        data = write_xlsx([_("状态"), _("候补序号"), _("姓名"), _("学校"), _("年级"), _("监护人"), _("监护人电话"), _("报名时间")], [
             [e.get_status_display(), e.position or "", e.child.person.name, e.child.school, e.child.grade,
              e.guardian.name, e.guardian.phone_masked, timezone.localtime(e.created_at).strftime("%Y-%m-%d %H:%M:%S")]
-            for e in confirmed + waiting], title="报名名单")
+            for e in confirmed + waiting], title=_("报名名单"))
         return xlsx_response(f"daycare-{offering.pk}.xlsx", data)
     # Health notes: only to those who may (the site's staff), and the read is audited.
     may_health = bool(confirmed) and services.health_notes(request.user, confirmed[0]) is not None
@@ -131,7 +132,8 @@ def enrolment_cancel(request, pk: int):
     except ServiceError as exc:
         messages.error(request, exc.message)
     else:
-        messages.success(request, f"已取消；候补第{promoted.position}位已转为录取并短信通知监护人" if promoted else "已取消")
+        messages.success(request, _("已取消；候补第%(position)s位已转为录取并短信通知监护人") % {"position": promoted.position}
+                         if promoted else _("已取消"))
     return redirect("daycare:offering", pk=e.offering_id)
 
 
@@ -146,11 +148,11 @@ def offering_lesson(request, pk: int):
         try:
             services_running.add_lesson(request.user, offering, courses.get(pk=d["course"]), date=d["date"],
                                         starts_at=d["starts_at"], ends_at=d["ends_at"], teacher=d["teacher"])
-            messages.success(request, "课程已排入课表")
+            messages.success(request, _("课程已排入课表"))
         except ServiceError as exc:
             messages.error(request, exc.message)
     else:
-        messages.error(request, "请填写课程、日期和时间")
+        messages.error(request, _("请填写课程、日期和时间"))
     return redirect("daycare:offering", pk=offering.pk)
 
 
@@ -162,11 +164,11 @@ def offering_ceremony(request, pk: int):
     if form.is_valid():
         try:
             services_running.record_ceremony(request.user, offering, **form.cleaned_data)
-            messages.success(request, "仪式记录已保存")
+            messages.success(request, _("仪式记录已保存"))
         except ServiceError as exc:
             messages.error(request, exc.message)
     else:
-        messages.error(request, "请填写仪式类型、日期和人数")
+        messages.error(request, _("请填写仪式类型、日期和人数"))
     return redirect("daycare:offering", pk=offering.pk)
 
 
@@ -194,9 +196,9 @@ def attendance(request, pk: int):
                                                 temperature=d["temperature"])
                 if d["picked_up_by"]:
                     services_running.record_pickup(request.user, e, date=day, picked_up_by=d["picked_up_by"])
-                messages.success(request, f"{e.child.person.name}：已保存")
+                messages.success(request, _("%(name)s：已保存") % {"name": e.child.person.name})
             except ServiceError as exc:
-                messages.error(request, f"{e.child.person.name}：{exc.message}")
+                messages.error(request, _("%(name)s：%(error)s") % {"name": e.child.person.name, "error": exc.message})
         return redirect(f"{request.path}?date={day.isoformat()}")
     confirmed = list(offering.enrolments.filter(status=Enrolment.CONFIRMED).select_related("child__person")
                      .order_by("child__person__name_pinyin"))
@@ -220,7 +222,7 @@ def courses(request):
         if form.is_valid():
             try:
                 services_running.create_course(request.user, year, **form.cleaned_data)
-                messages.success(request, "课程已加入课程库")
+                messages.success(request, _("课程已加入课程库"))
                 return redirect(f"{request.path}?year={year.year}")
             except ServiceError as exc:
                 if exc.status != 400:

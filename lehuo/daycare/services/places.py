@@ -27,9 +27,12 @@ from dataclasses import dataclass
 from django.db import IntegrityError, OperationalError, connection, transaction
 from django.db.models import F
 from django.utils import timezone
+from django.utils.dateformat import format as format_date
 from django.utils.translation import gettext as _
+from django.utils.translation import pgettext
 
 from lehuo.accounts.permissions import may, require
+from lehuo.lib.labels import term_label
 from lehuo.platform.audit import create_logged, log_action
 from lehuo.platform.dberrors import is_transient
 from lehuo.platform.errors import Busy, NotFound, ServiceError
@@ -37,7 +40,7 @@ from lehuo.platform.notify import notify
 from lehuo.platform.rows import insert_row
 
 from .. import claim_sql
-from ..models import Child, Enrolment, Offering, term_label
+from ..models import Child, Enrolment, Offering
 from .children import CONSENT_PURPOSE, check_age, check_grade
 
 
@@ -85,8 +88,8 @@ def _check(*, now: dt.datetime, opens_at: dt.datetime, term_starts_on: dt.date, 
            has_guardian_phone: bool, consented: bool, holding: bool) -> None:
     """Every rule an enrolment must pass, in the order a parent should hear them."""
     if now < opens_at:
-        opens = timezone.localtime(opens_at)
-        raise ServiceError(_("报名尚未开始（%(when)s 开始）") % {"when": f"{opens:%Y年%m月%d日 %H:%M}"}, "opens_at",
+        opens = format_date(timezone.localtime(opens_at), pgettext("date format", "Y年m月d日 H:i"))
+        raise ServiceError(_("报名尚未开始（%(when)s 开始）") % {"when": opens}, "opens_at",
                            code="not_open")
     check_age(birth_date, term_starts_on, "child")
     check_grade(grade)
