@@ -12,9 +12,11 @@ import datetime as dt
 from collections.abc import Callable
 from dataclasses import dataclass, field
 
+from django.conf import settings
 from django.db import transaction
-from django.utils import timezone
+from django.utils import timezone, translation
 from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy
 
 from lehuo.accounts.models import Neighbourhood, Town
 from lehuo.accounts.permissions import require
@@ -24,23 +26,26 @@ from lehuo.platform.errors import ServiceError
 from lehuo.platform.excel import Table, read_table, write_xlsx
 
 from .models import Person
-from .validation import PersonRules
+from .validation import LABELS, PersonRules
 
-# field -> accepted header names (the first one is what the template file uses).
+# field -> header names a file may use (the first one is the Chinese template's). Data the
+# importer recognises, not text shown as UI: spreadsheets in use carry these Chinese headers.
+# The column's label in every language of the site (the template's header in that language,
+# ``FIELD_LABELS``) is accepted too (``accepted_columns``).
 PEOPLE_COLUMNS: dict[str, list[str]] = {
-    "name": ["姓名", "名字", "name"],
-    "id_number": ["证件号码", "身份证号码", "身份证号", "身份证", "id_number", "id"],
-    "phone": ["手机号码", "电话", "手机", "联系电话", "phone", "mobile"],
-    "neighbourhood": ["居民区", "居委会", "所属居民区", "neighbourhood"],
-    "tags": ["标签", "tags"],
-    "sex": ["性别", "sex"],
-    "birth_date": ["出生日期", "birth_date", "birthday"],
-    "address": ["住址", "地址", "address"],
-    "notes": ["备注", "notes"],
+    "name": ["姓名", "名字", "name"],  # not-ui: header names recognised in files
+    "id_number": ["证件号码", "身份证号码", "身份证号", "身份证", "id_number", "id"],  # not-ui: header names
+    "phone": ["手机号码", "电话", "手机", "联系电话", "phone", "mobile"],  # not-ui: header names
+    "neighbourhood": ["居民区", "居委会", "所属居民区", "neighbourhood"],  # not-ui: header names
+    "tags": ["标签", "tags"],  # not-ui: header names recognised in files
+    "sex": ["性别", "sex"],  # not-ui: header names recognised in files
+    "birth_date": ["出生日期", "birth_date", "birthday"],  # not-ui: header names recognised in files
+    "address": ["住址", "地址", "address"],  # not-ui: header names recognised in files
+    "notes": ["备注", "notes"],  # not-ui: header names recognised in files
 }
 REQUIRED = ["name", "neighbourhood"]
-FIELD_LABELS = {f: names[0] for f, names in PEOPLE_COLUMNS.items()}
-FIELD_LABELS["file"] = "文件"
+# What the template, the report and the error messages call each column (translated).
+FIELD_LABELS = {f: LABELS[f] for f in PEOPLE_COLUMNS} | {"file": gettext_lazy("文件")}
 BATCH = 2000
 MAX_REPORTED_ERRORS = 2000
 
@@ -53,7 +58,7 @@ class RowError:
 
     @property
     def label(self) -> str:
-        return FIELD_LABELS.get(self.field, self.field)
+        return str(FIELD_LABELS.get(self.field, self.field))
 
     def as_dict(self) -> dict:
         return {"row": self.row, "field": self.field, "label": self.label, "message": self.message}
@@ -175,12 +180,37 @@ def check_people(actor, town: Town, table: Table, progress: Callable[[int, int],
         result.people = [(p, t) for p, t in result.people if p.id_hash not in existing]
         result.errors.sort(key=lambda e: e.row)
     if not result.rows:
-        result.errors.append(RowError(0, "file", "表格中没有数据行"))
+        result.errors.append(RowError(0, "file", _("表格中没有数据行")))
     return result
 
 
+def accepted_columns() -> dict[str, list[str]]:
+    """``PEOPLE_COLUMNS`` plus each column's label in every language of the site, so a file
+    made from the template in either language reads back. The first name of each field stays
+    the Chinese one (messages about a missing column name it)."""
+    columns = {f: list(names) for f, names in PEOPLE_COLUMNS.items()}
+    for code, _name in settings.LANGUAGES:
+        with translation.override(code):
+            for f in columns:
+                label = str(FIELD_LABELS[f])
+                if label.lower() not in (n.lower() for n in columns[f]):
+                    columns[f].append(label)
+    return columns
+
+
+def column_names() -> list[tuple[str, bool, list[str]]]:
+    """(the column's name in the reader's language, required, the other names a file may use)
+    for the import page: the names of other languages and the usual Chinese variants."""
+    out = []
+    for f, names in accepted_columns().items():
+        label = str(FIELD_LABELS[f])
+        others = [n for n in names if n.lower() != label.lower() and not (n.isascii() and n.islower())]
+        out.append((label, f in REQUIRED, others))
+    return out
+
+
 def read_people_table(data: bytes, filename: str = "") -> Table:
-    return read_table(data, PEOPLE_COLUMNS, REQUIRED, filename)
+    return read_table(data, accepted_columns(), REQUIRED, filename)
 
 
 @transaction.atomic
@@ -188,7 +218,7 @@ def write_people(actor, town: Town, result: CheckResult, progress: Callable[[int
                  source: str = "") -> int:
     """Insert the checked people and their tags; the caller's transaction makes it all or nothing."""
     if not result.ok:
-        raise ServiceError("文件中有错误，未导入任何数据", "file", code="invalid")
+        raise ServiceError(_("文件中有错误，未导入任何数据"), "file", code="invalid")
     people = [p for p, _ in result.people]
     total = len(people)
     now = timezone.now()
@@ -227,10 +257,12 @@ def import_people(actor, town: Town, data: bytes, *, commit: bool, filename: str
 
 
 def template_xlsx() -> bytes:
-    """The file staff fill in: headers and two example rows (synthetic, valid numbers)."""
-    headers = [FIELD_LABELS[f] for f in PEOPLE_COLUMNS]
+    """The file staff fill in, in the reader's language: headers and two example rows
+    (synthetic people with valid numbers, in the demo town's neighbourhoods and tags)."""
+    headers = [str(FIELD_LABELS[f]) for f in PEOPLE_COLUMNS]
     rows = [
-        ["张三", "11010519491231002X", "13800138000", "绿十一", "党员、志愿者", "", "", "新泾路1号", ""],
-        ["李四", "", "", "虹九", "居民", "男", "1980-05-01", "", "无证件号码时可填写性别和出生日期"],
+        ["张三", "11010519491231002X", "13800138000", "绿十一", "党员、志愿者", "", "", "新泾路1号", ""],  # not-ui: example data
+        ["李四", "", "", "虹九", "居民", str(Person.SEXES[0][1]), "1980-05-01", "",  # not-ui: example data
+         _("无证件号码时可填写性别和出生日期")],
     ]
-    return write_xlsx(headers, rows, title="人员导入")
+    return write_xlsx(headers, rows, title=_("人员导入"))

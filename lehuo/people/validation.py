@@ -28,6 +28,7 @@ from lehuo.lib.identity import (
     normalise_phone,
     parse_id_number,
 )
+from lehuo.lib.labels import list_separator
 from lehuo.lib.text import pinyin_key
 from lehuo.platform.crypto import keyed_hash
 from lehuo.platform.errors import ErrorList, ServiceError
@@ -42,8 +43,9 @@ LABELS = {"name": gettext_lazy("姓名"), "sex": gettext_lazy("性别"), "birth_
           "id_type": gettext_lazy("证件类型"), "id_number": gettext_lazy("证件号码"), "phone": gettext_lazy("手机号码"),
           "address": gettext_lazy("住址"), "neighbourhood": gettext_lazy("居民区"), "tags": gettext_lazy("标签"),
           "notes": gettext_lazy("备注")}
-SEXES = {"": "", "M": "M", "F": "F", "m": "M", "f": "F", "男": "M", "女": "F"}
-TAG_SPLIT = re.compile(r"[、,，;；/\s]+")
+# What a file or a form may give for the sex (compared lower-cased): codes, Chinese, English.
+SEXES = {"": "", "m": "M", "f": "F", "男": "M", "女": "F", "male": "M", "female": "F"}  # not-ui: values read
+TAG_SPLIT = re.compile(r"[、,，;；/\s]+")  # not-ui: the separators a tag list may use
 EARLIEST_BIRTH_YEAR = 1890
 
 
@@ -63,7 +65,7 @@ def parse_date(value) -> dt.date:
         return value.date()
     if isinstance(value, dt.date):
         return value
-    text = str(value).strip().replace("/", "-").replace(".", "-").replace("年", "-").replace("月", "-").rstrip("日")
+    text = str(value).strip().replace("/", "-").replace(".", "-").replace("年", "-").replace("月", "-").rstrip("日")  # not-ui: read
     try:
         return dt.date.fromisoformat("-".join(p.zfill(2) for p in text.split("-")))
     except ValueError:
@@ -117,7 +119,7 @@ class PersonRules:
         wanted = list(dict.fromkeys(n.strip() for n in names or () if n and n.strip()))
         unknown = [n for n in wanted if n not in self.tags]
         if unknown:
-            raise ServiceError(_("未知标签：%(names)s（请先在标签字典中添加）") % {"names": "、".join(n[:20] for n in unknown)},
+            raise ServiceError(_("未知标签：%(names)s（请先在标签字典中添加）") % {"names": list_separator().join(n[:20] for n in unknown)},
                                "tags")
         return [self.tags[n] for n in wanted]
 
@@ -147,7 +149,7 @@ class PersonRules:
 
     def birth_and_sex(self, errors: ErrorList, ident: Identity, *, sex, birth_date) -> tuple[str, dt.date | None]:
         """Sex and birth date as given, which must agree with the ID number when there is one."""
-        given_sex = SEXES.get(str(sex or "").strip())
+        given_sex = SEXES.get(str(sex or "").strip().lower())
         if given_sex is None:
             errors.add("sex", _("性别只能是男或女"))
         elif ident.sex and given_sex and given_sex != ident.sex:

@@ -8,6 +8,7 @@ from django.utils.translation import gettext as _
 
 from lehuo.accounts.permissions import require
 from lehuo.lib.identity import ID_TYPES
+from lehuo.lib.labels import list_separator
 from lehuo.platform.audit import log_action
 from lehuo.platform.errors import ServiceError
 from lehuo.platform.excel import write_xlsx
@@ -15,8 +16,6 @@ from lehuo.platform.validation import clean_text
 
 from ..models import Person
 from .persons import export_person_data
-
-SEX = {"M": "男", "F": "女"}
 
 
 def _headers() -> list[str]:
@@ -26,12 +25,12 @@ def _headers() -> list[str]:
 
 def _rows(qs, full: bool):
     """Rows of a list export; ID number and phone masked and no address unless ``full``."""
-    today = timezone.localdate()
-    id_types = dict(ID_TYPES)
+    today, sep = timezone.localdate(), list_separator()
+    id_types, sexes = dict(ID_TYPES), dict(Person.SEXES)
     for p in qs.iterator(chunk_size=2000):
         yield [
-            p.name, SEX.get(p.sex, ""), p.birth_date, p.age(today), p.neighbourhood.name if p.neighbourhood else "",
-            "、".join(t.name for t in p.tags.all()), str(id_types.get(p.id_type, p.id_type)),
+            p.name, str(sexes.get(p.sex, "")), p.birth_date, p.age(today), p.neighbourhood.name if p.neighbourhood else "",
+            sep.join(t.name for t in p.tags.all()), str(id_types.get(p.id_type, p.id_type)),
             p.id_number if full else p.id_number_masked, p.phone if full else p.phone_masked,
             p.address if full else "",
         ]
@@ -73,7 +72,7 @@ def _flatten(prefix: str, value, out: list) -> None:
         for i, v in enumerate(value, start=1):
             _flatten(f"{prefix}[{i}]", v, out)
     else:
-        out.append([prefix, "、".join(map(str, value)) if isinstance(value, list) else ("" if value is None else str(value))])
+        out.append([prefix, list_separator().join(map(str, value)) if isinstance(value, list) else ("" if value is None else str(value))])
 
 
 def export_person_file(actor, person: Person, fmt: str) -> tuple[str, str, bytes]:

@@ -21,11 +21,11 @@ def link_guardian(actor, child: Person, guardian: Person, relation: str = "other
     """Record who speaks for a child (staff, or a module's own flow that checked ``checked_by``)."""
     authorize(actor, "people.person.change", child, checked_by)
     if child.pk == guardian.pk:
-        raise ServiceError("监护人不能是本人", "guardian_id")
+        raise ServiceError(_("监护人不能是本人"), "guardian_id")
     age = guardian.age()
     if age is not None and age < 18:
-        raise ServiceError("监护人须年满18周岁", "guardian_id")
-    link, _ = GuardianLink.objects.get_or_create(child=child, guardian=guardian, defaults={"relation": relation})
+        raise ServiceError(_("监护人须年满18周岁"), "guardian_id")
+    link, _created = GuardianLink.objects.get_or_create(child=child, guardian=guardian, defaults={"relation": relation})
     log_action(actor, "person.guardian_link", child, {"guardian": guardian.pk, "relation": relation})
     return link
 
@@ -50,9 +50,9 @@ def record_consent(actor, person: Person, purpose: str, *, given_on: dt.date | N
     given_on = given_on or timezone.localdate()
     if person.is_sensitive_minor:
         if guardian is None:
-            raise ServiceError("不满14周岁的儿童须由监护人同意", "guardian_id")
+            raise ServiceError(_("不满14周岁的儿童须由监护人同意"), "guardian_id")
         if not GuardianLink.objects.filter(child=person, guardian=guardian).exists():
-            raise ServiceError("同意人不是该儿童登记的监护人", "guardian_id")
+            raise ServiceError(_("同意人不是该儿童登记的监护人"), "guardian_id")
     consent = Consent.objects.create(
         person=person, purpose=purpose, given_on=given_on,
         given_by=Consent.GUARDIAN if guardian else Consent.SELF, guardian=guardian,

@@ -1,6 +1,7 @@
 """Organisations of the town: partner organisations, local employers, schools, charities."""
 
 from django.db import transaction
+from django.utils.translation import gettext as _
 
 from lehuo.accounts.models import Neighbourhood, Town
 from lehuo.accounts.permissions import require, scope_q
@@ -44,13 +45,13 @@ def create_organisation(actor, town: Town, *, name: str, kind: str = "other",
     require(actor, "people.organisation.change", Organisation(town=town, neighbourhood=neighbourhood))
     name = (name or "").strip()
     if not name:
-        raise ServiceError("名称不能为空", "name")
+        raise ServiceError(_("名称不能为空"), "name")
     if len(name) > 100:
-        raise ServiceError("名称不能超过100个字", "name")
+        raise ServiceError(_("名称不能超过%(n)s个字") % {"n": 100}, "name")
     if kind not in dict(Organisation.KINDS):
-        raise ServiceError("单位类型不正确", "kind")
+        raise ServiceError(_("单位类型不正确"), "kind")
     if neighbourhood is not None and neighbourhood.town_id != town.pk:
-        raise ServiceError("居民区不属于本镇", "neighbourhood_id")
+        raise ServiceError(_("居民区不属于本镇"), "neighbourhood_id")
     phone = ""
     if contact_phone and contact_phone.strip():
         try:
@@ -58,7 +59,7 @@ def create_organisation(actor, town: Town, *, name: str, kind: str = "other",
         except IdentityError as exc:
             raise ServiceError(str(exc), "contact_phone")
     if Organisation.objects.filter(town=town, name=name).exists():
-        raise ServiceError("同名单位已存在", "name", code="duplicate")
+        raise ServiceError(_("同名单位已存在"), "name", code="duplicate")
     org = Organisation.objects.create(town=town, name=name, kind=kind, neighbourhood=neighbourhood,
                                       contact_name=contact_name, contact_phone=phone, address=address)
     log_action(actor, "organisation.create", org, {"name": name, "kind": kind})
@@ -82,20 +83,20 @@ def update_organisation(actor, org: Organisation, **changes) -> Organisation:
     if "name" in changes:
         name = (changes["name"] or "").strip()
         if not name:
-            raise ServiceError("名称不能为空", "name")
+            raise ServiceError(_("名称不能为空"), "name")
         if len(name) > 100:
-            raise ServiceError("名称不能超过100个字", "name")
+            raise ServiceError(_("名称不能超过%(n)s个字") % {"n": 100}, "name")
         if Organisation.objects.filter(town=org.town_id, name=name).exclude(pk=org.pk).exists():
-            raise ServiceError("同名单位已存在", "name", code="duplicate")
+            raise ServiceError(_("同名单位已存在"), "name", code="duplicate")
         org.name = name
     if "kind" in changes:
         if changes["kind"] not in dict(Organisation.KINDS):
-            raise ServiceError("单位类型不正确", "kind")
+            raise ServiceError(_("单位类型不正确"), "kind")
         org.kind = changes["kind"]
     if "neighbourhood" in changes:
         nbh = changes["neighbourhood"]
         if nbh is not None and nbh.town_id != org.town_id:
-            raise ServiceError("居民区不属于本镇", "neighbourhood_id")
+            raise ServiceError(_("居民区不属于本镇"), "neighbourhood_id")
         org.neighbourhood = nbh
     if "contact_phone" in changes:
         org.contact_phone = _organisation_phone(changes["contact_phone"])

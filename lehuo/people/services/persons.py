@@ -199,7 +199,7 @@ def erase_person(actor, person: Person, reason: str) -> Person:
     if not reason or not reason.strip():
         raise ServiceError(_("请填写删除原因"), "reason")
     before = snapshot(person, list(AUDITED_FIELDS))
-    person.name = f"已删除{person.pk}"
+    person.name = _("已删除%(id)s") % {"id": person.pk}  # stored: in the language of who erased
     person.name_pinyin, person.name_initials = "~", ""
     person.id_number, person.id_hash = "", None
     person.phone, person.phone_hash, person.phone_tail = "", "", ""

@@ -1,6 +1,7 @@
 """The town's tag dictionary (社区云 style): 党员, 学生, 居民, 残疾人, 社工, 志愿者, 五老..."""
 
 from django.db import transaction
+from django.utils.translation import gettext as _
 
 from lehuo.accounts.models import Town
 from lehuo.accounts.permissions import require, scope_q
@@ -28,13 +29,13 @@ def get_tag_for(actor, pk, *, to: str = "people.tag.view") -> Tag:
 def _tag_fields(town: Town, name: str, applies_to: str, exclude_pk=None) -> str:
     name = (name or "").strip()
     if not name:
-        raise ServiceError("标签名称不能为空", "name")
-    if len(name) > 20 or any(c in name for c in "、,，;；/ "):
-        raise ServiceError("标签名称不超过20个字，且不能含有顿号、逗号、分号、斜杠或空格", "name")
+        raise ServiceError(_("标签名称不能为空"), "name")
+    if len(name) > 20 or any(c in name for c in "、,，;；/ "):  # not-ui: the separators tag lists are split on
+        raise ServiceError(_("标签名称不超过20个字，且不能含有顿号、逗号、分号、斜杠或空格"), "name")
     if applies_to not in (Tag.PERSON, Tag.ORGANISATION):
-        raise ServiceError("适用对象不正确", "applies_to")
+        raise ServiceError(_("适用对象不正确"), "applies_to")
     if Tag.objects.filter(town=town, name=name).exclude(pk=exclude_pk).exists():
-        raise ServiceError("该标签已存在", "name", code="duplicate")
+        raise ServiceError(_("该标签已存在"), "name", code="duplicate")
     return name
 
 
@@ -64,6 +65,6 @@ def delete_tag(actor, tag: Tag) -> None:
     """A tag still carried by someone is kept: removing it would silently change every figure by tag."""
     require(actor, "people.tag.change", tag)
     if tag.people.exists() or tag.organisations.exists():
-        raise ServiceError("该标签仍在使用中，不能删除", "name")
+        raise ServiceError(_("该标签仍在使用中，不能删除"), "name")
     log_action(actor, "tag.delete", tag, {"name": tag.name})
     tag.delete()

@@ -8,8 +8,9 @@ from django.shortcuts import get_object_or_404, redirect, render
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 
+from lehuo.lib.labels import list_separator
 from lehuo.people.forms import ImportForm, apply_service_error
-from lehuo.people.importers import PEOPLE_COLUMNS, REQUIRED, import_town_for, template_xlsx
+from lehuo.people.importers import column_names, import_town_for, template_xlsx
 from lehuo.people.tasks import CHECK, COMMIT, people_import_task, run_people_import
 from lehuo.platform import jobs
 from lehuo.platform.errors import ServiceError
@@ -71,7 +72,8 @@ def people_import(request):
                 else:
                     params = {"town": town.pk, "filename": upload.name[:100], "bytes": len(data)}
                     return _start(request, CHECK, params, upload=data, size=len(data))
-    columns = [(names[0], f in REQUIRED, "、".join(names[1:-1])) for f, names in PEOPLE_COLUMNS.items()]
+    sep = list_separator()
+    columns = [(name, required, sep.join(others)) for name, required, others in column_names()]
     return render(request, "people/people_import.html", {"form": form, "columns": columns})
 
 
@@ -112,4 +114,4 @@ def people_import_commit(request, pk):
 @login_required
 def people_import_template(request):
     import_town_for(request.user)
-    return xlsx_response("人员导入模板.xlsx", template_xlsx())
+    return xlsx_response(_("人员导入模板.xlsx"), template_xlsx())
