@@ -11,6 +11,7 @@ from django.db import IntegrityError, transaction
 from django.db.models import F
 from django.utils import timezone
 from django.utils.translation import gettext as _
+from django.utils.translation import pgettext
 
 from lehuo.accounts.models import PROGRAMME_STAFF, Assignment, Neighbourhood
 from lehuo.accounts.permissions import require
@@ -149,7 +150,7 @@ def create_site(actor, year: Year, *, name: str, neighbourhood: Neighbourhood, a
 @transaction.atomic
 def create_term(actor, year: Year, *, number: int, starts_on: dt.date, ends_on: dt.date) -> Term:
     _manage(actor, year.town)
-    number = _count(number, "number", _("期数"), 1, MAX_TERMS)
+    number = _count(number, "number", pgettext("field", "期数"), 1, MAX_TERMS)
     if starts_on is None:
         raise ServiceError(_("请填写开始日期"), "starts_on")
     if ends_on is None:
