@@ -257,9 +257,7 @@ def test_town_admin_imports_residents_fixes_a_bad_row_and_exports(open_as, town,
 
 # --- day-care -------------------------------------------------------------------------------
 
-@pytest.mark.parametrize("lang", english_xfail(
-    "day-care: the day's date as 7月5日 on the attendance page and the saved message '：已保存' "
-    "(day-care module)"))
+@pytest.mark.parametrize("lang", LANGS)
 def test_site_head_runs_a_day(open_as, assigned_site_head, offering, make_child, lang):
     children = []
     for name in ("周小宝", "吴小贝"):
