@@ -6,8 +6,10 @@ phones in clear) and deleted once the import is written or given up.
 
 import logging
 
+from django.conf import settings
 from django.contrib.auth.models import AnonymousUser
 from django.urls import reverse
+from django.utils import translation
 from django.utils.translation import gettext as _
 from django.utils.translation import ngettext
 from django_tasks import task
@@ -25,8 +27,15 @@ CHECK, COMMIT = "people.import.check", "people.import.commit"
 
 
 def run_people_import(job_id: int) -> None:
-    """Check (``people.import.check``) or check-and-write (``people.import.commit``) a file."""
+    """Check (``people.import.check``) or check-and-write (``people.import.commit``) a file; its
+    progress, messages and report in the language of whoever started it (stored with the job)."""
     job = Job.objects.select_related("created_by").get(pk=job_id)
+    with translation.override(job.params.get("language") or settings.LANGUAGE_CODE):
+        _run(job)
+
+
+def _run(job: Job) -> None:
+    job_id = job.pk
     if job.status in (Job.DONE, Job.FAILED):
         return  # already run (a task delivered twice must not import twice)
     commit = job.kind == COMMIT

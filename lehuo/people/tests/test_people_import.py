@@ -144,6 +144,25 @@ def test_big_file_goes_through_the_task_with_progress(login, town, lv11, town_ad
     assert Job.objects.get(kind="people.import.commit").status == "done"
 
 
+def test_the_task_reports_in_the_language_of_whoever_uploaded(login, town, lv11, town_admin, monkeypatch,
+                                                               django_capture_on_commit_callbacks):
+    from django.conf import settings
+
+    from lehuo.people.views import imports
+
+    monkeypatch.setattr(imports, "INLINE_BYTES", 0)
+    c = login(town_admin)
+    c.cookies[settings.LANGUAGE_COOKIE_NAME] = "en"
+    rows = good_rows(2)
+    rows[1][3] = "nowhere"
+    with django_capture_on_commit_callbacks(execute=True), translation.override("zh-hans"):
+        c.post(reverse("people:people_import"), {"file": upload(xlsx(rows))})
+        translation.activate("zh-hans")  # the worker's own language is the site's default
+    job = Job.objects.get(kind="people.import.check")
+    assert (job.status, job.message) == ("done", "1 row has errors")
+    assert [e["label"] for e in job.result["errors"]] == ["Neighbourhood"]
+
+
 def test_commit_refuses_when_data_changed_since_dry_run(login, town, lv11, town_admin, make_person):
     c = login(town_admin)
     rows = good_rows(2)

@@ -5,6 +5,7 @@ from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.files.base import ContentFile
 from django.shortcuts import get_object_or_404, redirect, render
+from django.utils.translation import get_language
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 
@@ -23,6 +24,7 @@ INLINE_BYTES = 256 * 1024
 
 
 def _start(request, kind: str, params: dict, upload: bytes | None = None, size: int = 0):
+    params = {**params, "language": get_language()}  # the task reports in the uploader's language
     sealed = seal(upload) if upload is not None else None
     if size and size <= INLINE_BYTES:
         # Small file: done during the request, no worker needed.
