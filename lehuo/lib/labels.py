@@ -2,13 +2,14 @@
 
     weekday_name(1)                  -> 周一 / Mon
     weekday_choices()                -> [(1, 周一), ... (7, 周日)]
-    term_label(1, starts, ends)      -> 2026年第1期（07/06-07/24） / Term 1, 2026 (07/06-07/24)
+    term_label(1, starts, ends)      -> 2026年第1期（07/06-07/24） / Term 1, 2026 (6 Jul–24 Jul)
     colon()                          -> ： / ": "
 """
 
 import datetime as dt
 
-from django.utils.translation import gettext, pgettext_lazy
+from django.utils.dateformat import format as format_date
+from django.utils.translation import gettext, pgettext, pgettext_lazy
 
 WEEKDAYS = {
     1: pgettext_lazy("weekday", "周一"), 2: pgettext_lazy("weekday", "周二"), 3: pgettext_lazy("weekday", "周三"),
@@ -43,7 +44,9 @@ def colon() -> str:
 
 
 def term_label(number: int, starts_on: dt.date, ends_on: dt.date) -> str:
-    """A term with its year, so terms of different summers are never confused."""
+    """A term with its year, so terms of different summers are never confused. Its days in the
+    reader's usage: 07/06 reads as 6 July in Chinese, as 7 June to a British reader."""
+    day = pgettext("term days", "m/d")  # a date format (Django's date filter)
     return gettext("%(year)s年第%(n)s期（%(start)s-%(end)s）") % {
-        "year": starts_on.year, "n": number, "start": f"{starts_on:%m/%d}", "end": f"{ends_on:%m/%d}"}
+        "year": starts_on.year, "n": number, "start": format_date(starts_on, day), "end": format_date(ends_on, day)}
 
