@@ -5,6 +5,7 @@ import re
 import pytest
 from django.conf import settings
 from django.contrib.auth import get_user_model
+from django.utils import translation
 
 from lehuo.accounts.models import Neighbourhood, Town
 from lehuo.daycare import services, services_running
@@ -15,6 +16,13 @@ from .conftest import child_birth, staff_enrol
 
 pytestmark = pytest.mark.django_db
 CHINESE = re.compile(r"[\u3400-\u9fff\u3000-\u303f\uff01-\uff5e]+")
+
+
+@pytest.fixture(autouse=True)
+def _language_restored():
+    """The English requests activate English in this thread: the next tests get theirs back."""
+    with translation.override(translation.get_language()):
+        yield
 
 
 def chinese_left(html: str, data) -> list[str]:
