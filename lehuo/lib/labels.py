@@ -2,7 +2,7 @@
 
     weekday_name(1)                  -> 周一 / Mon
     weekday_choices()                -> [(1, 周一), ... (7, 周日)]
-    term_label(1, starts, ends)      -> 2026年第1期（07/06-07/24） / Term 1, 2026 (6 Jul–24 Jul)
+    term_label(1, starts, ends)      -> 2026年第1期（07/06-07/24） / Term 1, 2026 (Jul 6–Jul 24)
     colon()                          -> ： / ": "
 """
 
@@ -45,7 +45,7 @@ def colon() -> str:
 
 def term_label(number: int, starts_on: dt.date, ends_on: dt.date) -> str:
     """A term with its year, so terms of different summers are never confused. Its days in the
-    reader's usage: 07/06 reads as 6 July in Chinese, as 7 June to a British reader."""
+    reader's usage: 07/06 is 6 July in Chinese but 7 June to a British reader (English: Jul 6)."""
     day = pgettext("term days", "m/d")  # a date format (Django's date filter)
     return gettext("%(year)s年第%(n)s期（%(start)s-%(end)s）") % {
         "year": starts_on.year, "n": number, "start": format_date(starts_on, day), "end": format_date(ends_on, day)}

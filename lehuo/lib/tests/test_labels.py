@@ -13,7 +13,7 @@ def test_weekdays_terms_and_colons_in_chinese_and_english():
         assert colon() == "："
     with translation.override("en"):
         assert weekday_name(1) == "Mon" and weekday_list([3, 1]) == "Mon, Wed"
-        assert term_label(1, start, end) == "Term 1, 2026 (6 Jul–24 Jul)"
+        assert term_label(1, start, end) == "Term 1, 2026 (Jul 6–Jul 24)"
         assert colon() == ": "
         assert [str(n) for _, n in weekday_choices()][-1] == "Sun"
     assert weekday_name(9) == "9"
