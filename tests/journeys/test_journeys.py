@@ -30,12 +30,6 @@ pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
 LANGS = ["zh-hans", "en"]
 
 
-def english_xfail(reason: str):
-    """The English run of a journey whose module (owned by another helper) still shows Chinese:
-    strict, so it fails the day the module is converted and the mark must come off."""
-    return ["zh-hans", pytest.param("en", marks=pytest.mark.xfail(strict=True, reason=reason))]
-
-
 def town_data() -> list[str]:
     """Names every page may show: the town, its neighbourhoods and tags, staff and residents."""
     out = [t.name for t in Town.objects.all()] + [n.name for n in Neighbourhood.objects.all()]
