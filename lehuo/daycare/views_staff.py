@@ -48,8 +48,23 @@ def _may_manage(request, year) -> bool:
     return year is not None and may(request.user, "daycare.programme.manage", year.town)
 
 
+def _run_form(request, form, action, done: str) -> bool:
+    """A staff form of a site or offering page: ``action(cleaned_data)`` for a valid form. Every
+    field error (the form's and the service's) is kept on the form, to be shown beside its field
+    on the page it came from; ``done`` is said on success."""
+    if not form.is_valid():
+        return False
+    try:
+        action(form.cleaned_data)
+    except ServiceError as exc:
+        form.add_service_error(exc)
+        return False
+    messages.success(request, done)
+    return True
+
+
 @login_required
-def site_detail(request, pk: int):
+def site_detail(request, pk: int, *, check_form=None, staff_form=None, status: int = 200):
     site = services.get_site_for(request.user, pk)
     offerings = list(offering_counts(site.offerings.select_related("term")).order_by("term__number"))
     staff = list(site.staff.select_related("term"))
@@ -57,7 +72,8 @@ def site_detail(request, pk: int):
     checks = list(site.checks.all()[:100])
     return render(request, "daycare/site.html", {
         "site": site, "offerings": [(o, warnings[o.pk]) for o in offerings], "staff": staff, "checks": checks,
-        "check_form": CheckForm(), "staff_form": StaffForm(), "may_run": may(request.user, "daycare.site.run", site)})
+        "check_form": check_form or CheckForm(), "staff_form": staff_form or StaffForm(),
+        "may_run": may(request.user, "daycare.site.run", site)}, status=status)
 
 
 @login_required
@@ -65,15 +81,9 @@ def site_detail(request, pk: int):
 def site_check(request, pk: int):
     site = services.get_site_for(request.user, pk, to="daycare.site.run")
     form = CheckForm(request.POST)
-    if form.is_valid():
-        try:
-            services_running.record_check(request.user, site, **form.cleaned_data)
-            messages.success(request, _("检查记录已保存"))
-        except ServiceError as exc:
-            messages.error(request, exc.message)
-    else:
-        messages.error(request, _("请填写检查类别和项目"))
-    return redirect("daycare:site", pk=site.pk)
+    if _run_form(request, form, lambda d: services_running.record_check(request.user, site, **d), _("检查记录已保存")):
+        return redirect("daycare:site", pk=site.pk)
+    return site_detail(request, site.pk, check_form=form, status=400)
 
 
 @login_required
@@ -81,19 +91,13 @@ def site_check(request, pk: int):
 def site_staff(request, pk: int):
     site = services.get_site_for(request.user, pk, to="daycare.site.run")
     form = StaffForm(request.POST)
-    if form.is_valid():
-        try:
-            services_running.add_staff(request.user, site, **form.cleaned_data)
-            messages.success(request, _("已加入值班表"))
-        except ServiceError as exc:
-            messages.error(request, exc.message)
-    else:
-        messages.error(request, _("请填写姓名和岗位"))
-    return redirect("daycare:site", pk=site.pk)
+    if _run_form(request, form, lambda d: services_running.add_staff(request.user, site, **d), _("已加入值班表")):
+        return redirect("daycare:site", pk=site.pk)
+    return site_detail(request, site.pk, staff_form=form, status=400)
 
 
 @login_required
-def offering_detail(request, pk: int):
+def offering_detail(request, pk: int, *, lesson_form=None, ceremony_form=None, status: int = 200):
     offering = services.get_offering_for(request.user, pk)
     rows = list(offering.enrolments.select_related("child__person", "guardian").order_by("position", "created_at", "pk"))
     confirmed = [e for e in rows if e.status == Enrolment.CONFIRMED]
@@ -117,10 +121,10 @@ def offering_detail(request, pk: int):
         "offering": offering, "confirmed": confirmed, "waiting": waiting, "cancelled": cancelled,
         "timetable": timetable, "ceremonies": list(offering.ceremonies.all()),
         "warnings": services_running.roster_warnings(offering, len(confirmed)),
-        "lesson_form": LessonForm(courses=courses), "ceremony_form": CeremonyForm(),
+        "lesson_form": lesson_form or LessonForm(courses=courses), "ceremony_form": ceremony_form or CeremonyForm(),
         "may_run": may(request.user, "daycare.offering.run", offering),
         "may_manage": may(request.user, "daycare.offering.change", offering),
-        "may_health": may_health})
+        "may_health": may_health}, status=status)
 
 
 @login_required
@@ -143,17 +147,14 @@ def offering_lesson(request, pk: int):
     offering = services.get_offering_for(request.user, pk, to="daycare.offering.run")
     courses = Course.objects.filter(year=offering.site.year)
     form = LessonForm(request.POST, courses=courses)
-    if form.is_valid():
-        d = form.cleaned_data
-        try:
-            services_running.add_lesson(request.user, offering, courses.get(pk=d["course"]), date=d["date"],
-                                        starts_at=d["starts_at"], ends_at=d["ends_at"], teacher=d["teacher"])
-            messages.success(request, _("课程已排入课表"))
-        except ServiceError as exc:
-            messages.error(request, exc.message)
-    else:
-        messages.error(request, _("请填写课程、日期和时间"))
-    return redirect("daycare:offering", pk=offering.pk)
+
+    def add(d):
+        services_running.add_lesson(request.user, offering, courses.get(pk=d["course"]), date=d["date"],
+                                    starts_at=d["starts_at"], ends_at=d["ends_at"], teacher=d["teacher"])
+
+    if _run_form(request, form, add, _("课程已排入课表")):
+        return redirect("daycare:offering", pk=offering.pk)
+    return offering_detail(request, offering.pk, lesson_form=form, status=400)
 
 
 @login_required
@@ -161,15 +162,10 @@ def offering_lesson(request, pk: int):
 def offering_ceremony(request, pk: int):
     offering = services.get_offering_for(request.user, pk, to="daycare.offering.run")
     form = CeremonyForm(request.POST)
-    if form.is_valid():
-        try:
-            services_running.record_ceremony(request.user, offering, **form.cleaned_data)
-            messages.success(request, _("仪式记录已保存"))
-        except ServiceError as exc:
-            messages.error(request, exc.message)
-    else:
-        messages.error(request, _("请填写仪式类型、日期和人数"))
-    return redirect("daycare:offering", pk=offering.pk)
+    if _run_form(request, form, lambda d: services_running.record_ceremony(request.user, offering, **d),
+                 _("仪式记录已保存")):
+        return redirect("daycare:offering", pk=offering.pk)
+    return offering_detail(request, offering.pk, ceremony_form=form, status=400)
 
 
 def _day(request, offering) -> dt.date:

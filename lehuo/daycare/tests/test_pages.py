@@ -274,3 +274,31 @@ def test_offering_page_queries_do_not_grow_with_enrolments(login, town_admin, ma
             assert c.get(url).status_code == 200
         counts.append(len(q.captured_queries))
     assert counts[0] == counts[1]
+
+
+def test_staff_forms_show_every_error_beside_its_field_and_keep_what_was_typed(login, assigned_site_head, site,
+                                                                                offering):
+    """An incomplete form on the site or offering page comes back (400) with each field's error
+    next to that field and the values as typed, not a redirect with one message."""
+    c = login(assigned_site_head)
+    r = c.post(reverse("daycare:site_check", args=[site.pk]), {"area": "", "item": "", "ok": "1", "note": "门窗"})
+    assert r.status_code == 400 and not ChecklistCheck.objects.exists()
+    form = r.context["check_form"]
+    assert set(form.errors) == {"area", "item"}
+    assert 'value="门窗"' in r.content.decode()
+    r = c.post(reverse("daycare:offering_ceremony", args=[offering.pk]),
+               {"kind": "closing", "held_on": "not a date", "attendees": "-3"})
+    assert r.status_code == 400
+    assert set(r.context["ceremony_form"].errors) == {"held_on", "attendees"}
+    body = r.content.decode()
+    assert body.count('class="errorlist') >= 2 and "结业仪式" in body
+
+
+def test_a_refused_lesson_shows_the_services_reason_on_the_form(login, assigned_site_head, town_admin, offering):
+    course = services_running.create_course(town_admin, offering.site.year, name="理财课程", category="zhi")
+    c = login(assigned_site_head)
+    r = c.post(reverse("daycare:offering_lesson", args=[offering.pk]),
+               {"course": course.pk, "date": "2021-07-06", "starts_at": "10:30", "ends_at": "09:00"})
+    assert r.status_code == 400
+    assert r.context["lesson_form"].errors
+    assert not offering.lessons.exists()
