@@ -10,6 +10,7 @@ import itertools
 import json
 import os
 import random
+import re
 
 import pytest
 from django.contrib.auth import get_user_model
@@ -278,3 +279,37 @@ def browser_login(browser, live_server, username: str, password: str, viewport=N
     page.click("button[type=submit]")
     page.wait_for_load_state("networkidle")
     return page
+
+
+# --- pages in English (issue 14): what Chinese is left outside names and data ---------------------
+
+CHINESE = re.compile(r"[\u3400-\u9fff\u3000-\u303f\uff01-\uff5e]+")
+
+
+def chinese_left(html: str, data=()) -> list[str]:
+    """The lines of ``html``'s text that still hold Chinese once every value of ``data`` (names,
+    places, typed text) is taken out; the language selector's own name is not counted."""
+    text = re.sub(r"<script.*?</script>|<style.*?</style>", " ", html, flags=re.S)
+    text = re.sub(r"<[^>]+>", "\n", text).replace("简体中文", "")
+    for value in sorted((str(d) for d in data if d), key=len, reverse=True):
+        text = text.replace(value, "")
+    return sorted({line.strip() for line in text.splitlines() if CHINESE.search(line)})
+
+
+def town_data() -> list[str]:
+    """Names a page may show: towns, neighbourhoods, tags, people and staff."""
+    from lehuo.accounts.models import Neighbourhood, Town
+    from lehuo.people.models import Person
+
+    out = [t.name for t in Town.objects.all()] + [n.name for n in Neighbourhood.objects.all()]
+    out += [t.name for t in Tag.objects.all()] + [p.name for p in Person.objects.all()]
+    return out + [u.get_full_name() for u in get_user_model().objects.all()]
+
+
+@pytest.fixture
+def language_restored():
+    """For tests that request pages in English: the thread's language is given back after."""
+    from django.utils import translation
+
+    with translation.override(translation.get_language()):
+        yield

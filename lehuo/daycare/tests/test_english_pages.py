@@ -1,42 +1,16 @@
 """The day-care pages in English show no Chinese outside names and data (issue 14, point 5)."""
 
-import re
 
 import pytest
 from django.conf import settings
-from django.contrib.auth import get_user_model
-from django.utils import translation
 
-from lehuo.accounts.models import Neighbourhood, Town
+from conftest import chinese_left, town_data
 from lehuo.daycare import services, services_running
 from lehuo.daycare.models import Ceremony, Enrolment
-from lehuo.people.models import Person, Tag
 
 from .conftest import child_birth, staff_enrol
 
-pytestmark = pytest.mark.django_db
-CHINESE = re.compile(r"[\u3400-\u9fff\u3000-\u303f\uff01-\uff5e]+")
-
-
-@pytest.fixture(autouse=True)
-def _language_restored():
-    """The English requests activate English in this thread: the next tests get theirs back."""
-    with translation.override(translation.get_language()):
-        yield
-
-
-def chinese_left(html: str, data) -> list[str]:
-    text = re.sub(r"<script.*?</script>|<style.*?</style>", " ", html, flags=re.S)
-    text = re.sub(r"<[^>]+>", "\n", text).replace("简体中文", "")
-    for value in sorted((str(d) for d in data if d), key=len, reverse=True):
-        text = text.replace(value, "")
-    return sorted({line.strip() for line in text.splitlines() if CHINESE.search(line)})
-
-
-def town_data():
-    out = [t.name for t in Town.objects.all()] + [n.name for n in Neighbourhood.objects.all()]
-    out += [t.name for t in Tag.objects.all()] + [p.name for p in Person.objects.all()]
-    return out + [u.get_full_name() for u in get_user_model().objects.all()]
+pytestmark = [pytest.mark.django_db, pytest.mark.usefixtures("language_restored")]
 
 
 def test_staff_pages_in_english(login, town_admin, assigned_site_head, offering, make_child):
