@@ -4,13 +4,15 @@ must use a second factor (docs/security.md)."""
 from urllib.parse import quote, urlencode
 
 from django.conf import settings
+from django.utils.translation import gettext as _
 
 from .models import TOWN_ADMIN
 from .otp_models import DIGITS, STEP_SECONDS
 
 
-def provisioning_uri(secret: str, account: str, issuer: str = "乐活") -> str:
+def provisioning_uri(secret: str, account: str, issuer: str = "") -> str:
     """The otpauth:// URI an authenticator app reads from the QR code."""
+    issuer = issuer or _("乐活")
     label = quote(f"{issuer}:{account}")
     query = urlencode({"secret": secret, "issuer": issuer, "algorithm": "SHA1", "digits": DIGITS,
                        "period": STEP_SECONDS}, quote_via=quote)

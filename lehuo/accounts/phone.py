@@ -62,7 +62,7 @@ def parse_mobile(raw: str) -> tuple[str, str]:
     try:
         number = normalise_phone(compact)
     except IdentityError as exc:
-        return "", "not_mainland" if "大陆" in str(exc) else "malformed"
+        return "", "not_mainland" if str(exc) == str(_("请填写中国大陆电话号码")) else "malformed"
     if len(number) != 11 or not number.startswith("1"):
         return "", "malformed"  # a fixed line cannot receive a code
     return number, ""

@@ -61,11 +61,11 @@ def create_neighbourhood(actor, town: Town, *, code: str, name: str, households:
     require(actor, "accounts.neighbourhood.create", town)
     code, name = (code or "").strip(), (name or "").strip()
     if not code:
-        raise ServiceError("代码不能为空", "code")
+        raise ServiceError(_("代码不能为空"), "code")
     if not name:
-        raise ServiceError("名称不能为空", "name")
+        raise ServiceError(_("名称不能为空"), "name")
     if Neighbourhood.objects.filter(town=town, code=code).exists():
-        raise ServiceError("该代码已存在", "code")
+        raise ServiceError(_("该代码已存在"), "code")
     nbh = Neighbourhood.objects.create(town=town, code=code, name=name, households=households)
     log_action(actor, "neighbourhood.create", nbh, {"code": code, "name": name})
     return nbh
@@ -84,4 +84,4 @@ def town_for(actor) -> Town:
         town = Town.objects.order_by("pk").first()
         if town:
             return town
-    raise NotFound("您尚未被分配到任何镇/街道")
+    raise NotFound(_("您尚未被分配到任何镇/街道"))

@@ -29,6 +29,7 @@ from collections import defaultdict
 from decimal import Decimal
 
 from django.db import connection, models, transaction
+from django.utils.translation import gettext as _
 
 CENT = Decimal("0.01")
 # Gifts in the figures: drive, town, person, organisation, channel, method, nbh, day, cents.
@@ -256,7 +257,7 @@ def drive_figures(drive) -> dict:
     by_nbh = {}
     for key, f in sorted(live_nbh.items(), key=lambda kv: (names[kv[0]].name if kv[0] else "",)):
         n = names.get(key)
-        by_nbh[n.name if n else "未指定居民区"] = {**block(f), "code": n.code if n else ""}
+        by_nbh[n.name if n else _("未指定居民区")] = {**block(f), "code": n.code if n else ""}
     by_day = {k: block(f) for k, f in sorted(rows["day"].items()) if f.donations}
     return {
         "drive": drive.slug,

@@ -4,6 +4,7 @@ import datetime as dt
 
 from django.db.models import Q
 from django.http import HttpResponse
+from django.utils.translation import gettext as _
 from ninja import Field, Query, Router, Schema, Status
 from ninja.pagination import paginate
 from pydantic import StrictFloat, StrictInt, StrictStr
@@ -64,7 +65,7 @@ class DonationIn(Schema):
     donor_name: str = ""
     anonymous: bool = False
     named_consent: bool = False
-    amount: Money = Field(..., description='金额：字符串 "200.00" 或数字，最多两位小数')
+    amount: Money = Field(..., description='金额：字符串 "200.00" 或数字，最多两位小数')  # not-ui: API docs
     channel: str
     method: str = ""
     received_on: Date
@@ -154,7 +155,7 @@ def _in_town(model, town, pk, field):
         return None
     obj = model.objects.filter(town=town, pk=pk).first()
     if obj is None:
-        raise ServiceError("记录不存在", field)
+        raise ServiceError(_("记录不存在"), field)
     return obj
 
 
@@ -213,7 +214,7 @@ def post_donation(request, response: HttpResponse, drive_id: int, payload: Donat
         if data["person_id"] is not None:
             person = Person.objects.for_user(request.user).filter(pk=data["person_id"]).first()
             if person is None:
-                raise ServiceError("居民不存在或不在您的范围内", "person_id")
+                raise ServiceError(_("居民不存在或不在您的范围内"), "person_id")
         organisation = _in_town(Organisation, drive.town, data["organisation_id"], "organisation_id")
         neighbourhood = _in_town(Neighbourhood, drive.town, data["neighbourhood_id"], "neighbourhood_id")
         donation, created = services.record_donation(

@@ -15,6 +15,8 @@ from dataclasses import dataclass, field
 from decimal import Decimal
 
 from django.db import transaction
+from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy
 
 from lehuo.accounts.models import Neighbourhood
 from lehuo.lib.identity import IdentityError, normalise_phone, parse_id_number
@@ -27,29 +29,40 @@ from lehuo.platform.excel import Table, read_rows, read_table
 from . import services
 from .models import ALIPAY, BANK, CASH, OFFLINE, ONLINE, OTHER, WECHAT, Donation, Drive
 
-KINDS = {ONLINE: "线上平台流水", OFFLINE: "线下登记台账"}
+KINDS = {ONLINE: gettext_lazy("线上平台流水"), OFFLINE: gettext_lazy("线下登记台账")}
+# The header names the importer recognises, whatever the reader's language: Chinese as the
+# platforms and ledgers write them, and English (the names of the English export and labels).
 COLUMNS: dict[str, list[str]] = {
-    "reference": ["流水号", "交易单号", "订单号", "商户单号", "凭证号", "收据号", "reference"],
-    "donor_name": ["捐赠人", "姓名", "捐款人", "昵称", "付款人", "donor", "name"],
-    "id_number": ["证件号码", "身份证号码", "身份证号", "id_number"],
-    "phone": ["手机号码", "手机号", "电话", "联系电话", "phone"],
-    "organisation": ["捐赠单位", "单位", "organisation"],
-    "amount": ["金额", "捐款金额", "金额（元）", "金额(元)", "amount"],
-    "method": ["支付方式", "捐赠方式", "方式", "method"],
-    "received_on": ["日期", "捐赠日期", "捐款日期", "交易时间", "时间", "date"],
-    "neighbourhood": ["居民区", "经办居民区", "neighbourhood"],
-    "named_consent": ["同意公示姓名", "公示姓名", "named"],
-    "anonymous": ["匿名", "anonymous"],
-    "notes": ["备注", "留言", "notes"],
+    "reference": ["流水号", "交易单号", "订单号", "商户单号", "凭证号", "收据号",  # not-ui: headers of a statement file
+                  "reference", "transaction id", "order id", "receipt number"],
+    "donor_name": ["捐赠人", "姓名", "捐款人", "昵称", "付款人", "donor", "name", "donor name"],  # not-ui: file headers
+    "id_number": ["证件号码", "身份证号码", "身份证号", "id_number", "id number"],  # not-ui: file headers
+    "phone": ["手机号码", "手机号", "电话", "联系电话", "phone", "mobile"],  # not-ui: file headers
+    "organisation": ["捐赠单位", "单位", "organisation", "organization", "donor organisation"],  # not-ui: file headers
+    "amount": ["金额", "捐款金额", "金额（元）", "金额(元)", "amount", "amount (yuan)"],  # not-ui: file headers
+    "method": ["支付方式", "捐赠方式", "方式", "method", "payment method"],  # not-ui: file headers
+    "received_on": ["日期", "捐赠日期", "捐款日期", "交易时间", "时间", "date", "received on"],  # not-ui: file headers
+    "neighbourhood": ["居民区", "经办居民区", "neighbourhood", "collecting neighbourhood"],  # not-ui: file headers
+    "named_consent": ["同意公示姓名", "公示姓名", "named", "name may be published"],  # not-ui: file headers
+    "anonymous": ["匿名", "anonymous"],  # not-ui: file headers
+    "notes": ["备注", "留言", "notes", "message"],  # not-ui: file headers
 }
-FIELD_LABELS = {f: names[0] for f, names in COLUMNS.items()} | {"file": "文件"}
+# What the wizard and the report call each field, in the reader's language.
+FIELD_LABELS = {
+    "reference": gettext_lazy("流水号"), "donor_name": gettext_lazy("捐赠人"), "id_number": gettext_lazy("证件号码"),
+    "phone": gettext_lazy("手机号码"), "organisation": gettext_lazy("捐赠单位"), "amount": gettext_lazy("金额"),
+    "method": gettext_lazy("支付方式"), "received_on": gettext_lazy("日期"), "neighbourhood": gettext_lazy("居民区"),
+    "named_consent": gettext_lazy("同意公示姓名"), "anonymous": gettext_lazy("匿名"), "notes": gettext_lazy("备注"),
+    "file": gettext_lazy("文件"),
+}
 REQUIRED = {ONLINE: ["reference", "amount", "received_on"], OFFLINE: ["amount", "received_on"]}
+# Cell values, as written in the files (not-ui: data the importer reads).
 METHOD_WORDS = {
-    "微信": WECHAT, "微信支付": WECHAT, "wechat": WECHAT, "支付宝": ALIPAY, "alipay": ALIPAY,
-    "银行": BANK, "银行转账": BANK, "转账": BANK, "bank": BANK, "现金": CASH, "cash": CASH, "其他": OTHER,
-    "other": OTHER,
+    "微信": WECHAT, "微信支付": WECHAT, "wechat": WECHAT, "支付宝": ALIPAY, "alipay": ALIPAY,  # not-ui: cell values
+    "银行": BANK, "银行转账": BANK, "转账": BANK, "bank": BANK, "现金": CASH, "cash": CASH, "其他": OTHER,  # not-ui: cell values
+    "other": OTHER, "bank transfer": BANK,
 }
-YES = {"是", "同意", "y", "yes", "1", "true", "√"}
+YES = {"是", "同意", "y", "yes", "1", "true", "√"}  # not-ui: cell values
 MAX_REPORTED = 500
 MAX_COLUMNS = 200  # the mapping page posts one field per column (Django allows 1,000 fields)
 PROGRESS_EVERY = 1000
@@ -73,7 +86,8 @@ class ImportReport:
         return self.rows > 0 and not self.errors
 
     def error(self, row: int, fname: str, message: str) -> None:
-        self.errors.append({"row": row, "field": fname, "label": FIELD_LABELS.get(fname, fname), "message": message})
+        self.errors.append({"row": row, "field": fname, "label": str(FIELD_LABELS.get(fname, fname)),
+                            "message": str(message)})
 
     def as_dict(self) -> dict:
         """JSON-safe summary for the job and the report page (row numbers, no personal data)."""
@@ -94,9 +108,10 @@ def headers_of(data: bytes, filename: str = "") -> list[str]:
             while headers and not headers[-1]:
                 headers.pop()  # formatting far to the right makes thousands of empty header cells
             if len(headers) > MAX_COLUMNS:
-                raise ServiceError(f"表头有 {len(headers):,} 列，超过上限 {MAX_COLUMNS} 列：请删除无关的列后重新上传", "file")
+                raise ServiceError(_("表头有 %(n)s 列，超过上限 %(limit)s 列：请删除无关的列后重新上传")
+                                   % {"n": f"{len(headers):,}", "limit": MAX_COLUMNS}, "file")
             return headers
-    raise ServiceError("表格中没有内容", "file")
+    raise ServiceError(_("表格中没有内容"), "file")
 
 
 def guess_mapping(headers: list[str]) -> dict[str, str]:
@@ -112,8 +127,8 @@ def guess_mapping(headers: list[str]) -> dict[str, str]:
 
 def read_statement(data: bytes, kind: str, filename: str = "", mapping: dict[str, str] | None = None) -> Table:
     if kind not in KINDS:
-        raise ServiceError("导入类型不正确", "kind")
-    return read_table(data, COLUMNS, REQUIRED[kind], filename=filename, mapping=mapping)
+        raise ServiceError(_("导入类型不正确"), "kind")
+    return read_table(data, COLUMNS, REQUIRED[kind], filename=filename, mapping=mapping, labels=FIELD_LABELS)
 
 
 def _text(value) -> str:
@@ -137,11 +152,11 @@ def check_statement(actor, drive: Drive, table: Table, kind: str, neighbourhood:
     """Dry run: what would be written, every error by row and field, duplicates, matches."""
     report = ImportReport(kind=kind, rows=len(table.rows), unmapped=table.unmapped)
     if not table.rows:
-        report.error(0, "file", "表格中没有数据行")  # only a header: say so, not "0 rows, 0 errors"
+        report.error(0, "file", _("表格中没有数据行"))  # only a header: say so, not "0 rows, 0 errors"
         return report
     town = drive.town
     if kind not in drive.channels:
-        report.error(0, "file", "本次募捐不接受该渠道")
+        report.error(0, "file", _("本次募捐不接受该渠道"))
         return report
     allowed = services.recording_neighbourhoods(actor, drive)
     nbhs = {}
@@ -162,7 +177,7 @@ def check_statement(actor, drive: Drive, table: Table, kind: str, neighbourhood:
     # Name + phone matching in one query: phone hash -> [(name, person)].
     by_phone: dict[str, list[Person]] = {}
     hashes = set()
-    for _, rec in table.rows:
+    for _row, rec in table.rows:
         phone = _text(rec.get("phone"))
         if phone and not _text(rec.get("id_number")):
             try:
@@ -183,9 +198,9 @@ def check_statement(actor, drive: Drive, table: Table, kind: str, neighbourhood:
         values: dict = {"channel": kind}
         reference = _text(rec.get("reference"))
         if len(reference) > 100:
-            report.error(number, "reference", "流水号不能超过100个字符")
+            report.error(number, "reference", _("流水号不能超过100个字符"))
         if kind == ONLINE and not reference:
-            report.error(number, "reference", "线上流水必须有流水号")
+            report.error(number, "reference", _("线上流水必须有流水号"))
         values["reference"] = reference
         try:
             values["amount"] = services.parse_amount(rec.get("amount"), limit=limit)
@@ -194,24 +209,24 @@ def check_statement(actor, drive: Drive, table: Table, kind: str, neighbourhood:
         try:
             day = _date(rec.get("received_on"))
             if day < drive.starts_on:
-                report.error(number, "received_on", "捐赠日期早于募捐开始日期")
+                report.error(number, "received_on", _("捐赠日期早于募捐开始日期"))
             elif day > dt.date.today():
-                report.error(number, "received_on", "捐赠日期不能晚于今天")
+                report.error(number, "received_on", _("捐赠日期不能晚于今天"))
             values["received_on"] = day
         except ServiceError as exc:
             report.error(number, "received_on", exc.message)
         method_text = _text(rec.get("method")).lower()
         method = METHOD_WORDS.get(method_text) if method_text else (CASH if kind == OFFLINE else OTHER)
         if method is None:
-            report.error(number, "method", f"无法识别的捐赠方式“{method_text}”")
+            report.error(number, "method", _("无法识别的捐赠方式“%(method)s”") % {"method": method_text})
         elif method == CASH and kind == ONLINE:
-            report.error(number, "method", "现金捐款只能是线下渠道")
+            report.error(number, "method", _("现金捐款只能是线下渠道"))
         values["method"] = method
         # The collecting neighbourhood: a column, or the one chosen in the wizard.
         nbh_text = _text(rec.get("neighbourhood"))
         nbh = nbhs.get(nbh_text) or nbhs.get(nbh_text.lower()) if nbh_text else neighbourhood
         if nbh_text and nbh is None:
-            report.error(number, "neighbourhood", f"居民区“{nbh_text}”不存在")
+            report.error(number, "neighbourhood", _("居民区“%(name)s”不存在") % {"name": nbh_text})
         # Donor: organisation, person (by ID number, or name + phone), or outsider.
         name = _text(rec.get("donor_name"))
         org_name = _text(rec.get("organisation"))
@@ -219,7 +234,7 @@ def check_statement(actor, drive: Drive, table: Table, kind: str, neighbourhood:
         if org_name:
             values["organisation"] = orgs.get(org_name)
             if values["organisation"] is None:
-                report.error(number, "organisation", f"单位“{org_name}”未登记，请先在单位中添加")
+                report.error(number, "organisation", _("单位“%(name)s”未登记，请先在单位中添加") % {"name": org_name})
         else:
             id_number = _text(rec.get("id_number"))
             if id_number:
@@ -246,7 +261,7 @@ def check_statement(actor, drive: Drive, table: Table, kind: str, neighbourhood:
         if nbh is None and person is not None and allowed is None:
             nbh = person.neighbourhood
         if allowed is not None and (nbh is None or nbh.pk not in allowed):
-            report.error(number, "neighbourhood", "只能导入本居民区经办的捐款")
+            report.error(number, "neighbourhood", _("只能导入本居民区经办的捐款"))
         values["neighbourhood"] = nbh
         values["named_consent"] = _text(rec.get("named_consent")).lower() in YES
         values["notes"] = _text(rec.get("notes"))[:200]
@@ -255,11 +270,11 @@ def check_statement(actor, drive: Drive, table: Table, kind: str, neighbourhood:
         # Duplicates are reported and skipped, never written twice.
         if reference:
             if reference in existing_refs:
-                report.duplicates.append({"row": number, "reference": reference, "reason": "已登记"})
+                report.duplicates.append({"row": number, "reference": reference, "reason": _("已登记")})
                 continue
             if reference in seen_refs:
                 report.duplicates.append({"row": number, "reference": reference,
-                                          "reason": f"与第{seen_refs[reference]}行重复"})
+                                          "reason": _("与第%(row)s行重复") % {"row": seen_refs[reference]}})
                 continue
             seen_refs[reference] = number
         else:
@@ -267,7 +282,7 @@ def check_statement(actor, drive: Drive, table: Table, kind: str, neighbourhood:
                     values.get("organisation").pk if values.get("organisation") else None, values.get("donor_name", ""))
             if existing_lines[line] > 0:
                 existing_lines[line] -= 1
-                report.duplicates.append({"row": number, "reference": "", "reason": "同一捐赠人、金额、日期已登记"})
+                report.duplicates.append({"row": number, "reference": "", "reason": _("同一捐赠人、金额、日期已登记")})
                 continue
         report.ready.append((number, values))
         report.total += values["amount"]

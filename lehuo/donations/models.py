@@ -143,7 +143,7 @@ class Donation(models.Model):
             return self.person.name
         if self.organisation_id:
             return self.organisation.name
-        return self.donor_name if (self.donor_name and not self.anonymous) else "匿名"
+        return self.donor_name if (self.donor_name and not self.anonymous) else _("匿名")
 
     @property
     def public_name(self) -> str:

@@ -12,6 +12,7 @@ from decimal import Decimal, InvalidOperation
 from django.conf import settings
 from django.db import IntegrityError, transaction
 from django.utils import timezone
+from django.utils.translation import gettext as _
 
 from lehuo.accounts.models import Neighbourhood, Town
 from lehuo.accounts.permissions import may, require, scope_q
@@ -38,25 +39,25 @@ def parse_amount(value, field: str = "amount", *, limit: Decimal | None = None) 
     Accepts a Decimal, an int, a float (by its shortest repr, so 0.1 stays 0.1) or a
     string such as "56510.00", "1,200.50" or "￥200"."""
     if isinstance(value, bool) or value is None or value == "":
-        raise ServiceError("请填写金额", field)
+        raise ServiceError(_("请填写金额"), field)
     if isinstance(value, float):
         value = repr(value)
     if isinstance(value, str):
-        value = value.strip().replace(",", "").replace("，", "").lstrip("¥￥").removesuffix("元").strip()
+        value = value.strip().replace(",", "").replace("，", "").lstrip("¥￥").removesuffix("元").strip()  # not-ui: input accepted as typed
     try:
         amount = Decimal(value)
     except (InvalidOperation, ValueError, TypeError):
-        raise ServiceError("金额格式不正确", field)
+        raise ServiceError(_("金额格式不正确"), field)
     if not amount.is_finite():
-        raise ServiceError("金额格式不正确", field)
+        raise ServiceError(_("金额格式不正确"), field)
     if amount <= 0:
-        raise ServiceError("金额必须大于0", field)
+        raise ServiceError(_("金额必须大于0"), field)
     ceiling = limit if limit is not None else max_amount()
     if amount > ceiling:
-        raise ServiceError(f"金额超过上限 {ceiling:,.2f} 元", field)
+        raise ServiceError(_("金额超过上限 %(limit)s 元") % {"limit": f"{ceiling:,.2f}"}, field)
     exponent = amount.as_tuple().exponent  # an int: amount is finite here
     if isinstance(exponent, int) and exponent < -2 and amount != amount.quantize(CENT):
-        raise ServiceError("金额最多保留两位小数", field)
+        raise ServiceError(_("金额最多保留两位小数"), field)
     return amount.quantize(CENT)
 
 
@@ -80,12 +81,12 @@ def _parse_date(value, field: str) -> dt.date:
         return value
     if isinstance(value, str) and value.strip():
         text = value.strip().replace("/", "-").replace(".", "-")
-        for fmt in ("%Y-%m-%d", "%Y-%m-%d %H:%M:%S", "%Y-%m-%d %H:%M", "%Y%m%d", "%Y年%m月%d日"):
+        for fmt in ("%Y-%m-%d", "%Y-%m-%d %H:%M:%S", "%Y-%m-%d %H:%M", "%Y%m%d", "%Y年%m月%d日"):  # not-ui: a date format accepted on input
             try:
                 return dt.datetime.strptime(text, fmt).date()
             except ValueError:
                 continue
-    raise ServiceError("日期格式不正确（应为 YYYY-MM-DD）", field)
+    raise ServiceError(_("日期格式不正确（应为 YYYY-MM-DD）"), field)
 
 
 # --- drives ---------------------------------------------------------------------------------------
@@ -101,19 +102,19 @@ def create_drive(actor, town: Town, *, slug: str, title: str, organiser: Organis
 
     slug = (slug or "").strip()
     if not slug or slugify(slug) != slug:
-        raise ServiceError("标识只能包含小写字母、数字和连字符", "slug")
+        raise ServiceError(_("标识只能包含小写字母、数字和连字符"), "slug")
     if Drive.objects.filter(slug=slug).exists():
-        raise ServiceError("该标识已被使用", "slug", code="duplicate")
+        raise ServiceError(_("该标识已被使用"), "slug", code="duplicate")
     title = (title or "").strip()
     if not title:
-        raise ServiceError("请填写名称", "title")
+        raise ServiceError(_("请填写名称"), "title")
     if organiser is None or organiser.town_id != town.pk:
-        raise ServiceError("请选择本镇登记的慈善组织", "organiser_id")
+        raise ServiceError(_("请选择本镇登记的慈善组织"), "organiser_id")
     starts_on, ends_on = _parse_date(starts_on, "starts_on"), _parse_date(ends_on, "ends_on")
     if ends_on < starts_on:
-        raise ServiceError("结束日期不能早于开始日期", "ends_on")
+        raise ServiceError(_("结束日期不能早于开始日期"), "ends_on")
     if not (accepts_online or accepts_offline):
-        raise ServiceError("至少选择一个募捐渠道", "channels")
+        raise ServiceError(_("至少选择一个募捐渠道"), "channels")
     target_amount = parse_amount(target, "target", limit=Decimal("999999999999")) if target not in (None, "") else None
     drive = Drive.objects.create(
         town=town, slug=slug, title=title[:100], organiser=organiser, purpose=purpose or "", starts_on=starts_on,
@@ -140,9 +141,9 @@ def recording_neighbourhoods(actor, drive: Drive) -> set[int] | None:
 def _check_neighbourhood(actor, drive: Drive, neighbourhood: Neighbourhood | None) -> None:
     """A social worker records only for a neighbourhood they work in (the collecting one)."""
     if neighbourhood is not None and neighbourhood.town_id != drive.town_id:
-        raise ServiceError("居民区不属于本镇", "neighbourhood_id")
+        raise ServiceError(_("居民区不属于本镇"), "neighbourhood_id")
     if not may(actor, "donations.donation.record", Donation(drive=drive, neighbourhood=neighbourhood)):
-        raise ServiceError("只能登记本居民区经办的捐款", "neighbourhood_id", code="scope")
+        raise ServiceError(_("只能登记本居民区经办的捐款"), "neighbourhood_id", code="scope")
 
 
 def record_donation(actor, drive: Drive, *, savepoint: bool = True, **fields) -> tuple[Donation, bool]:
@@ -214,36 +215,36 @@ def prepare_donation(actor, drive: Drive, *, amount, channel: str, received_on, 
         raise ServiceError(invalid_reference_message(), "reference")
     value = parse_amount(amount)
     if channel not in dict(CHANNELS):
-        raise ServiceError("渠道只能是线上或线下", "channel")
+        raise ServiceError(_("渠道只能是线上或线下"), "channel")
     if channel not in drive.channels:
-        raise ServiceError("本次募捐不接受该渠道", "channel")
+        raise ServiceError(_("本次募捐不接受该渠道"), "channel")
     method = method or (CASH if channel == OFFLINE else OTHER)
     if method not in dict(METHODS):
-        raise ServiceError("捐赠方式不正确（微信、支付宝、银行转账、现金、其他）", "method")
+        raise ServiceError(_("捐赠方式不正确（微信、支付宝、银行转账、现金、其他）"), "method")
     if method == CASH and channel == ONLINE:
-        raise ServiceError("现金捐款只能是线下渠道", "method")
+        raise ServiceError(_("现金捐款只能是线下渠道"), "method")
     received = _parse_date(received_on, "received_on")
     today = today or timezone.localdate()
     if received > today:
-        raise ServiceError("捐赠日期不能晚于今天", "received_on")
+        raise ServiceError(_("捐赠日期不能晚于今天"), "received_on")
     if received < drive.starts_on:
-        raise ServiceError("捐赠日期早于募捐开始日期", "received_on")
+        raise ServiceError(_("捐赠日期早于募捐开始日期"), "received_on")
     donor_name = (donor_name or "").strip()
     if len(donor_name) > 100 or any(ord(c) < 32 for c in donor_name):
-        raise ServiceError("捐赠人姓名不合法（最长100字，不含不可见字符）", "donor_name")
+        raise ServiceError(_("捐赠人姓名不合法（最长100字，不含不可见字符）"), "donor_name")
     given = [x for x in (person, organisation) if x is not None]
     if len(given) > 1:
-        raise ServiceError("捐赠人只能是个人或单位之一", "person_id")
+        raise ServiceError(_("捐赠人只能是个人或单位之一"), "person_id")
     if person is not None:
         if person.town_id != drive.town_id:
-            raise ServiceError("捐赠人不属于本镇", "person_id")
+            raise ServiceError(_("捐赠人不属于本镇"), "person_id")
         donor_name = ""
     elif organisation is not None:
         if organisation.town_id != drive.town_id:
-            raise ServiceError("捐赠单位不属于本镇", "organisation_id")
+            raise ServiceError(_("捐赠单位不属于本镇"), "organisation_id")
         donor_name = ""
     elif not donor_name and not anonymous:
-        raise ServiceError("请填写捐赠人（居民、单位、姓名或匿名）", "donor_name")
+        raise ServiceError(_("请填写捐赠人（居民、单位、姓名或匿名）"), "donor_name")
     if anonymous:
         named_consent = False
     _check_neighbourhood(actor, drive, neighbourhood)
@@ -314,12 +315,12 @@ def void_donation(actor, donation: Donation, reason: str) -> Donation:
     require(actor, "donations.donation.change", donation)
     reason = (reason or "").strip()
     if not reason:
-        raise ServiceError("请填写作废原因", "reason")
+        raise ServiceError(_("请填写作废原因"), "reason")
     if len(reason) > 200:
-        raise ServiceError("作废原因不能超过200个字", "reason")
+        raise ServiceError(_("作废原因不能超过200个字"), "reason")
     locked = Donation.objects.select_for_update().get(pk=donation.pk)
     if locked.voided_at is not None:
-        raise ServiceError("该捐款已作废", "reason", code="already_void")
+        raise ServiceError(_("该捐款已作废"), "reason", code="already_void")
     locked.voided_at = timezone.now()
     locked.voided_by = actor if getattr(actor, "is_authenticated", False) else None
     locked.void_reason = reason
@@ -335,7 +336,7 @@ def record_receipt_number(actor, donation: Donation, number: str) -> Donation:
     require(actor, "donations.donation.change", donation)
     number = (number or "").strip()
     if not number or len(number) > 60:
-        raise ServiceError("请填写票据号（最长60个字符）", "receipt_number")
+        raise ServiceError(_("请填写票据号（最长60个字符）"), "receipt_number")
     before = donation.receipt_number
     donation.receipt_number = number
     donation.save(update_fields=["receipt_number"])
@@ -350,13 +351,13 @@ def record_handover(actor, drive: Drive, *, channel: str, amount, handed_on, vou
     """汇缴: money of one channel passed to the charity."""
     require(actor, "donations.drive.manage", drive)
     if channel not in drive.channels:
-        raise ServiceError("本次募捐不接受该渠道", "channel")
+        raise ServiceError(_("本次募捐不接受该渠道"), "channel")
     value = parse_amount(amount, limit=Decimal("999999999999"))
     handed = _parse_date(handed_on, "handed_on")
     if handed > timezone.localdate():
-        raise ServiceError("汇缴日期不能晚于今天", "handed_on")
+        raise ServiceError(_("汇缴日期不能晚于今天"), "handed_on")
     if neighbourhood is not None and neighbourhood.town_id != drive.town_id:
-        raise ServiceError("居民区不属于本镇", "neighbourhood_id")
+        raise ServiceError(_("居民区不属于本镇"), "neighbourhood_id")
     if voucher is not None:
         # By content, named by content: an "evil.html" must never be stored and served as a voucher.
         voucher = checked_voucher(voucher, "voucher", f"voucher-{drive.pk}")
@@ -376,9 +377,9 @@ def void_handover(actor, handover: Handover, reason: str) -> Handover:
     require(actor, "donations.drive.manage", handover.drive)
     reason = (reason or "").strip()
     if not reason:
-        raise ServiceError("请填写作废原因", "reason")
+        raise ServiceError(_("请填写作废原因"), "reason")
     if handover.voided_at:
-        raise ServiceError("该汇缴已作废", "reason")
+        raise ServiceError(_("该汇缴已作废"), "reason")
     handover.voided_at, handover.void_reason = timezone.now(), reason[:200]
     handover.save(update_fields=["voided_at", "void_reason"])
     log_action(actor, "donation_handover.void", handover, {"reason": reason})

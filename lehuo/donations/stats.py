@@ -19,7 +19,7 @@ from .models import CHANNELS, METHODS, Donation, Drive
 
 CENT = Decimal("0.01")
 # Tags always reported, even at zero (issue 4): Party members, students, residents, disabled.
-REPORTED_TAGS = ["党员", "学生", "居民", "残疾人"]
+REPORTED_TAGS = ["党员", "学生", "居民", "残疾人"]  # not-ui: tag names (data) and figure keys
 
 
 def _money(value) -> Decimal:
@@ -70,7 +70,7 @@ def compute_drive_stats(drive: Drive) -> dict:
     for row in (qs.values("neighbourhood__name", "neighbourhood__code")
                 .annotate(donations=Count("id"), people=Count("person", distinct=True), total=Sum("amount"))
                 .order_by("neighbourhood__name")):
-        name = row["neighbourhood__name"] or "未指定居民区"
+        name = row["neighbourhood__name"] or _("未指定居民区")
         by_nbh[name] = {**_block(row), "code": row["neighbourhood__code"] or ""}
     by_day = {day.isoformat(): block for day, block in _grouped(qs, "received_on").items()}
     return {
@@ -109,7 +109,7 @@ def resolve(slug: str, measure: str):
     """Live-figure resolver: ``[[donations:henan-flood-2021:by_tag.党员.people]]``."""
     drive = Drive.objects.filter(slug=slug).first()
     if drive is None:
-        raise figures.FigureError(f"未知募捐活动“{slug}”")
+        raise figures.FigureError(_("未知募捐活动“%(slug)s”") % {"slug": slug})
     return figures.dig(drive_stats(drive), measure)
 
 

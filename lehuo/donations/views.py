@@ -8,7 +8,7 @@ from django.db.models import Count, Q, Sum
 from django.shortcuts import redirect, render
 from django.utils.safestring import mark_safe
 from django.utils.translation import gettext as _
-from django.utils.translation import pgettext
+from django.utils.translation import gettext_lazy, pgettext
 from django.views.decorators.cache import never_cache
 from django.views.decorators.http import require_POST
 
@@ -130,18 +130,19 @@ def donation_list(request, pk):
     })
 
 
-DONOR_KINDS = {"person": "居民", "organisation": "单位", "outsider": "其他捐赠人", "anonymous": "匿名"}
+DONOR_KINDS = {"person": gettext_lazy("居民"), "organisation": gettext_lazy("单位"), "outsider": gettext_lazy("其他捐赠人"),
+               "anonymous": gettext_lazy("匿名")}
 
 
 def _export(request, drive, qs):
     """Staff export (names in full, as the user may see them); formula injection neutralised."""
-    rows = [[d.received_on, d.donor_display, DONOR_KINDS.get(d.donor_kind, ""), d.amount, d.get_channel_display(), d.get_method_display(), d.reference,
-             d.neighbourhood.name if d.neighbourhood else "", d.receipt_number, "是" if d.named_consent else "否",
-             "已作废：" + d.void_reason if d.voided_at else ""] for d in qs.iterator(chunk_size=2000)]
-    content = write_xlsx(["日期", "捐赠人", "类型", "金额", "渠道", "方式", "流水号", "经办居民区", "票据号",
-                          "同意公示姓名", "状态"], rows, title="捐款明细")
+    rows = [[d.received_on, d.donor_display, str(DONOR_KINDS.get(d.donor_kind, "")), d.amount, d.get_channel_display(), d.get_method_display(), d.reference,
+             d.neighbourhood.name if d.neighbourhood else "", d.receipt_number, _("是") if d.named_consent else _("否"),
+             _("已作废：") + d.void_reason if d.voided_at else ""] for d in qs.iterator(chunk_size=2000)]
+    content = write_xlsx([_("日期"), _("捐赠人"), _("类型"), _("金额"), _("渠道"), _("方式"), _("流水号"), _("经办居民区"), _("票据号"),
+                          _("同意公示姓名"), _("状态")], rows, title=_("捐款明细"))
     services.log_export(request.user, drive, "list", len(rows))
-    response = xlsx_response(f"{drive.slug}-捐款明细.xlsx", content)
+    response = xlsx_response(_("%(drive)s-捐款明细.xlsx") % {"drive": drive.slug}, content)
     response["Cache-Control"] = "no-store"
     return response
 

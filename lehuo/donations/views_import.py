@@ -10,7 +10,7 @@ from django.utils.translation import gettext as _
 
 from lehuo.accounts.permissions import scope_q
 from lehuo.platform.errors import ServiceError
-from lehuo.platform.jobs import live_jobs, seal, unseal
+from lehuo.platform.jobs import live_jobs, seal, unseal, with_language
 from lehuo.platform.models import Job
 
 from . import forms, services
@@ -34,9 +34,9 @@ def import_upload(request, pk):
         except ServiceError as exc:
             form.add_error(exc.field if exc.field in form.fields else None, exc.message)
         else:
-            job = Job.objects.create(kind=CHECK, created_by=request.user, params={
+            job = Job.objects.create(kind=CHECK, created_by=request.user, params=with_language({
                 "drive": drive.pk, "kind": kind, "neighbourhood": nbh.pk if nbh else None,
-                "filename": upload.name[:100], "headers": headers, "mapping": guess_mapping(headers)})
+                "filename": upload.name[:100], "headers": headers, "mapping": guess_mapping(headers)}))
             job.file.save(f"{job.pk}-donations.bin", ContentFile(seal(data)), save=True)
             return redirect("donations:import_mapping", job.pk)
     return _render(request, "donations/import_upload.html", {"drive": drive, "form": form, "kinds": KINDS})
@@ -123,6 +123,6 @@ def import_commit(request, pk):
         messages.warning(request, _("该文件已提交导入"))
         return redirect("donations:import_report", source.pk)
     unseal(source)  # the file must still be readable before a commit job is queued
-    job = Job.objects.create(kind=COMMIT, created_by=request.user, params={"source_job": source.pk})
+    job = Job.objects.create(kind=COMMIT, created_by=request.user, params=with_language({"source_job": source.pk}))
     transaction.on_commit(lambda: donation_import_task.enqueue(job.pk))
     return redirect("web:job", job.pk)

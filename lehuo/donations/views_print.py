@@ -5,6 +5,7 @@ render."""
 from django.http import FileResponse, Http404
 from django.utils import timezone
 from django.utils.cache import patch_cache_control, patch_vary_headers
+from django.utils.translation import gettext as _
 from django.views.decorators.cache import never_cache
 
 from lehuo.accounts.permissions import may
@@ -24,7 +25,7 @@ def ack_pdf(request, pk):
     donation = _donation(request, pk, to="donations.donation.acknowledge")
     context = public.acknowledgement(request.user, donation)
     pdf = render_pdf("donations/ack_print.html", context, request=request)
-    return pdf_response(pdf, f"致谢函-{donation.pk}.pdf")
+    return pdf_response(pdf, _("致谢函-%(n)s.pdf") % {"n": donation.pk})
 
 
 def _cached(request, response):
@@ -46,13 +47,13 @@ def disclosure(request, pk):
     fmt = request.GET.get("format")
     if fmt == "xlsx":
         data = [[d.received_on, d.public_name, d.amount, d.get_channel_display()] for d in rows.iterator(chunk_size=2000)]
-        content = write_xlsx(["日期", "捐赠人", "金额（元）", "渠道"], data, title="捐赠公示")
-        return _cached(request, xlsx_response(f"{drive.slug}-捐赠公示.xlsx", content))
+        content = write_xlsx([_("日期"), _("捐赠人"), _("金额（元）"), _("渠道")], data, title=_("捐赠公示"))
+        return _cached(request, xlsx_response(_("%(drive)s-捐赠公示.xlsx") % {"drive": drive.slug}, content))
     if fmt == "pdf":
         pdf = render_pdf("donations/disclosure_print.html", {"drive": drive, "rows": rows, "s": s,
                                                              "handovers": s["handovers"],
                                                              "today": timezone.localdate()})
-        return _cached(request, pdf_response(pdf, f"{drive.slug}-捐赠公示.pdf"))
+        return _cached(request, pdf_response(pdf, _("%(drive)s-捐赠公示.pdf") % {"drive": drive.slug}))
     return _cached(request, _render(request, "donations/disclosure.html", {
         "drive": drive, "page": paginate(request, rows, 100), "s": s, "handovers": s["handovers"],
         "is_staff": may(request.user, "donations.drive.view", drive)}))

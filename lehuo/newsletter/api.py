@@ -90,7 +90,7 @@ def _column(issue, name: str):
     column = issue.publication.columns.filter(name=name).first()
     if column is None:
         raise ServiceError(_("栏目“%(name)s”不存在（可用：%(columns)s）")
-                           % {"name": name, "columns": "、".join(c.name for c in issue.publication.columns.all())},
+                           % {"name": name, "columns": _("、").join(c.name for c in issue.publication.columns.all())},
                            "column")
     return column
 

@@ -17,6 +17,7 @@ from html import escape
 import markdown
 import nh3
 from django.utils.safestring import SafeString, mark_safe
+from django.utils.translation import gettext as _
 
 from lehuo.platform import figures
 
@@ -32,8 +33,8 @@ _PERSONAL_RES = [
     re.compile(r"\d{17}[\dXx]"),
     re.compile(r"(?<!\d)\d{15}(?!\d)"),
     re.compile(r"(?<!\d)1[3-9]\d{9}(?!\d)"),
-    re.compile(r"\d{2,}\s*[*＊xX]{3,}"),
-    re.compile(r"[*＊]{3,}\s*\d{2,}"),
+    re.compile(r"\d{2,}\s*[*＊xX]{3,}"),  # not-ui: a pattern (full-width asterisk)
+    re.compile(r"[*＊]{3,}\s*\d{2,}"),  # not-ui: a pattern (full-width asterisk)
 ]
 
 ALLOWED_TAGS = {
@@ -75,14 +76,14 @@ def resolve_token(token: str) -> Figure:
     except figures.FigureError as exc:
         return Figure(token, error=str(exc))
     except Exception as exc:  # a resolver bug must not take the editor's page down
-        return Figure(token, error=f"数据计算出错：{type(exc).__name__}")
+        return Figure(token, error=_("数据计算出错：%(error)s") % {"error": type(exc).__name__})
     if raw is None or isinstance(raw, dict | list | tuple | set | bytes):
-        return Figure(token, error="数据标记只能得到单个数值或简短文字")
+        return Figure(token, error=_("数据标记只能得到单个数值或简短文字"))
     value = figures.format_value(raw)
     if len(value) > MAX_VALUE_LEN:
-        return Figure(token, error=f"数据标记的结果过长（不超过{MAX_VALUE_LEN}个字）")
+        return Figure(token, error=_("数据标记的结果过长（不超过%(n)s个字）") % {"n": MAX_VALUE_LEN})
     if looks_personal(value):
-        return Figure(token, error="数据标记不能显示个人信息（证件号码、电话等）")
+        return Figure(token, error=_("数据标记不能显示个人信息（证件号码、电话等）"))
     return Figure(token, value=value)
 
 
@@ -98,7 +99,7 @@ def resolve_tokens(tokens, frozen: dict[str, str] | None = None) -> dict[str, Fi
 
 def _figure_html(fig: Figure | None, token: str, mode: str) -> str:
     if fig is None:
-        fig = Figure(token, error="未解析的数据标记")
+        fig = Figure(token, error=_("未解析的数据标记"))
     tok = escape(f"[[{token}]]")
     if mode == "edit":
         if fig.error and fig.shown is None:
@@ -106,10 +107,11 @@ def _figure_html(fig: Figure | None, token: str, mode: str) -> str:
         return f'<span class="fig">{escape(fig.shown)}</span><code class="fig-token">{tok}</code>'
     if fig.shown is None:
         # Never silent: an unresolved figure in a reader's view is visibly missing.
-        return '<mark class="fig-error">[数据缺失]</mark>' if mode == "read" else "[数据缺失]"
+        missing = _("[数据缺失]")
+        return f'<mark class="fig-error">{escape(missing)}</mark>' if mode == "read" else escape(missing)
     if mode == "read" and (fig.changed or (fig.frozen is not None and fig.error)):
-        now = fig.value if fig.value is not None else "无法计算"
-        return (f'<span class="fig fig-changed" title="{escape(f"发布时 {fig.frozen}，现为 {now}")}">'
+        now = fig.value if fig.value is not None else _("无法计算")
+        return (f'<span class="fig fig-changed" title="{escape(_("发布时 %(then)s，现为 %(now)s") % {"then": fig.frozen, "now": now})}">'
                 f"{escape(fig.shown)}</span>")
     if mode in ("print", "wechat"):
         return escape(fig.shown)
@@ -117,7 +119,7 @@ def _figure_html(fig: Figure | None, token: str, mode: str) -> str:
 
 
 def _plain(fig: Figure | None) -> str:
-    return escape(fig.shown, quote=True) if fig and fig.shown is not None else "[数据缺失]"
+    return escape(fig.shown, quote=True) if fig and fig.shown is not None else escape(_("[数据缺失]"))
 
 
 def render_markdown(text: str) -> str:

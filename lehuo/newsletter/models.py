@@ -68,7 +68,7 @@ class Issue(models.Model):
         ordering = ["-date", "-number"]
 
     def __str__(self) -> str:
-        return self.title or f"{self.publication.name} 第{self.number}期"
+        return self.title or _("%(publication)s 第%(n)s期") % {"publication": self.publication.name, "n": self.number}
 
     @property
     def is_published(self) -> bool:

@@ -8,6 +8,7 @@ from django.conf import settings
 from django.core.files.base import ContentFile
 from django.template.loader import render_to_string
 from django.urls import reverse
+from django.utils.translation import gettext as _
 from django.utils.translation import gettext_noop
 from django_tasks import task
 
@@ -50,11 +51,11 @@ def issue_hash(issue: Issue, figs=None) -> str:
 
 def render_issue_pdf(issue: Issue, progress=None) -> bytes:
     step = progress or (lambda n, msg: None)
-    step(1, "计算数据")
+    step(1, _("计算数据"))
     context = issue_context(issue, "print")
-    step(2, "排版")
+    step(2, _("排版"))
     html = render_to_string("newsletter/print_issue.html", {"pdf_font": settings.LEHUO_PDF_FONT, **context})
-    step(3, "生成PDF")
+    step(3, _("生成PDF"))
     return html_to_pdf(html, base_url=str(settings.MEDIA_ROOT))
 
 
@@ -91,10 +92,10 @@ def build_and_cache(issue: Issue, progress=None) -> bytes:
 
 def failure_message(exc: Exception) -> str:
     if isinstance(exc, OSError) and exc.errno == errno.ENOSPC:
-        return "生成失败：服务器磁盘空间已满，PDF 未保存。请联系管理员清理空间后重试"
+        return _("生成失败：服务器磁盘空间已满，PDF 未保存。请联系管理员清理空间后重试")
     if isinstance(exc, OSError):
-        return "生成失败：PDF 文件无法保存，请稍后重试或联系管理员"
-    return f"生成失败：{type(exc).__name__}"
+        return _("生成失败：PDF 文件无法保存，请稍后重试或联系管理员")
+    return _("生成失败：%(error)s") % {"error": type(exc).__name__}
 
 
 @task()
@@ -102,7 +103,7 @@ def render_issue_pdf_task(job_id: int) -> None:
     job = Job.objects.get(pk=job_id)
     try:
         issue = Issue.objects.select_related("publication").get(pk=job.params["issue_id"])
-        jobs.report(job, 0, 4, "开始")
+        jobs.report(job, 0, 4, _("开始"))
         build_and_cache(issue, lambda n, msg: jobs.report(job, n, 4, msg))
         jobs.finish(job, {"next_url": reverse("newsletter:pdf", args=[issue.slug])}, gettext_noop("PDF 已生成"))
     except Exception as exc:  # the page shows the failure instead of waiting forever

@@ -95,9 +95,9 @@ def _text(value, field: str, label: str, max_len: int, required: bool = False) -
 
 # --- publications and columns -------------------------------------------------------------
 
-def ensure_publication(town: Town, *, slug: str = "lehuo-xinjing", name: str = "乐活新泾", sponsor: str = "",
-                       columns: tuple[str, ...] = ("乐活·家园", "乐活·温情", "乐活·青春", "乐活·体育")) -> Publication:
-    pub, _ = Publication.objects.get_or_create(town=town, slug=slug, defaults={"name": name, "sponsor": sponsor})
+def ensure_publication(town: Town, *, slug: str = "lehuo-xinjing", name: str = "乐活新泾", sponsor: str = "",  # not-ui: the publication's own name (data)
+                       columns: tuple[str, ...] = ("乐活·家园", "乐活·温情", "乐活·青春", "乐活·体育")) -> Publication:  # not-ui: column names (data)
+    pub, _created = Publication.objects.get_or_create(town=town, slug=slug, defaults={"name": name, "sponsor": sponsor})
     for order, col in enumerate(columns):
         Column.objects.get_or_create(publication=pub, name=col, defaults={"order": order})
     return pub
@@ -232,7 +232,7 @@ def _refuse_errors(issue: Issue, action: str) -> dict[str, figures_render.Figure
     if errors:
         raise ServiceError(
             _("有%(n)s个数据标记无法计算，不能%(action)s：") % {"n": len(errors), "action": action}
-            + "；".join(f"[[{f.token}]] {f.error}" for f in errors),
+            + _("；").join(f"[[{f.token}]] {f.error}" for f in errors),
             "body", errors=[{"field": "body", "message": f"[[{f.token}]] {f.error}"} for f in errors],
         )
     if not issue.articles.exists():

@@ -3,6 +3,7 @@ any app reading ``og:`` tags) shows as its card: title, summary and picture."""
 
 from django.urls import reverse
 from django.utils.html import strip_tags
+from django.utils.translation import gettext as _
 
 from lehuo.platform.media import media_url
 
@@ -17,7 +18,7 @@ def _summary(text: str, size: int = 80) -> str:
 def issue_meta(request, issue: Issue, context: dict) -> dict:
     articles = [a for column in context.get("columns", []) for a in column["articles"]]
     title = str(issue)
-    summary = "；".join(a.title for a in articles[:3])
+    summary = _("；").join(a.title for a in articles[:3])
     if articles and not summary:
         summary = _summary(articles[0].html)
     photo = Photo.objects.filter(article__issue=issue).order_by("article__column__order", "article__order", "order",

@@ -249,4 +249,4 @@ def dashboard_pdf(request):
     found, computed_at = cached_summaries(town, refresh=request.GET.get("refresh") == "1")
     html = render_to_string("newsletter/print_dashboard.html", {
         "summaries": found, "computed_at": computed_at, "town": town, "pdf_font": settings.LEHUO_PDF_FONT})
-    return pdf_response(html_to_pdf(html), f"{town.name}-数据看板.pdf")
+    return pdf_response(html_to_pdf(html), gettext("%(town)s-数据看板.pdf") % {"town": town.name})

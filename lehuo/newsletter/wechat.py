@@ -46,6 +46,6 @@ def article_html(article, figs, base_url: str = "") -> str:
         if photo.caption:
             parts.append(f'<p style="margin:0 0 1em;text-align:center;font-size:13px;color:#888;">{escape(photo.caption)}</p>')
     if article.author:
-        parts.append(f'<p style="margin:1em 0 0;font-size:13px;color:#888;text-align:right;">文/{escape(article.author)}</p>')
+        parts.append(f'<p style="margin:1em 0 0;font-size:13px;color:#888;text-align:right;">文/{escape(article.author)}</p>')  # not-ui: the byline of the Chinese article, as print_issue.html prints it
     parts.append("</section>")
     return "\n".join(parts)

@@ -32,6 +32,9 @@ from django.db import connections, models, transaction
 from django.db.migrations.recorder import MigrationRecorder
 from django.utils import timezone
 from django.utils.dateparse import parse_date, parse_datetime, parse_time
+from django.utils.translation import gettext as _
+
+from lehuo.lib.labels import list_separator
 
 FORMAT = "lehuo-backup"
 VERSION = 1
@@ -252,7 +255,8 @@ def write_backup(path: str | os.PathLike, using: str = "default") -> dict:
                         fh.write(_line(row))
                         written += 1
                     if written != info["rows"]:
-                        raise BackupError(f"表 {info['table']} 在备份过程中发生变化（{info['rows']} → {written} 行），请重试")
+                        raise BackupError(_("表 %(table)s 在备份过程中发生变化（%(before)s → %(after)s 行），请重试")
+                                          % {"table": info["table"], "before": info["rows"], "after": written})
                     total += written
                 fh.write(_line({"end": True, "rows": total}))
         os.replace(tmp, path)
@@ -274,11 +278,12 @@ def read_header(path: str | os.PathLike) -> dict:
         with gzip.open(path, "rt", encoding="utf-8") as fh:
             header = json.loads(fh.readline())
     except (OSError, EOFError, UnicodeDecodeError, json.JSONDecodeError) as exc:
-        raise BackupError(f"不是乐活备份文件（无法读取文件头）：{exc}") from exc
+        raise BackupError(_("不是乐活备份文件（无法读取文件头）：%(error)s") % {"error": exc}) from exc
     if not isinstance(header, dict) or header.get("format") != FORMAT:
-        raise BackupError("不是乐活备份文件（文件头格式不符）")
+        raise BackupError(_("不是乐活备份文件（文件头格式不符）"))
     if header.get("version") != VERSION:
-        raise BackupError(f"备份文件格式版本 {header.get('version')} 不受支持（本程序支持 {VERSION}）")
+        raise BackupError(_("备份文件格式版本 %(version)s 不受支持（本程序支持 %(supported)s）")
+                          % {"version": header.get("version"), "supported": VERSION})
     return header
 
 
@@ -292,25 +297,25 @@ def check_restorable(header: dict, using: str = "default") -> None:
         extra = sorted(here - there)
         parts = []
         if missing:
-            parts.append("备份中有而本数据库未应用的迁移：" + "、".join(missing[:8]) + ("……" if len(missing) > 8 else ""))
+            parts.append(_("备份中有而本数据库未应用的迁移：") + list_separator().join(missing[:8]) + ("……" if len(missing) > 8 else ""))
         if extra:
-            parts.append("本数据库已应用而备份中没有的迁移：" + "、".join(extra[:8]) + ("……" if len(extra) > 8 else ""))
+            parts.append(_("本数据库已应用而备份中没有的迁移：") + list_separator().join(extra[:8]) + ("……" if len(extra) > 8 else ""))
         raise BackupError(
-            "备份文件与本数据库的迁移状态不同，不能恢复。先把程序切换到与备份相同的版本并执行 migrate。\n"
+            _("备份文件与本数据库的迁移状态不同，不能恢复。先把程序切换到与备份相同的版本并执行 migrate。\n")
             + "\n".join(parts)
         )
     known = {m._meta.db_table for m in backed_up_models(using)}
     unknown = [t["table"] for t in header["tables"] if t["table"] not in known]
     if unknown:
-        raise BackupError("备份中有本程序不认识的表：" + "、".join(unknown))
+        raise BackupError(_("备份中有本程序不认识的表：") + list_separator().join(unknown))
     busy = [
-        f"{table}（{n} 行）" for table in sorted(known - set(BOOTSTRAP_TABLES))
+        _("%(table)s（%(n)s 行）") % {"table": table, "n": n} for table in sorted(known - set(BOOTSTRAP_TABLES))
         if (n := row_count(connection, table))
     ]
     if busy:
         raise BackupError(
-            "目标数据库不是空的，恢复只能在刚执行过 migrate 的空数据库上进行。已有数据的表："
-            + "、".join(busy[:8]) + ("……" if len(busy) > 8 else "")
+            _("目标数据库不是空的，恢复只能在刚执行过 migrate 的空数据库上进行。已有数据的表：")
+            + list_separator().join(busy[:8]) + ("……" if len(busy) > 8 else "")
         )
 
 
@@ -335,18 +340,19 @@ def restore_backup(path: str | os.PathLike, using: str = "default") -> dict:
                 marker = json.loads(line)
                 if marker.get("end"):
                     if marker.get("rows") != total or seen != set(expected):
-                        raise BackupError("备份文件不完整（结尾记录与内容不符）")
+                        raise BackupError(_("备份文件不完整（结尾记录与内容不符）"))
                     break
                 table = marker.get("table")
                 if table not in expected or table in seen:
-                    raise BackupError(f"备份文件损坏：意外的表 {table!r}")
+                    raise BackupError(_("备份文件损坏：意外的表 %(table)r") % {"table": table})
                 seen.add(table)
                 info = expected[table]
                 model = model_by_table[table]
                 fields = {f.column: f for f in model._meta.local_concrete_fields}
                 missing_cols = [c for c in info["columns"] if c not in fields]
                 if missing_cols:
-                    raise BackupError(f"表 {table} 的列与本程序不符：{'、'.join(missing_cols)}")
+                    raise BackupError(_("表 %(table)s 的列与本程序不符：%(columns)s")
+                                      % {"table": table, "columns": list_separator().join(missing_cols)})
                 cols = [(c, fields[c], _kind(fields[c])) for c in info["columns"]]
                 # Table and columns were checked against the models above.
                 sql = "INSERT INTO {} ({}) VALUES ({})".format(  # noqa: S608
@@ -367,10 +373,11 @@ def restore_backup(path: str | os.PathLike, using: str = "default") -> dict:
                     _insert(connection, sql, batch)
                     count += len(batch)
                 if count != info["rows"]:
-                    raise BackupError(f"备份文件不完整：表 {table} 应有 {info['rows']} 行，实际 {count} 行")
+                    raise BackupError(_("备份文件不完整：表 %(table)s 应有 %(expected)s 行，实际 %(found)s 行")
+                                      % {"table": table, "expected": info["rows"], "found": count})
                 total += count
             else:
-                raise BackupError("备份文件不完整（缺少结尾记录），可能在写入时中断")
+                raise BackupError(_("备份文件不完整（缺少结尾记录），可能在写入时中断"))
         reset_sequences(using)
     ContentType.objects.clear_cache()
     header["total_rows"] = total

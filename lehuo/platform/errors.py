@@ -43,8 +43,8 @@ class Busy(ServiceError):
 
     status = 503
 
-    def __init__(self, message: str = "系统繁忙，请稍后重试"):
-        super().__init__(message, code="busy")
+    def __init__(self, message: str = ""):
+        super().__init__(message or _("系统繁忙，请稍后重试"), code="busy")
 
 
 class ErrorList:

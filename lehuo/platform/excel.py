@@ -21,6 +21,9 @@ from collections.abc import Iterable, Iterator
 from dataclasses import dataclass, field
 
 from django.conf import settings
+from django.utils.translation import gettext as _
+
+from lehuo.lib.labels import list_separator
 
 from .errors import ServiceError
 
@@ -52,7 +55,7 @@ def sniff_kind(data: bytes, filename: str = "") -> str:
         return "xls"
     head = data[:4096]
     if b"\x00" in head:
-        raise ServiceError("文件不是 Excel 或 CSV 表格", "file")
+        raise ServiceError(_("文件不是 Excel 或 CSV 表格"), "file")
     return "csv"
 
 
@@ -64,16 +67,16 @@ def _check_zip(data: bytes) -> None:
             infos = zf.infolist()
             total = sum(i.file_size for i in infos)
             if total > MAX_UNCOMPRESSED_BYTES or total > max(len(data), 1) * MAX_COMPRESSION_RATIO:
-                raise ServiceError("Excel 文件解压后过大，已拒绝", "file")
+                raise ServiceError(_("Excel 文件解压后过大，已拒绝"), "file")
             names = {i.filename for i in infos}
             if "xl/workbook.xml" not in names:
-                raise ServiceError("文件不是 .xlsx 表格（如为 .ods、.xlsb 等格式，请另存为 .xlsx 或 CSV）", "file")
+                raise ServiceError(_("文件不是 .xlsx 表格（如为 .ods、.xlsb 等格式，请另存为 .xlsx 或 CSV）"), "file")
             _check_sheet_spans(zf, names)
     except ServiceError:
         raise
     except (zipfile.BadZipFile, zlib.error, EOFError, OSError, RuntimeError, NotImplementedError, ValueError):
         # Bad CRC, a member longer or shorter than declared, encryption, unknown compression.
-        raise ServiceError("Excel 文件已损坏，无法读取", "file")
+        raise ServiceError(_("Excel 文件已损坏，无法读取"), "file")
 
 
 # Start tags of cells and rows, any namespace prefix (calamine matches local names).
@@ -98,7 +101,7 @@ def _xml_chunks(zf: zipfile.ZipFile, name: str) -> Iterator[bytes]:
             cut = buf.rfind(b">") + 1
             if not cut:
                 if len(buf) > 4 * _CHUNK:  # megabytes without a tag end: not a spreadsheet part
-                    raise ServiceError("Excel 文件格式异常，无法读取", "file")
+                    raise ServiceError(_("Excel 文件格式异常，无法读取"), "file")
                 rest = buf
                 continue
             yield buf[:cut]
@@ -119,7 +122,8 @@ def _too_wide(rows: int, columns: int) -> bool:
 
 
 def _span_refusal(rows: int, columns: int) -> ServiceError:
-    return ServiceError(f"表格范围过大（约 {rows:,} 行 × {columns:,} 列），请删除多余的行、列和格式后重新上传", "file")
+    return ServiceError(_("表格范围过大（约 %(rows)s 行 × %(columns)s 列），请删除多余的行、列和格式后重新上传")
+                        % {"rows": f"{rows:,}", "columns": f"{columns:,}"}, "file")
 
 
 def _fast_span(zf, name) -> tuple[int, int] | None:
@@ -164,7 +168,7 @@ def _exact_span(zf, name) -> tuple[int, int]:
                     continue
                 if ref is not None:
                     if not ref.isdigit():
-                        raise ServiceError("Excel 文件已损坏（行号无效），无法读取", "file")
+                        raise ServiceError(_("Excel 文件已损坏（行号无效），无法读取"), "file")
                     row = int(ref) - 1
                 if empty:
                     row, column = row + 1, 0
@@ -174,14 +178,14 @@ def _exact_span(zf, name) -> tuple[int, int]:
             if ref is not None:
                 parsed = _REFERENCE.fullmatch(ref)
                 if parsed is None:
-                    raise ServiceError("Excel 文件已损坏（单元格位置无效），无法读取", "file")
+                    raise ServiceError(_("Excel 文件已损坏（单元格位置无效），无法读取"), "file")
                 at_row, column = int(parsed.group(2)) - 1, _column_number(parsed.group(1)) - 1
             else:
                 at_row = row
             rows, columns = max(rows, at_row + 1), max(columns, column + 1)
             column += 1
         if starts != len(_CELL_OR_ROW.findall(chunk)):
-            raise ServiceError("Excel 文件格式异常，无法读取", "file")
+            raise ServiceError(_("Excel 文件格式异常，无法读取"), "file")
         if _too_wide(rows, columns):
             break
     return rows, columns
@@ -230,7 +234,8 @@ def _checked(number: int, row: list) -> list:
     """No NUL character in a cell: no database column can hold one (PostgreSQL refuses it)."""
     if "\x00" in "".join(v for v in row if isinstance(v, str)):
         index = next(i for i, v in enumerate(row) if isinstance(v, str) and "\x00" in v)
-        raise ServiceError(f"第{number}行第{column_letters(index)}列含有空字符（NUL），请删除后重新上传", "file")
+        raise ServiceError(_("第%(row)s行第%(column)s列含有空字符（NUL），请删除后重新上传")
+                           % {"row": number, "column": column_letters(index)}, "file")
     return row
 
 
@@ -242,31 +247,31 @@ def _csv_rows(data: bytes) -> Iterator[list]:
         except UnicodeDecodeError:
             continue
     else:
-        raise ServiceError("CSV 文件编码无法识别（请用 UTF-8 或 GBK）", "file")
+        raise ServiceError(_("CSV 文件编码无法识别（请用 UTF-8 或 GBK）"), "file")
     reader = csv.reader(io.StringIO(text, newline=""))  # newline="": CR-only (old Mac) line ends too
     try:
         for row in reader:
             yield _checked(reader.line_num, [_cell(v) for v in row])
     except csv.Error as exc:
         if "field larger" in str(exc):
-            raise ServiceError(f"CSV 文件第{reader.line_num}行有超长的单元格（超过 {csv.field_size_limit():,} 个字符）",
-                               "file")
-        raise ServiceError(f"CSV 文件第{reader.line_num}行格式错误，无法读取", "file")
+            raise ServiceError(_("CSV 文件第%(row)s行有超长的单元格（超过 %(limit)s 个字符）")
+                               % {"row": reader.line_num, "limit": f"{csv.field_size_limit():,}"}, "file")
+        raise ServiceError(_("CSV 文件第%(row)s行格式错误，无法读取") % {"row": reader.line_num}, "file")
 
 
 def read_rows(data: bytes, filename: str = "") -> Iterator[list]:
     """Raw rows of the first sheet (or the CSV), values stripped; raises ServiceError."""
     if len(data) > settings.LEHUO_MAX_UPLOAD_BYTES:
-        raise ServiceError(f"文件过大（上限 {settings.LEHUO_MAX_UPLOAD_BYTES // 1024 // 1024} MB）", "file")
+        raise ServiceError(_("文件过大（上限 %(mb)s MB）") % {"mb": settings.LEHUO_MAX_UPLOAD_BYTES // 1024 // 1024}, "file")
     if not data:
-        raise ServiceError("文件为空", "file")
+        raise ServiceError(_("文件为空"), "file")
     kind = sniff_kind(data, filename)
     if kind == "csv":
         yield from _csv_rows(data)
         return
     if kind == "xls":
         # calamine reads .xls too, but without the checks an .xlsx gets (65,536 x 256 cells at worst).
-        raise ServiceError("不支持旧版 .xls 文件，请另存为 .xlsx 或 CSV", "file")
+        raise ServiceError(_("不支持旧版 .xls 文件，请另存为 .xlsx 或 CSV"), "file")
     _check_zip(data)
     from python_calamine import CalamineWorkbook
 
@@ -279,19 +284,25 @@ def read_rows(data: bytes, filename: str = "") -> Iterator[list]:
     except ServiceError:
         raise
     except Exception:
-        raise ServiceError("Excel 文件已损坏或格式不受支持，无法读取", "file")
+        raise ServiceError(_("Excel 文件已损坏或格式不受支持，无法读取"), "file")
 
 
 def read_table(data: bytes, columns: dict[str, list[str]], required: Iterable[str], filename: str = "",
-               mapping: dict[str, str] | None = None) -> Table:
+               mapping: dict[str, str] | None = None, labels: dict | None = None) -> Table:
     """Read a sheet whose first non-empty row is the header.
 
     ``columns`` maps field -> accepted header names (Chinese and English); ``mapping``
     (header -> field, "" to ignore the column) overrides it, from the import wizard's column
     mapping step. Empty rows are skipped. Missing required columns raise one error naming them
     all; two columns for one field raise an error naming both (which one would be meant?).
+    ``labels`` (field -> name in the reader's language) names the fields in those errors; by
+    default the first accepted header name.
     """
     rows = read_rows(data, filename)
+
+    def label(f: str) -> str:
+        return str((labels or {}).get(f) or (columns[f][0] if columns.get(f) else f))
+
     headers: list[str] | None = None
     header_row = 0
     lookup: dict[str, str | None] = {}
@@ -318,23 +329,23 @@ def read_table(data: bytes, columns: dict[str, list[str]], required: Iterable[st
             if twice:
                 # Which of two "手机号码" columns holds the phone? Guessing would import the wrong one.
                 f, hs = next(iter(twice.items()))
-                label = columns[f][0] if columns.get(f) else f
-                names = "、".join(f"“{h}”" for h in hs)
-                raise ServiceError(f"表头中{names}都对应“{label}”，请只保留一列（第{header_row}行为表头）", "file",
-                                   code="columns")
+                names = list_separator().join(_("“%(header)s”") % {"header": h} for h in hs)
+                raise ServiceError(_("表头中%(headers)s都对应“%(field)s”，请只保留一列（第%(row)s行为表头）")
+                                   % {"headers": names, "field": label(f), "row": header_row}, "file", code="columns")
             missing = [f for f in required if f not in index_to_field.values()]
             if missing:
-                names = "、".join(columns[m][0] if columns.get(m) else m for m in missing)
-                raise ServiceError(f"表头缺少必需的列：{names}（第{header_row}行为表头）", "file", code="columns")
+                names = list_separator().join(label(m) for m in missing)
+                raise ServiceError(_("表头缺少必需的列：%(columns)s（第%(row)s行为表头）") % {"columns": names, "row": header_row},
+                                   "file", code="columns")
             continue
         if not any(v not in (None, "") for v in row):
             continue
         if len(out) >= MAX_ROWS:
-            raise ServiceError(f"行数超过上限 {MAX_ROWS}", "file")
+            raise ServiceError(_("行数超过上限 %(n)s") % {"n": MAX_ROWS}, "file")
         record = {f: (row[i] if i < len(row) else "") for i, f in index_to_field.items()}
         out.append((number, record))
     if headers is None:
-        raise ServiceError("表格中没有内容", "file")
+        raise ServiceError(_("表格中没有内容"), "file")
     unmapped = [h for i, h in enumerate(headers) if i not in index_to_field and h]
     return Table(headers=headers, rows=out, unmapped=unmapped)
 

@@ -84,7 +84,7 @@ def _current_fingerprint() -> str:
 def _checked(key: str) -> str:
     key = key.strip()
     if len(key) > 200 or not key.isprintable():
-        raise ServiceError("Idempotency-Key 不合法（最长200个可见字符）", "Idempotency-Key")
+        raise ServiceError(_("Idempotency-Key 不合法（最长200个可见字符）"), "Idempotency-Key")
     return key
 
 

@@ -14,13 +14,15 @@ from pathlib import Path
 from django.conf import settings
 from django.core.files.base import ContentFile
 from django.db import DEFAULT_DB_ALIAS, DatabaseError, connection, connections, models, transaction
-from django.utils import timezone
+from django.utils import timezone, translation
+from django.utils.translation import get_language
 from django.utils.translation import gettext as _
 
 from .crypto import fernet
 from .models import Job
 
 logger = logging.getLogger("lehuo.jobs")
+LANGUAGE = "language"  # the params key holding the starter's language
 
 
 def start_job(kind: str, user, task, *, params: dict | None = None, upload: bytes | None = None,
@@ -28,12 +30,24 @@ def start_job(kind: str, user, task, *, params: dict | None = None, upload: byte
     """Create the Job row, store the upload with it, and enqueue ``task(job_id)`` after commit."""
     from .requestid import current
 
-    job = Job.objects.create(kind=kind, params=params or {}, task_path=task.module_path, request_id=current(),
+    job = Job.objects.create(kind=kind, params=with_language(params), task_path=task.module_path, request_id=current(),
                              created_by=user if user and user.is_authenticated else None)
     if upload is not None:
         job.file.save(f"{job.pk}-{filename}", ContentFile(upload), save=True)
     transaction.on_commit(lambda: task.enqueue(job.pk))
     return job
+
+
+def with_language(params: dict | None = None) -> dict:
+    """The job's params with the starter's language, so the task writes its messages and
+    reports in it (``speaking``); the worker itself runs in the default language."""
+    return {LANGUAGE: get_language() or settings.LANGUAGE_CODE, **(params or {})}
+
+
+def speaking(job: Job):
+    """Run a task's messages in the language of whoever started the job (``with_language``)."""
+    language = (job.params or {}).get(LANGUAGE)
+    return translation.override(language if language in dict(settings.LANGUAGES) else settings.LANGUAGE_CODE)
 
 
 # A job queued or running for longer than this lost its worker (killed, machine restarted):

@@ -3,6 +3,7 @@ import re
 
 from django.conf import settings
 from django.http import HttpResponseNotFound, JsonResponse
+from django.utils.translation import gettext as _
 
 logger = logging.getLogger("lehuo.db")
 
@@ -29,8 +30,14 @@ class DatabaseUnavailableMiddleware:
         if not is_transient(exception):
             return None
         logger.warning("database unavailable: %s: %s", exception.__class__.__name__, exception)
-        response = HttpResponse("<!doctype html><html lang=\"zh-CN\"><meta charset=\"utf-8\"><title>请稍后重试</title>"
-                                "<h1>系统繁忙，请稍后重试</h1><p>数据库暂时不可用，您的操作未被保存。</p></html>", status=503)
+        from django.utils.html import escape
+        from django.utils.translation import get_language
+
+        html_lang = "en" if get_language() == "en" else "zh-CN"  # as base.html writes it
+        response = HttpResponse(
+            f'<!doctype html><html lang="{html_lang}"><meta charset="utf-8"><title>{escape(_("请稍后重试"))}</title>'
+            f'<h1>{escape(_("系统繁忙，请稍后重试"))}</h1><p>{escape(_("数据库暂时不可用，您的操作未被保存。"))}</p></html>',
+            status=503)
         response["Retry-After"] = "5"
         return response
 
@@ -45,8 +52,8 @@ class InputGuardMiddleware:
     def __call__(self, request):
         if "\x00" in request.path or HUGE_NUMBER.search(request.path):
             if request.path.startswith("/api/"):
-                return JsonResponse({"detail": [], "message": "记录不存在或无权访问"}, status=404)
-            return HttpResponseNotFound("记录不存在或无权访问")
+                return JsonResponse({"detail": [], "message": _("记录不存在或无权访问")}, status=404)
+            return HttpResponseNotFound(_("记录不存在或无权访问"))
         return self.get_response(request)
 
 

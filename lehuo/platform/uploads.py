@@ -16,6 +16,7 @@ import io
 from django import forms
 from django.conf import settings
 from django.core.files.base import ContentFile
+from django.utils.translation import gettext as _
 
 from .errors import ServiceError
 
@@ -45,7 +46,7 @@ class UploadField(forms.FileField):
         if upload is None:
             return None
         if upload.size > self.limit:
-            raise forms.ValidationError(f"文件过大（上限 {size_text(self.limit)}）", code="too_large")
+            raise forms.ValidationError(_("文件过大（上限 %(size)s）") % {"size": size_text(self.limit)}, code="too_large")
         return upload
 
 
@@ -54,26 +55,26 @@ def _picture(data: bytes, field: str) -> str:
     from PIL import Image
 
     if not data:
-        raise ServiceError("请选择照片文件", field)
+        raise ServiceError(_("请选择照片文件"), field)
     if len(data) > PHOTO_MAX_BYTES:
-        raise ServiceError(f"照片不能超过{PHOTO_MAX_BYTES // 1024 // 1024}MB", field)
+        raise ServiceError(_("照片不能超过%(mb)sMB") % {"mb": PHOTO_MAX_BYTES // 1024 // 1024}, field)
     try:
         # Only these four parsers: no EPS (Ghostscript), no SVG, no rarely used decoders.
         with Image.open(io.BytesIO(data), formats=list(PHOTO_FORMATS)) as img:
             fmt = img.format
             width, height = img.size
             if width * height > PHOTO_MAX_PIXELS:
-                raise ServiceError("图片像素过大", field)
+                raise ServiceError(_("图片像素过大"), field)
             img.verify()
     except ServiceError:
         raise
     except Image.DecompressionBombError:
         # Declared dimensions so large (> 2 x Pillow's MAX_IMAGE_PIXELS) that Pillow refuses to open it.
-        raise ServiceError("图片像素过大", field)
+        raise ServiceError(_("图片像素过大"), field)
     except Exception:  # noqa: BLE001 - any parser failure on hostile bytes is "not a picture"
-        raise ServiceError("文件不是有效的图片（支持 JPG、PNG、WebP、GIF）", field)
+        raise ServiceError(_("文件不是有效的图片（支持 JPG、PNG、WebP、GIF）"), field)
     if fmt not in PHOTO_FORMATS:
-        raise ServiceError("图片格式不支持（支持 JPG、PNG、WebP、GIF）", field)
+        raise ServiceError(_("图片格式不支持（支持 JPG、PNG、WebP、GIF）"), field)
     return fmt
 
 
@@ -88,15 +89,15 @@ def checked_voucher(upload, field: str = "voucher", name: str = "voucher") -> Co
     """A handover voucher (an uploaded file or bytes): a PDF or a photo, by content."""
     data = upload if isinstance(upload, bytes) else upload.read(VOUCHER_MAX_BYTES + 1)
     if not data:
-        raise ServiceError("凭证文件为空", field)
+        raise ServiceError(_("凭证文件为空"), field)
     if len(data) > VOUCHER_MAX_BYTES:
-        raise ServiceError(f"凭证文件不能超过{VOUCHER_MAX_BYTES // 1024 // 1024}MB", field)
+        raise ServiceError(_("凭证文件不能超过%(mb)sMB") % {"mb": VOUCHER_MAX_BYTES // 1024 // 1024}, field)
     if data.startswith(b"%PDF-"):
         return ContentFile(data, name=f"{name}.pdf")
     try:
         fmt = _picture(data, field)
     except ServiceError as exc:
-        if exc.message.startswith("图片像素过大"):
+        if exc.message.startswith(_("图片像素过大")):
             raise
-        raise ServiceError("凭证须为 PDF 或图片（JPG、PNG、WebP、GIF）", field)
+        raise ServiceError(_("凭证须为 PDF 或图片（JPG、PNG、WebP、GIF）"), field)
     return ContentFile(data, name=f"{name}.{PHOTO_FORMATS[fmt]}")

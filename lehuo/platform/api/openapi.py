@@ -25,13 +25,13 @@ class ApiError(Schema):
 
 
 ERRORS = {
-    400: "输入被规则拒绝（字段见 detail）",
-    401: "未登录或令牌无效",
-    403: "无权执行此操作",
-    404: "记录不存在或无权访问",
-    413: "请求体过大",
-    422: "类型或格式不正确（字段见 detail）",
-    503: "系统繁忙或数据库暂时不可用，请稍后重试（code: busy / unavailable）",
+    400: "输入被规则拒绝（字段见 detail）",  # not-ui: API docs (the schema, like the API description)
+    401: "未登录或令牌无效",  # not-ui: API docs (the schema, like the API description)
+    403: "无权执行此操作",  # not-ui: API docs (the schema, like the API description)
+    404: "记录不存在或无权访问",  # not-ui: API docs (the schema, like the API description)
+    413: "请求体过大",  # not-ui: API docs (the schema, like the API description)
+    422: "类型或格式不正确（字段见 detail）",  # not-ui: API docs (the schema, like the API description)
+    503: "系统繁忙或数据库暂时不可用，请稍后重试（code: busy / unavailable）",  # not-ui: API docs (the schema, like the API description)
 }
 
 

@@ -8,6 +8,7 @@ one."""
 
 import json
 
+from django.utils.translation import gettext as _
 from ninja.parser import Parser
 
 from lehuo.platform.errors import ServiceError
@@ -18,18 +19,18 @@ MAX_DEPTH = 20
 
 def check_value(value, where: str, depth: int = 0) -> None:
     if depth > MAX_DEPTH:
-        raise ServiceError("请求数据嵌套过深", where or None)
+        raise ServiceError(_("请求数据嵌套过深"), where or None)
     if isinstance(value, str):
         if "\x00" in value:
-            raise ServiceError("不能包含空字符（NUL）", where or None)
+            raise ServiceError(_("不能包含空字符（NUL）"), where or None)
     elif isinstance(value, bool):
         return
     elif isinstance(value, int):
         if abs(value) > MAX_INT:
-            raise ServiceError("数值超出范围", where or None)
+            raise ServiceError(_("数值超出范围"), where or None)
     elif isinstance(value, float):
         if value != value or value in (float("inf"), float("-inf")):
-            raise ServiceError("数值不合法", where or None)
+            raise ServiceError(_("数值不合法"), where or None)
     elif isinstance(value, dict):
         for key, item in value.items():
             check_value(key, where, depth + 1)
@@ -44,11 +45,11 @@ class GuardedParser(Parser):
         try:
             data = json.loads(request.body)
         except (ValueError, UnicodeDecodeError):
-            raise ServiceError("请求体不是有效的 JSON", "body")
+            raise ServiceError(_("请求体不是有效的 JSON"), "body")
         if request.method == "PATCH" and not isinstance(data, dict):
-            raise ServiceError("PATCH 请求体必须是 JSON 对象", "body")
+            raise ServiceError(_("PATCH 请求体必须是 JSON 对象"), "body")
         if data is not None and not isinstance(data, dict) and not (request.method == "PUT" and isinstance(data, list)):
-            raise ServiceError("请求体必须是 JSON 对象", "body")
+            raise ServiceError(_("请求体必须是 JSON 对象"), "body")
         check_value(data, "")
         return data
 
@@ -56,8 +57,8 @@ class GuardedParser(Parser):
         for key, values in data.lists():
             for value in values:
                 if "\x00" in key or "\x00" in value:
-                    raise ServiceError("查询参数不能包含空字符（NUL）", key.replace("\x00", "") or None)
+                    raise ServiceError(_("查询参数不能包含空字符（NUL）"), key.replace("\x00", "") or None)
                 stripped = value.strip().lstrip("+-")
                 if stripped.isdigit() and len(stripped) > 18 and abs(int(value)) > MAX_INT:
-                    raise ServiceError("数值超出范围", key)
+                    raise ServiceError(_("数值超出范围"), key)
         return super().parse_querydict(data, list_fields, request)

@@ -12,16 +12,18 @@ import datetime as dt
 import re
 from typing import Annotated
 
+from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy
 from pydantic import BeforeValidator
 
 ISO_DATE = re.compile(r"\d{4}-\d{2}-\d{2}")
 ISO_DATETIME = re.compile(r"\d{4}-\d{2}-\d{2}(?:[T ]|$)")
 
 
-def _iso(pattern: re.Pattern, message: str):
+def _iso(pattern: re.Pattern, message):
     def check(value):
         if isinstance(value, (bool, int, float)) or (isinstance(value, str) and not pattern.match(value)):
-            raise ValueError(message)
+            raise ValueError(str(message))  # in the reader's language
         return value
 
     return check
@@ -29,10 +31,10 @@ def _iso(pattern: re.Pattern, message: str):
 
 def _not_bool(value):
     if isinstance(value, bool):
-        raise ValueError("应为整数，不能是 true / false")
+        raise ValueError(_("应为整数，不能是 true / false"))
     return value
 
 
-Date = Annotated[dt.date, BeforeValidator(_iso(ISO_DATE, "日期格式应为 YYYY-MM-DD"))]
-DateTime = Annotated[dt.datetime, BeforeValidator(_iso(ISO_DATETIME, "时间格式应为 YYYY-MM-DDTHH:MM:SS+08:00"))]
+Date = Annotated[dt.date, BeforeValidator(_iso(ISO_DATE, gettext_lazy("日期格式应为 YYYY-MM-DD")))]
+DateTime = Annotated[dt.datetime, BeforeValidator(_iso(ISO_DATETIME, gettext_lazy("时间格式应为 YYYY-MM-DDTHH:MM:SS+08:00")))]
 Int = Annotated[int, BeforeValidator(_not_bool)]
