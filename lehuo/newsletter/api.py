@@ -8,6 +8,7 @@ from ninja.pagination import paginate
 
 from lehuo.accounts.permissions import require
 from lehuo.accounts.services import town_for
+from lehuo.lib.labels import list_separator
 from lehuo.platform.api.pagination import PageNumberPagination
 from lehuo.platform.api.types import Date, Int
 from lehuo.platform.errors import ServiceError
@@ -90,7 +91,7 @@ def _column(issue, name: str):
     column = issue.publication.columns.filter(name=name).first()
     if column is None:
         raise ServiceError(_("栏目“%(name)s”不存在（可用：%(columns)s）")
-                           % {"name": name, "columns": _("、").join(c.name for c in issue.publication.columns.all())},
+                           % {"name": name, "columns": list_separator().join(c.name for c in issue.publication.columns.all())},
                            "column")
     return column
 

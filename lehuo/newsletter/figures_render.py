@@ -111,7 +111,8 @@ def _figure_html(fig: Figure | None, token: str, mode: str) -> str:
         return f'<mark class="fig-error">{escape(missing)}</mark>' if mode == "read" else escape(missing)
     if mode == "read" and (fig.changed or (fig.frozen is not None and fig.error)):
         now = fig.value if fig.value is not None else _("无法计算")
-        return (f'<span class="fig fig-changed" title="{escape(_("发布时 %(then)s，现为 %(now)s") % {"then": fig.frozen, "now": now})}">'
+        title = _("发布时 %(then)s，现为 %(now)s") % {"then": fig.frozen, "now": now}
+        return (f'<span class="fig fig-changed" title="{escape(title)}">'
                 f"{escape(fig.shown)}</span>")
     if mode in ("print", "wechat"):
         return escape(fig.shown)

@@ -34,10 +34,10 @@ class DatabaseUnavailableMiddleware:
         from django.utils.translation import get_language
 
         html_lang = "en" if get_language() == "en" else "zh-CN"  # as base.html writes it
-        response = HttpResponse(
-            f'<!doctype html><html lang="{html_lang}"><meta charset="utf-8"><title>{escape(_("请稍后重试"))}</title>'
-            f'<h1>{escape(_("系统繁忙，请稍后重试"))}</h1><p>{escape(_("数据库暂时不可用，您的操作未被保存。"))}</p></html>',
-            status=503)
+        title, heading = escape(_("请稍后重试")), escape(_("系统繁忙，请稍后重试"))
+        text = escape(_("数据库暂时不可用，您的操作未被保存。"))
+        response = HttpResponse(f'<!doctype html><html lang="{html_lang}"><meta charset="utf-8"><title>{title}</title>'
+                                f"<h1>{heading}</h1><p>{text}</p></html>", status=503)
         response["Retry-After"] = "5"
         return response
 
