@@ -8,6 +8,7 @@ from django.conf import settings
 from django.core.files.base import ContentFile
 from django.template.loader import render_to_string
 from django.urls import reverse
+from django.utils import translation
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_noop
 from django_tasks import task
@@ -50,11 +51,16 @@ def issue_hash(issue: Issue, figs=None) -> str:
 
 
 def render_issue_pdf(issue: Issue, progress=None) -> bytes:
+    """The print edition. It is the publication itself, in its own language (the print layout
+    is Chinese, as the articles are), and one cached file serves every reader: it is rendered in
+    the site's language whoever asks for it. The progress steps are the reader's."""
     step = progress or (lambda n, msg: None)
     step(1, _("计算数据"))
-    context = issue_context(issue, "print")
+    with translation.override(settings.LANGUAGE_CODE):
+        context = issue_context(issue, "print")
     step(2, _("排版"))
-    html = render_to_string("newsletter/print_issue.html", {"pdf_font": settings.LEHUO_PDF_FONT, **context})
+    with translation.override(settings.LANGUAGE_CODE):
+        html = render_to_string("newsletter/print_issue.html", {"pdf_font": settings.LEHUO_PDF_FONT, **context})
     step(3, _("生成PDF"))
     return html_to_pdf(html, base_url=str(settings.MEDIA_ROOT))
 
@@ -101,14 +107,15 @@ def failure_message(exc: Exception) -> str:
 @task()
 def render_issue_pdf_task(job_id: int) -> None:
     job = Job.objects.get(pk=job_id)
-    try:
-        issue = Issue.objects.select_related("publication").get(pk=job.params["issue_id"])
-        jobs.report(job, 0, 4, _("开始"))
-        build_and_cache(issue, lambda n, msg: jobs.report(job, n, 4, msg))
-        jobs.finish(job, {"next_url": reverse("newsletter:pdf", args=[issue.slug])}, gettext_noop("PDF 已生成"))
-    except Exception as exc:  # the page shows the failure instead of waiting forever
-        logger.exception("newsletter pdf failed")
-        jobs.finish(job, message=failure_message(exc), failed=True)
+    with jobs.speaking(job):  # progress and failure in the language of whoever asked
+        try:
+            issue = Issue.objects.select_related("publication").get(pk=job.params["issue_id"])
+            jobs.report(job, 0, 4, _("开始"))
+            build_and_cache(issue, lambda n, msg: jobs.report(job, n, 4, msg))
+            jobs.finish(job, {"next_url": reverse("newsletter:pdf", args=[issue.slug])}, gettext_noop("PDF 已生成"))
+        except Exception as exc:  # the page shows the failure instead of waiting forever
+            logger.exception("newsletter pdf failed")
+            jobs.finish(job, message=failure_message(exc), failed=True)
 
 
 def start_pdf_job(user, issue: Issue) -> Job:
