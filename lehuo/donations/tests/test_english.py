@@ -74,3 +74,36 @@ def test_english_headers_are_recognised_and_missing_columns_named_in_english(dri
     with translation.override("en"), pytest.raises(ServiceError) as exc:
         importers.read_statement("Donor,Notes\nLi,hi\n".encode(), "online", "s.csv")
     assert exc.value.message.startswith("The header lacks required columns: Transaction no., Amount, Date")
+
+
+
+def _chinese_left(html: str, *data: str) -> list[str]:
+    """The Chinese left in the body of ``html`` once names and data are taken out."""
+    import re
+
+    body = html.split("<body>")[1]
+    for value in data:
+        body = body.replace(value, "")
+    return re.findall(r"[\u4e00-\u9fff]+", body)
+
+
+def test_letter_of_thanks_and_disclosure_print_in_english(drive, give, town_admin):
+    from django.template.loader import render_to_string
+    from django.utils import timezone
+
+    from lehuo.donations import public
+
+    d = give(donor_name="Li Ming", named_consent=True)
+    drive.disclosure_public = True
+    drive.save()
+    with translation.override("en"):
+        context = public.acknowledgement(town_admin, d)
+        letter = render_to_string("donations/ack_print.html", context)
+        _drive, rows, s = public.disclosure(None, drive.pk)
+        disclosure = render_to_string("donations/disclosure_print.html", {
+            "drive": drive, "rows": rows, "s": s, "handovers": s["handovers"], "today": timezone.localdate()})
+    assert "Letter of Thanks" in letter and "Dear Li Ming," in letter and '"Page " counter(page)' in letter
+    data = (drive.title, drive.organiser.name, drive.town.name, context["handler"])
+    assert _chinese_left(letter, *data) == []
+    assert "Li Ming" in disclosure and "yuan handed over to the charity" in disclosure
+    assert _chinese_left(disclosure, *data) == []
