@@ -55,7 +55,7 @@ def test_export_headers_follow_the_reader(login, drive, give, town_admin):
 
 
 def test_import_report_and_job_message_in_the_starters_language(drive, town_admin):
-    data = "Date,Amount,Donor\n2021-07-25,abc,Li\n2021-07-25,100,Wang\n".encode()
+    data = b"Date,Amount,Donor\n2021-07-25,abc,Li\n2021-07-25,100,Wang\n"
     with translation.override("en"):
         job = Job.objects.create(kind=tasks.CHECK, created_by=town_admin, params=with_language({
             "drive": drive.pk, "kind": "offline", "filename": "s.csv", "headers": ["Date", "Amount", "Donor"],
@@ -72,7 +72,7 @@ def test_english_headers_are_recognised_and_missing_columns_named_in_english(dri
     assert importers.guess_mapping(["Transaction ID", "Amount", "Date"]) == {
         "Transaction ID": "reference", "Amount": "amount", "Date": "received_on"}
     with translation.override("en"), pytest.raises(ServiceError) as exc:
-        importers.read_statement("Donor,Notes\nLi,hi\n".encode(), "online", "s.csv")
+        importers.read_statement(b"Donor,Notes\nLi,hi\n", "online", "s.csv")
     assert exc.value.message.startswith("The header lacks required columns: Transaction no., Amount, Date")
 
 
