@@ -17,11 +17,11 @@ created (an enrolment, a guardian link, a sign-up).
 """
 
 import functools
-from collections.abc import Iterable
 from dataclasses import dataclass, field
 
 from django.apps import apps
 from django.contrib.contenttypes.models import ContentType
+from django.db import connection
 from django.db.models import Model, Q
 
 from lehuo.platform.errors import Forbidden, NotFound
@@ -197,27 +197,50 @@ def actor_of(user) -> Actor:
     cached = getattr(user, "_lehuo_actor", None)
     if cached is not None:
         return cached
-    from lehuo.accounts.scoping import memberships as membership_rows
-
+    memberships: dict[int, tuple[str, int, set[int]]] = {}
+    assignments_found, persons_found = set(), []
+    for kind, key, role, a, b in _actor_rows(user.pk):
+        if kind == "m":
+            _role, _town, nbh = memberships.setdefault(key, (role, a, set()))
+            if b is not None:
+                nbh.add(b)
+        elif kind == "a":
+            assignments_found.add((a, b))
+        else:
+            persons_found.append(a)
     by_role: dict[str, list[tuple[int, frozenset[int]]]] = {}
-    for m in membership_rows(user):
-        nbh = frozenset(n.id for n in m.neighbourhoods.all()) if m.role == SOCIAL_WORKER else frozenset()
-        by_role.setdefault(m.role, []).append((m.town_id, nbh))
-    assignments = frozenset(Assignment.objects.filter(user=user).values_list("content_type_id", "object_id"))
-    persons = frozenset(_linked_persons(user))
+    for role, town_id, nbh in memberships.values():
+        by_role.setdefault(role, []).append((town_id, frozenset(nbh)))
+    assignments = frozenset(assignments_found)
+    persons = frozenset(persons_found)
     actor = Actor(True, bool(getattr(user, "is_superuser", False)), user.pk, by_role, assignments, persons)
     user._lehuo_actor = actor
     return actor
 
 
-def _linked_persons(user) -> Iterable[int]:
-    """The person the account is linked to, and the children that person is the guardian of."""
-    Person = apps.get_model("people", "Person")
-    own = list(Person.objects.filter(account=user, erased_at__isnull=True).values_list("pk", flat=True))
-    if not own:
-        return own
+def _actor_rows(user_id: int) -> list[tuple]:
+    """Who the user is, in one round trip (it is read on every request, the opening-minute rush
+    included): their memberships (a social worker's with each neighbourhood), their assignments,
+    the person record linked to the account and the children that person is the guardian of.
+    Rows of (kind, membership id, role, a, b): ("m", id, role, town, neighbourhood or None),
+    ("a", None, None, content type, object id), ("p", None, None, person id, None)."""
+    Membership = apps.get_model("accounts", "Membership")
+    Person = apps.get_model("people", "Person")  # by name: accounts does not import the apps above it
     GuardianLink = apps.get_model("people", "GuardianLink")
-    return own + list(GuardianLink.objects.filter(guardian_id__in=own).values_list("child_id", flat=True))
+    q = connection.ops.quote_name
+    through = Membership.neighbourhoods.through._meta
+    person, link = q(Person._meta.db_table), q(GuardianLink._meta.db_table)
+    sql = (
+        f"SELECT 'm', m.id, m.role, m.town_id, mn.neighbourhood_id FROM {q(Membership._meta.db_table)} m "  # noqa: S608 (names from the models)
+        f"LEFT JOIN {q(through.db_table)} mn ON mn.membership_id = m.id AND m.role = %s WHERE m.user_id = %s "
+        f"UNION ALL SELECT 'a', NULL, NULL, a.content_type_id, a.object_id FROM {q(Assignment._meta.db_table)} a "
+        "WHERE a.user_id = %s "
+        f"UNION ALL SELECT 'p', NULL, NULL, p.id, NULL FROM {person} p WHERE p.account_id = %s AND p.erased_at IS NULL "
+        f"UNION ALL SELECT 'p', NULL, NULL, g.child_id, NULL FROM {link} g JOIN {person} p ON p.id = g.guardian_id "
+        "WHERE p.account_id = %s AND p.erased_at IS NULL")
+    with connection.cursor() as cursor:
+        cursor.execute(sql, [SOCIAL_WORKER, user_id, user_id, user_id, user_id])
+        return sorted(cursor.fetchall(), key=lambda row: (row[0], row[1] or 0))
 
 
 def forget(user) -> None:
