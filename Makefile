@@ -8,9 +8,12 @@ PG_URL ?= postgres://postgres@127.0.0.1:5432/lehuo
 # make run is the real thing on one machine (scripts/run.sh: gunicorn, DEBUG off, keys in var/).
 # make dev is the reloading development server: DEBUG on, public development keys (never real
 # data), its own database var/dev.sqlite3.
-# The suite runs in one process per core (pytest-xdist; each has its own test database), a
-# test file staying in one process so its module fixtures are built once. XDIST= runs serially.
-XDIST ?= -n auto --dist loadfile
+# The suite runs in one process per core (pytest-xdist; each has its own test database). Tests
+# are handed out one by one (a big file such as the security matrix no longer runs in one
+# process while the others wait; its module fixtures are built once per process), except those
+# of one xdist_group, which stay together (the fault scripts: one restarts PostgreSQL).
+# XDIST= runs serially.
+XDIST ?= -n auto --dist loadgroup
 DEV_ENV := DEBUG=1 ALLOWED_HOSTS=127.0.0.1,localhost DATABASE_URL=sqlite:///var/dev.sqlite3
 
 .PHONY: install run dev codes demo test test-sqlite test-postgres lint audit bench deploy-check clean
