@@ -101,7 +101,8 @@ def dashboard_summary(town) -> dict:
         return {"title": _("爱心暑托班"), "url": url, "figures": [], "by_neighbourhood": [], "over_time": []}
     stats = year_stats(year)
     by_nbh = (Enrolment.objects.filter(offering__site__year=year, status=Enrolment.CONFIRMED)
-              .values_list("offering__site__neighbourhood__name").annotate(n=Count("id")).order_by("-n"))
+              .values_list("offering__site__neighbourhood__name").annotate(n=Count("id"))
+              .order_by("-n", "offering__site__neighbourhood__name"))  # ties by name: the same order every time
     by_term = (Enrolment.objects.filter(offering__site__year=year, status=Enrolment.CONFIRMED)
                .values_list("offering__term__number").annotate(n=Count("id")).order_by("offering__term__number"))
     return {
