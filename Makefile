@@ -10,10 +10,11 @@ PG_URL ?= postgres://postgres@127.0.0.1:5432/lehuo
 # data), its own database var/dev.sqlite3.
 # The suite runs in one process per core (pytest-xdist; each has its own test database). Tests
 # are handed out one by one (a big file such as the security matrix no longer runs in one
-# process while the others wait; its module fixtures are built once per process), except those
-# of one xdist_group, which stay together (the fault scripts: one restarts PostgreSQL).
-# XDIST= runs serially.
-XDIST ?= -n auto --dist loadgroup
+# process while the others wait; its module fixtures are built once per process). The fault
+# scripts (tests/faults: one restarts PostgreSQL, all start servers) run beside it in a pytest of
+# their own, one after another; their report follows the suite's. (xdist's loadgroup would keep
+# them in one process, but it does not group under pytest 9.) XDIST= runs serially.
+XDIST ?= -n auto --dist load
 DEV_ENV := DEBUG=1 ALLOWED_HOSTS=127.0.0.1,localhost DATABASE_URL=sqlite:///var/dev.sqlite3
 
 .PHONY: install run dev codes demo test test-sqlite test-postgres lint audit bench deploy-check clean
@@ -62,7 +63,15 @@ test: install
 	else echo "PostgreSQL not reachable on 127.0.0.1:5432 and TEST_DATABASE_URL unset: PostgreSQL run skipped"; fi
 
 test-sqlite: install
-	env -u TEST_DATABASE_URL -u DATABASE_URL $(PY) -m pytest -q $(XDIST) $(PYTEST_ARGS)
+	@mkdir -p var; rm -f var/faults.log; faults=""; \
+	if [ -z "$(PYTEST_ARGS)" ]; then \
+	  env -u TEST_DATABASE_URL -u DATABASE_URL $(PY) -m pytest -q -p no:xdist tests/faults >var/faults.log 2>&1 & faults=$$!; \
+	fi; \
+	env -u TEST_DATABASE_URL -u DATABASE_URL $(PY) -m pytest -q $(XDIST) --ignore=tests/faults $(PYTEST_ARGS); suite=$$?; \
+	rc=0; if [ -n "$$faults" ]; then \
+	  wait $$faults; rc=$$?; echo "== tests/faults (the fault scripts, run beside the suite in a pytest of their own)"; cat var/faults.log; \
+	fi; \
+	[ $$suite -eq 0 ] && [ $$rc -eq 0 ]
 
 test-postgres: install
 	TEST_DATABASE_URL="$${TEST_DATABASE_URL:-$(PG_URL)}" $(PY) -m pytest -q $(XDIST) -m "not browser" --ignore=tests/faults $(PYTEST_ARGS)

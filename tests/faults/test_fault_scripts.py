@@ -15,9 +15,9 @@ from pathlib import Path
 import pytest
 
 ROOT = Path(__file__).resolve().parents[2]
-# One process runs them all, one after another (xdist_group): a PostgreSQL restart must not cut
-# another fault script's run.
-pytestmark = [pytest.mark.slow, pytest.mark.xdist_group("faults")]
+# `make test` runs them in a pytest of their own, one after another: a PostgreSQL restart must not
+# cut another fault script's run.
+pytestmark = pytest.mark.slow
 
 
 def _postgres_reachable() -> bool:

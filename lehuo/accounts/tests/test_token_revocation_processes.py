@@ -7,9 +7,9 @@ import os
 import subprocess
 import sys
 import textwrap
+import uuid
 
 import pytest
-from django.core.cache import cache
 
 from lehuo.accounts.models import ApiToken
 from lehuo.accounts.tokens import BearerToken, _cache_key, create_token, hash_token, revoke_tokens
@@ -44,20 +44,21 @@ OTHER_PROCESS = textwrap.dedent("""
 
 @pytest.fixture
 def redis_cache(settings):
+    """The shared Redis under a prefix of this test's own: tests running at the same time in other
+    processes (pytest-xdist) never see or clear each other's keys (no FLUSHDB here)."""
     if not _redis_answers():
         pytest.skip(f"no Redis at {REDIS}")
+    prefix = f"lehuo-test-{uuid.uuid4().hex[:12]}"
     settings.CACHES = {"default": {"BACKEND": "django.core.cache.backends.redis.RedisCache", "LOCATION": REDIS,
-                                   "KEY_PREFIX": "lehuo-test"}}
+                                   "KEY_PREFIX": prefix}}
     settings.LEHUO_TOKEN_CACHE_SECONDS = 30
-    cache.clear()
-    yield
-    cache.clear()
+    yield prefix
 
 
 @pytest.fixture
-def other_process():
+def other_process(redis_cache):
     env = {**os.environ, "DJANGO_SETTINGS_MODULE": "lehuo.settings_test", "REDIS_URL": REDIS,
-           "LEHUO_CACHE_PREFIX": "lehuo-test", "LOG_LEVEL": "WARNING"}
+           "LEHUO_CACHE_PREFIX": redis_cache, "LOG_LEVEL": "WARNING"}
     proc = subprocess.Popen([sys.executable, "-c", OTHER_PROCESS], stdin=subprocess.PIPE, stdout=subprocess.PIPE,
                             text=True, env=env)
 
