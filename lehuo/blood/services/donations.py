@@ -8,6 +8,7 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from lehuo.accounts.permissions import require
+from lehuo.blood import aggregates
 from lehuo.blood.eligibility import PLATELETS, WHOLE, rules
 from lehuo.blood.models import Donation, Drive, Screening, SignUp
 from lehuo.people.models import Person
@@ -71,6 +72,7 @@ def record_donation(actor, drive: Drive, person: Person, *, volume_ml, bag_numbe
             units=units, bag_number=bag_number, certificate_number=certificate_number,
             created_by=actor if getattr(actor, "is_authenticated", False) else None)
         SignUp.objects.filter(drive=drive, person=person).update(status=SignUp.DONATED)
+        aggregates.refresh(drive.pk, person.pk)
         log_action(actor, "blood.donation.create", donation,
                    {"drive": drive.pk, "person": person.pk, "volume_ml": volume, "units": units})
     return donation
@@ -97,6 +99,7 @@ def record_past_donation(actor, person: Person, *, donated_on: dt.date, volume_m
     donation = Donation.objects.create(person=person, drive=drive, donated_on=donated_on, kind=kind, volume_ml=volume,
                                        units=units, place=_text(place, "place", _("献血地点"), required=False),
                                        created_by=actor if getattr(actor, "is_authenticated", False) else None)
+    aggregates.refresh(donation.drive_id, person.pk)
     log_action(actor, "blood.donation.import", donation, {"person": person.pk, "volume_ml": volume})
     return donation
 
@@ -111,6 +114,7 @@ def void_donation(actor, donation: Donation, reason: str) -> Donation:
     donation.save(update_fields=["voided_at", "void_reason"])
     if donation.drive_id and not Donation.objects.valid().filter(drive=donation.drive, person=donation.person).exists():
         SignUp.objects.filter(drive=donation.drive, person=donation.person).update(status=SignUp.SCREENED)
+    aggregates.refresh(donation.drive_id, donation.person_id)
     log_action(actor, "blood.donation.void", donation, {"reason": reason})
     return donation
 

@@ -6,6 +6,7 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from lehuo.accounts.permissions import may, require, scope_q
+from lehuo.blood import aggregates
 from lehuo.blood.models import Drive, SignUp
 from lehuo.lib.identity import IdentityError, parse_id_number
 from lehuo.lib.labels import list_separator
@@ -59,10 +60,12 @@ def sign_up(actor, drive: Drive, person: Person, *, time_slot: str = "", source:
             existing.status = SignUp.SIGNED_UP
             existing.time_slot = time_slot or existing.time_slot
             existing.save(update_fields=["status", "time_slot"])
+            aggregates.refresh(drive.pk, person.pk)
         return existing
     signup = SignUp.objects.create(drive=drive, person=person, time_slot=time_slot, source=source,
                                    organisation=organisation,
                                    created_by=actor if getattr(actor, "is_authenticated", False) else None)
+    aggregates.refresh(drive.pk, person.pk)
     log_action(actor, "blood.signup.create", signup, {"drive": drive.pk, "person": person.pk})
     return signup
 
@@ -85,9 +88,11 @@ def sign_up_self(user, drive: Drive, *, time_slot: str = "") -> SignUp:
         if existing:
             existing.status, existing.time_slot = SignUp.SIGNED_UP, slot
             existing.save(update_fields=["status", "time_slot"])
+            aggregates.refresh(drive.pk, person.pk)
             log_action(user, "blood.signup.self", existing, {"drive": drive.pk})
             return existing
         signup = SignUp.objects.create(drive=drive, person=person, time_slot=slot, source="self", created_by=user)
+        aggregates.refresh(drive.pk, person.pk)
         log_action(user, "blood.signup.self", signup, {"drive": drive.pk})
         return signup
 
@@ -103,6 +108,7 @@ def cancel_signup(actor, signup: SignUp) -> SignUp:
         raise ServiceError(_("已献血的报名不能取消"), "status")
     signup.status = SignUp.CANCELLED
     signup.save(update_fields=["status"])
+    aggregates.refresh(signup.drive_id, signup.person_id)
     log_action(actor, "blood.signup.cancel", signup, {})
     return signup
 

@@ -11,6 +11,7 @@ from django.utils.translation import gettext as _
 from django.utils.translation import gettext_noop
 
 from lehuo.accounts.permissions import require, scope_q
+from lehuo.blood import aggregates
 from lehuo.blood.eligibility import (
     DEFERRAL_KINDS,
     PLATELETS,
@@ -130,6 +131,7 @@ def screen_donor(actor, drive: Drive, person: Person, *, weight_kg=None, systoli
         if signup and signup.status != SignUp.DONATED:
             signup.status = SignUp.SCREENED if decision.eligible else SignUp.DEFERRED
             signup.save(update_fields=["status"])
+        aggregates.refresh(drive.pk, person.pk)
         # The log says a screening happened and its outcome, never the health values.
         log_action(actor, "blood.screening.create", screening,
                    {"drive": drive.pk, "person": person.pk, "eligible": decision.eligible})
@@ -187,5 +189,6 @@ def void_screening(actor, screening: Screening, reason: str) -> Screening:
         raise ServiceError(_("该体检记录已作废"), "reason")
     screening.voided_at, screening.void_reason = timezone.now(), reason
     screening.save(update_fields=["voided_at", "void_reason"])
+    aggregates.refresh(screening.drive_id, screening.person_id)
     log_action(actor, "blood.screening.void", screening, {"reason": reason})
     return screening

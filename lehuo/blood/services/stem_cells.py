@@ -8,6 +8,7 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from lehuo.accounts.permissions import require
+from lehuo.blood import aggregates
 from lehuo.blood.eligibility import rules
 from lehuo.blood.models import Drive, StemCellSignup
 from lehuo.lib.identity import IdentityError, normalise_phone
@@ -62,6 +63,7 @@ def sign_up_stem_cell(actor, drive: Drive, person: Person, *, consent: bool, rel
         drive=drive, person=person, consent=consent_row, relatives=json.dumps(contacts, ensure_ascii=False),
         sample_taken=bool(sample_taken), signed_on=on,
         created_by=actor if getattr(actor, "is_authenticated", False) else None)
+    aggregates.refresh(drive.pk, person.pk)
     log_action(actor, "blood.stem_cell.create", signup, {"person": person.pk, "sample_taken": bool(sample_taken)})
     return signup
 
@@ -72,5 +74,6 @@ def void_stem_cell_signup(actor, signup: StemCellSignup, reason: str) -> StemCel
     reason = _text(reason, "reason", _("作废原因"), max_length=200)
     signup.voided_at, signup.void_reason = timezone.now(), reason
     signup.save(update_fields=["voided_at", "void_reason"])
+    aggregates.refresh(signup.drive_id, signup.person_id)
     log_action(actor, "blood.stem_cell.void", signup, {"reason": reason})
     return signup
