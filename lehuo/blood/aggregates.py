@@ -29,6 +29,7 @@ for the lock and then sees the other's records.
 
 from collections import defaultdict
 from decimal import Decimal
+from typing import Any
 
 from django.db import connection, models
 
@@ -81,7 +82,7 @@ class DonorFigure(models.Model):
 
 STATE = ("signed", "screened", "deferred", "reasons", "donations", "units", "volume", "volumes", "stem", "nbh",
          "tags")
-EMPTY = {"signed": 0, "screened": 0, "deferred": 0, "reasons": "", "donations": 0, "units": 0, "volume": 0,
+EMPTY: dict[str, Any] = {"signed": 0, "screened": 0, "deferred": 0, "reasons": "", "donations": 0, "units": 0, "volume": 0,
          "volumes": "", "stem": 0, "nbh": "", "tags": ""}
 
 
@@ -89,7 +90,7 @@ def hundredths(units) -> int:
     return int((Decimal(units) * 100).to_integral_value())
 
 
-def contribution(state: dict) -> dict[tuple[str, str], list[int]]:
+def contribution(state: dict[str, Any]) -> dict[tuple[str, str], list[int]]:
     """What one (drive, person) state adds to each of the drive's rows."""
     out: dict[tuple[str, str], list[int]] = defaultdict(lambda: [0] * len(COLS))
     donor = 1 if state["donations"] else 0
@@ -124,7 +125,7 @@ def person_states(drive_id: int, person_ids) -> dict[int, dict]:
     from .models import Donation, Screening, SignUp, StemCellSignup
 
     ids = sorted(set(person_ids))
-    states = {pid: dict(EMPTY) for pid in ids}
+    states: dict[int, dict[str, Any]] = {pid: dict(EMPTY) for pid in ids}
     for pid in SignUp.objects.filter(drive_id=drive_id, person_id__in=ids).exclude(status=SignUp.CANCELLED) \
             .values_list("person_id", flat=True):
         states[pid]["signed"] = 1
@@ -149,10 +150,10 @@ def person_states(drive_id: int, person_ids) -> dict[int, dict]:
     deferred = {pk: pid for pid, (pk, eligible) in latest.items() if not eligible and not states[pid]["donations"]}
     for pid in latest:
         states[pid]["screened"] = 1
-    for s in Screening.objects.filter(pk__in=list(deferred)).only("pk", "reasons"):
-        st = states[deferred[s.pk]]
+    for screening in Screening.objects.filter(pk__in=list(deferred)).only("pk", "reasons"):
+        st = states[deferred[screening.pk]]
         st["deferred"] = 1
-        st["reasons"] = ",".join(_reason_codes(s))
+        st["reasons"] = ",".join(_reason_codes(screening))
     for pid, nbh in Person.objects.filter(pk__in=ids).values_list("pk", "neighbourhood_id"):
         states[pid]["nbh"] = str(nbh or "")
     tags = defaultdict(list)
@@ -185,7 +186,7 @@ def refresh(drive_id, person_id) -> None:
     _lock_person(person_id)
     new = person_states(drive_id, [person_id])[person_id]
     old_row = DonorFigure.objects.filter(drive_id=drive_id, person_id=person_id).values(*STATE).first()
-    old = old_row or dict(EMPTY)
+    old: dict[str, Any] = dict(old_row) if old_row else dict(EMPTY)
     if new == old:
         return
     delta: dict[tuple[str, str], list[int]] = defaultdict(lambda: [0] * len(COLS))
@@ -332,7 +333,7 @@ def rebuild(*, progress=None) -> int:
         DriveFigure.objects.all().delete()
         DonorFigure.objects.all().delete()
         for drive_id in Drive.objects.order_by("pk").values_list("pk", flat=True):
-            people = set()
+            people: set[int] = set()
             for model in (SignUp, Screening, Donation, StemCellSignup):
                 people.update(model.objects.filter(drive_id=drive_id).values_list("person_id", flat=True))
             if not people:
@@ -346,7 +347,7 @@ def rebuild(*, progress=None) -> int:
                         t[i] += x
             DonorFigure.objects.bulk_create([DonorFigure(drive_id=drive_id, person_id=pid, **s)
                                              for pid, s in sorted(states.items())], batch_size=1000)
-            DriveFigure.objects.bulk_create([DriveFigure(drive_id=drive_id, dim=dim, key=key, **dict(zip(COLS, v)))
+            DriveFigure.objects.bulk_create([DriveFigure(drive_id=drive_id, dim=dim, key=key, **dict(zip(COLS, v, strict=True)))
                                              for (dim, key), v in sorted(total.items())], batch_size=1000)
             n += len(states)
             if progress:

@@ -24,6 +24,7 @@ recomputes the tables (migration, repair).
 """
 
 from collections import defaultdict
+from typing import Any
 
 from django.db import connection, models
 
@@ -84,7 +85,7 @@ def person_states(cohort_id: int, person_ids) -> dict[int, dict]:
     from .models import Attendance, Enrolment, Session
 
     ids = sorted(set(person_ids))
-    states = {pid: {"active": 0, "nbh": "", "attended": 0} for pid in ids}
+    states: dict[int, dict[str, Any]] = {pid: {"active": 0, "nbh": "", "attended": 0} for pid in ids}
     for pid, nbh in (Enrolment.objects.filter(cohort_id=cohort_id, person_id__in=ids, status=Enrolment.ACTIVE)
                      .values_list("person_id", "neighbourhood_id")):
         states[pid].update(active=1, nbh=str(nbh or ""))
@@ -103,7 +104,7 @@ def people_changed(cohort_id: int, person_ids) -> None:
     """Hook: these people's enrolment or attendance in the cohort just changed."""
     _lock_cohort(cohort_id)
     new = person_states(cohort_id, person_ids)
-    old = {r["person_id"]: r for r in CohortPerson.objects.filter(cohort_id=cohort_id, person_id__in=list(new))
+    old: dict[int, dict[str, Any]] = {r["person_id"]: dict(r) for r in CohortPerson.objects.filter(cohort_id=cohort_id, person_id__in=list(new))
            .values("person_id", "active", "nbh", "attended")}
     delta: dict[tuple[str, str], int] = defaultdict(int)
     for pid, state in new.items():
@@ -145,7 +146,7 @@ def sessions_changed(cohort_id: int) -> None:
 
     _lock_cohort(cohort_id)
     new = session_states(cohort_id)
-    old = {r["session_id"]: r for r in CohortSession.objects.filter(cohort_id=cohort_id)
+    old: dict[int, dict[str, Any]] = {r["session_id"]: dict(r) for r in CohortSession.objects.filter(cohort_id=cohort_id)
            .values("session_id", "status", "attended")}
     delta: dict[tuple[str, str], int] = defaultdict(int)
     held_changed = []

@@ -10,12 +10,12 @@ from django.apps import apps as django_apps
 from django.core.management import call_command
 from django.core.management.base import CommandError
 
+from lehuo.platform.errors import ServiceError
 from lehuo.training import aggregates, services
 from lehuo.training.aggregates import CohortFigure, CohortPerson, CohortSession, cohort_figures
 from lehuo.training.figures import resolve
 from lehuo.training.models import Attendance, Enrolment, Session
 from lehuo.training.stats import compute_cohort_figures
-from lehuo.platform.errors import ServiceError
 
 STATUSES = [Attendance.PRESENT, Attendance.PRESENT, Attendance.LATE, Attendance.ABSENT, Attendance.EXCUSED]
 

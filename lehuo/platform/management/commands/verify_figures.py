@@ -1,11 +1,14 @@
 """Recompute every kept figure from the records and report any difference."""
 
+from collections.abc import Callable
+from typing import Any
+
 from django.core.management.base import BaseCommand, CommandError
 
 from lehuo.platform import modules
 
 
-def verifiers() -> list[tuple[str, object, object]]:
+def verifiers() -> list[tuple[str, Callable[[], list[str]], Callable[..., Any]]]:
     """(app label, verify, rebuild) of every module that declares kept figures on its
     AppConfig (``verify_figures`` / ``rebuild_figures``, lehuo/platform/modules.py)."""
     return [(config.label, check, config.contribution("rebuild_figures"))
