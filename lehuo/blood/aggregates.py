@@ -80,6 +80,23 @@ class DonorFigure(models.Model):
         indexes = [models.Index(fields=["person_id"], name="blood_donor_figure_person")]
 
 
+class TownDonor(models.Model):
+    """A person's valid donations at the drives of a town: the town's distinct donors change
+    only when this goes from 0 to more or back."""
+
+    town_id = models.BigIntegerField()
+    person_id = models.BigIntegerField()
+    donations = models.BigIntegerField(default=0)
+
+    class Meta:
+        app_label = "blood"
+        db_table = "blood_town_donor_figure"
+        constraints = [models.UniqueConstraint(fields=["town_id", "person_id"], name="blood_town_donor_unique")]
+
+
+# A town's totals are the DriveFigure row (drive 0, "town", town id): donors, donations, units, stem.
+TOWN_DRIVE = 0
+
 STATE = ("signed", "screened", "deferred", "reasons", "donations", "units", "volume", "volumes", "stem", "nbh",
          "tags")
 EMPTY: dict[str, Any] = {"signed": 0, "screened": 0, "deferred": 0, "reasons": "", "donations": 0, "units": 0, "volume": 0,
@@ -195,12 +212,31 @@ def refresh(drive_id, person_id) -> None:
             d = delta[k]
             for i, x in enumerate(v):
                 d[i] += sign * x
+    head = delta[("all", "")]
+    if head[4] or head[5] or head[7]:  # donations, units or stem-cell sign-ups: the town's totals too
+        _town_delta(drive_id, person_id, head)
     rows = [(drive_id, dim, key, *v) for (dim, key), v in sorted(delta.items()) if any(v)]
     upsert("blood_drive_figure", ("drive_id", "dim", "key", *COLS), ("drive_id", "dim", "key"), COLS, rows)
     if old_row is None:
         DonorFigure.objects.create(drive_id=drive_id, person_id=person_id, **new)
     else:
         DonorFigure.objects.filter(drive_id=drive_id, person_id=person_id).update(**new)
+
+
+def _town_delta(drive_id: int, person_id: int, head: list[int]) -> None:
+    from .models import Drive
+
+    town_id = Drive.objects.values_list("town_id", flat=True).get(pk=drive_id)
+    donors = 0
+    if head[4]:
+        ((now,),) = upsert("blood_town_donor_figure", ("town_id", "person_id", "donations"), ("town_id", "person_id"),
+                           ("donations",), [(town_id, person_id, head[4])], ("donations",))
+        before = now - head[4]
+        donors = 1 if before <= 0 < now else -1 if now <= 0 < before else 0
+    row = [0] * len(COLS)
+    row[3], row[4], row[5], row[7] = donors, head[4], head[5], head[7]
+    upsert("blood_drive_figure", ("drive_id", "dim", "key", *COLS), ("drive_id", "dim", "key"), COLS,
+           [(TOWN_DRIVE, "town", str(town_id), *row)])
 
 
 def person_changed(person_id: int) -> None:
@@ -318,6 +354,12 @@ def drive_units(drive_ids) -> dict[int, Decimal]:
             for f in DriveFigure.objects.filter(drive_id__in=list(drive_ids), dim="all", key="")}
 
 
+def town_totals(town) -> dict:
+    """The dashboard's town-wide blood figures from the kept row (one read)."""
+    f = DriveFigure.objects.filter(drive_id=TOWN_DRIVE, dim="town", key=str(town.pk)).first() or DriveFigure()
+    return {"donors": f.donors, "units": units(f.units), "stem_cell_signups": f.stem}
+
+
 # --- rebuilding and checking ------------------------------------------------------------------
 
 
@@ -332,6 +374,9 @@ def rebuild(*, progress=None) -> int:
     with transaction.atomic():
         DriveFigure.objects.all().delete()
         DonorFigure.objects.all().delete()
+        TownDonor.objects.all().delete()
+        town_people: dict[int, dict[int, int]] = defaultdict(lambda: defaultdict(int))
+        town_total: dict[int, list[int]] = defaultdict(lambda: [0] * len(COLS))
         for drive_id in Drive.objects.order_by("pk").values_list("pk", flat=True):
             people: set[int] = set()
             for model in (SignUp, Screening, Donation, StemCellSignup):
@@ -349,11 +394,27 @@ def rebuild(*, progress=None) -> int:
                                              for pid, s in sorted(states.items())], batch_size=1000)
             DriveFigure.objects.bulk_create([DriveFigure(drive_id=drive_id, dim=dim, key=key, **dict(zip(COLS, v, strict=True)))
                                              for (dim, key), v in sorted(total.items())], batch_size=1000)
+            head = total.get(("all", ""))
+            if head:
+                town_id = Drive.objects.values_list("town_id", flat=True).get(pk=drive_id)
+                for pid, st in states.items():
+                    if st["donations"]:
+                        town_people[town_id][pid] += st["donations"]
+                t = town_total[town_id]
+                t[4] += head[4]
+                t[5] += head[5]
+                t[7] += head[7]
             n += len(states)
             if progress:
                 progress(f"blood drive {drive_id}")
+        for town_id, people_n in sorted(town_people.items()):
+            TownDonor.objects.bulk_create([TownDonor(town_id=town_id, person_id=pid, donations=k)
+                                           for pid, k in sorted(people_n.items())], batch_size=1000)
+            town_total[town_id][3] = len(people_n)
+        DriveFigure.objects.bulk_create([DriveFigure(drive_id=TOWN_DRIVE, dim="town", key=str(town_id),
+                                                     **dict(zip(COLS, v, strict=True)))
+                                         for town_id, v in sorted(town_total.items())])
     return n
-
 
 
 def verify() -> list[str]:
@@ -368,4 +429,10 @@ def verify() -> list[str]:
     kept, computed = list_figures(drives), compute_list_figures(drives)
     for drive in drives:
         out += [f"blood drive list {drive.slug}{d}" for d in differences(kept[drive.pk], computed[drive.pk])]
+    from lehuo.accounts.models import Town
+
+    from .stats import compute_town_totals
+
+    for town in Town.objects.order_by("pk"):
+        out += [f"blood of town {town.code}{d}" for d in differences(town_totals(town), compute_town_totals(town))]
     return out

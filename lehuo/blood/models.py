@@ -271,4 +271,4 @@ class StemCellInterest(models.Model):
                                                name="blood_stem_cell_interest_open_unique")]
 
 # The kept figures (lehuo/blood/aggregates.py) are models of this app.
-from .aggregates import DonorFigure, DriveFigure  # noqa: E402,F401
+from .aggregates import DonorFigure, DriveFigure, TownDonor  # noqa: E402,F401

@@ -136,13 +136,13 @@ def resolve(slug: str, measure: str):
 def dashboard_summary(town) -> dict:
     from django.urls import reverse
 
+    from .aggregates import town_totals
+
     drives = Drive.objects.filter(town=town)
-    donations = Donation.objects.valid().filter(drive__town=town)
     latest = drives.order_by("-date").first()
-    totals = donations.aggregate(u=Sum("units"), d=Count("person", distinct=True))
-    figs = [(_("献血活动"), drives.count()), (_("献血人数"), totals["d"] or 0),
-            (_("献血量(U)"), (totals["u"] or Decimal("0")).quantize(Decimal("0.01"))),
-            (_("造血干细胞登记"), StemCellSignup.objects.valid().filter(drive__town=town).count())]
+    totals = town_totals(town)  # kept (aggregates.py); compute_town_totals recounts them
+    figs = [(_("献血活动"), drives.count()), (_("献血人数"), totals["donors"]), (_("献血量(U)"), totals["units"]),
+            (_("造血干细胞登记"), totals["stem_cell_signups"])]
     by_nbh = []
     if latest:
         s = drive_stats(latest)
@@ -155,6 +155,13 @@ def dashboard_summary(town) -> dict:
     over_time = [(d.date.isoformat(), kept.get(d.pk) or Decimal("0")) for d in ordered]
     return {"title": _("无偿献血"), "url": reverse("blood:index"), "figures": figs, "by_neighbourhood": by_nbh,
             "over_time": over_time}
+
+
+def compute_town_totals(town) -> dict:
+    """The dashboard's town-wide figures recounted from the records (``verify_figures``)."""
+    totals = Donation.objects.valid().filter(drive__town=town).aggregate(u=Sum("units"), d=Count("person", distinct=True))
+    return {"donors": totals["d"] or 0, "units": (totals["u"] or Decimal("0")).quantize(Decimal("0.01")),
+            "stem_cell_signups": StemCellSignup.objects.valid().filter(drive__town=town).count()}
 
 
 def award_level(count: Decimal) -> str:

@@ -6,20 +6,26 @@ from django.db import connection
 
 
 def upsert(sql_table: str, cols: tuple[str, ...], conflict: tuple[str, ...], adds: tuple[str, ...],
-           rows: list[tuple]) -> None:
+           rows: list[tuple], returning: tuple[str, ...] = ()) -> list[tuple]:
     """``INSERT ... ON CONFLICT (conflict) DO UPDATE SET c = c + excluded.c`` for each of ``adds``:
     concurrent writers serialise on the rows they touch, nothing is read-then-written. Rows are
-    written in the order given (callers sort them, so two writers never wait crosswise)."""
+    written in the order given (callers sort them, so two writers never wait crosswise).
+    ``returning``: the named columns of each row after the change."""
     if not rows:
-        return
+        return []
+    out: list[tuple] = []
     sets = ", ".join(f"{c} = {sql_table}.{c} + excluded.{c}" for c in adds)
+    ret = f" RETURNING {', '.join(returning)}" if returning else ""
     with connection.cursor() as cursor:
         for start in range(0, len(rows), 500):
             chunk = rows[start:start + 500]
             values = ", ".join(["(" + ", ".join(["%s"] * len(cols)) + ")"] * len(chunk))
             cursor.execute(f"INSERT INTO {sql_table} ({', '.join(cols)}) VALUES {values} "  # noqa: S608 (names from the callers)
-                           f"ON CONFLICT ({', '.join(conflict)}) DO UPDATE SET {sets}",
+                           f"ON CONFLICT ({', '.join(conflict)}) DO UPDATE SET {sets}{ret}",
                            [v for row in chunk for v in row])
+            if returning:
+                out.extend(cursor.fetchall())
+    return out
 
 
 def differences(a, b, path: str = "") -> list[str]:
