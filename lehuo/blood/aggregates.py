@@ -187,10 +187,15 @@ def _reason_codes(screening) -> list[str]:
     return [r["code"] for r in json.loads(screening.reasons)] if screening.reasons else []
 
 
-def _lock_person(person_id: int) -> None:
+def lock_person(person_id: int) -> None:
+    """PostgreSQL: lock the person's row (``FOR NO KEY UPDATE``: the foreign keys of the records
+    being written do not conflict with it). The services call this first in their transaction,
+    before the records' row locks (a sign-up's status), so every writer of a person's blood
+    records takes the person first and no two wait on each other crosswise; ``refresh`` takes it
+    again (a no-op by then)."""
     if connection.vendor == "postgresql":
         with connection.cursor() as cursor:
-            cursor.execute("SELECT id FROM people_person WHERE id = %s FOR UPDATE", [person_id])
+            cursor.execute("SELECT id FROM people_person WHERE id = %s FOR NO KEY UPDATE", [person_id])
 
 
 def refresh(drive_id, person_id) -> None:
@@ -200,7 +205,7 @@ def refresh(drive_id, person_id) -> None:
         return
     if not connection.in_atomic_block:
         raise RuntimeError("figures are changed inside the writing transaction")
-    _lock_person(person_id)
+    lock_person(person_id)
     new = person_states(drive_id, [person_id])[person_id]
     old_row = DonorFigure.objects.filter(drive_id=drive_id, person_id=person_id).values(*STATE).first()
     old: dict[str, Any] = dict(old_row) if old_row else dict(EMPTY)

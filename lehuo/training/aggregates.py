@@ -73,7 +73,7 @@ def _lock_cohort(cohort_id: int) -> None:
         raise RuntimeError("figures are changed inside the writing transaction")
     if connection.vendor == "postgresql":
         with connection.cursor() as cursor:
-            cursor.execute("SELECT id FROM training_cohort WHERE id = %s FOR UPDATE", [cohort_id])
+            cursor.execute("SELECT id FROM training_cohort WHERE id = %s FOR NO KEY UPDATE", [cohort_id])
 
 
 def _add(cohort_id: int, delta: dict[tuple[str, str], int]) -> None:

@@ -96,6 +96,7 @@ def record_past_donation(actor, person: Person, *, donated_on: dt.date, volume_m
         volume, units = 0, Decimal(str(volume_ml or 1))
     else:
         raise ServiceError(_("献血类型不正确"), "kind")
+    aggregates.lock_person(person.pk)
     donation = Donation.objects.create(person=person, drive=drive, donated_on=donated_on, kind=kind, volume_ml=volume,
                                        units=units, place=_text(place, "place", _("献血地点"), required=False),
                                        created_by=actor if getattr(actor, "is_authenticated", False) else None)
@@ -107,6 +108,7 @@ def record_past_donation(actor, person: Person, *, donated_on: dt.date, volume_m
 @transaction.atomic
 def void_donation(actor, donation: Donation, reason: str) -> Donation:
     require(actor, "blood.donation.void", donation)
+    aggregates.lock_person(donation.person_id)
     reason = _text(reason, "reason", _("作废原因"), max_length=200)
     if donation.voided_at:
         raise ServiceError(_("该献血记录已作废"), "reason")

@@ -54,6 +54,7 @@ def sign_up(actor, drive: Drive, person: Person, *, time_slot: str = "", source:
         raise ServiceError(_("时段须为：%(slots)s") % {"slots": list_separator().join(drive.time_slots)}, "time_slot")
     if source not in dict(SignUp.SOURCES):
         raise ServiceError(_("报名来源不正确"), "source")
+    aggregates.lock_person(person.pk)
     existing = SignUp.objects.select_for_update().filter(drive=drive, person=person).first()
     if existing:
         if existing.status == SignUp.CANCELLED:
@@ -79,6 +80,7 @@ def sign_up_self(user, drive: Drive, *, time_slot: str = "") -> SignUp:
     if drive.last_date < timezone.localdate():
         raise ServiceError(_("该献血活动已结束"), "drive")
     with transaction.atomic():
+        aggregates.lock_person(person.pk)
         existing = SignUp.objects.filter(drive=drive, person=person).first()
         if existing and existing.status != SignUp.CANCELLED:
             return existing
@@ -100,6 +102,7 @@ def sign_up_self(user, drive: Drive, *, time_slot: str = "") -> SignUp:
 @transaction.atomic
 def cancel_signup(actor, signup: SignUp) -> SignUp:
     require(actor, "blood.signup.cancel", signup)
+    aggregates.lock_person(signup.person_id)
     if signup.status == SignUp.CANCELLED:
         return signup
     if signup.status != SignUp.SIGNED_UP and not may(actor, "blood.drive.run", signup.drive):

@@ -117,6 +117,7 @@ def screen_donor(actor, drive: Drive, person: Person, *, weight_kg=None, systoli
     measurements.update({"answers": {k: v.isoformat() for k, v in events}, "feels_well": feels_well,
                          "endurance_athlete": athlete, "checks": checks, "kind": kind})
     with transaction.atomic():
+        aggregates.lock_person(person.pk)
         screening = Screening.objects.create(
             drive=drive, person=person, screened_on=on, screened_at=timezone.now(), eligible=decision.eligible,
             eligible_on=decision.eligible_on, permanent=decision.permanent,
@@ -184,6 +185,7 @@ def view_screening(actor, screening: Screening) -> dict:
 @transaction.atomic
 def void_screening(actor, screening: Screening, reason: str) -> Screening:
     require(actor, "blood.screening.void", screening)
+    aggregates.lock_person(screening.person_id)
     reason = _text(reason, "reason", _("作废原因"), max_length=200)
     if screening.voided_at:
         raise ServiceError(_("该体检记录已作废"), "reason")

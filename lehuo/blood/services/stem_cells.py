@@ -55,6 +55,7 @@ def sign_up_stem_cell(actor, drive: Drive, person: Person, *, consent: bool, rel
                            "person_id")
     if consent is not True:
         raise ServiceError(_("须本人签署知情同意书"), "consent")
+    aggregates.lock_person(person.pk)
     if StemCellSignup.objects.valid().filter(person=person).exists():
         raise ServiceError(_("该志愿者已登记入库"), "person_id", code="duplicate")
     contacts = _relatives(relatives)
@@ -71,6 +72,7 @@ def sign_up_stem_cell(actor, drive: Drive, person: Person, *, consent: bool, rel
 @transaction.atomic
 def void_stem_cell_signup(actor, signup: StemCellSignup, reason: str) -> StemCellSignup:
     require(actor, "blood.stem_cell.void", signup)
+    aggregates.lock_person(signup.person_id)
     reason = _text(reason, "reason", _("作废原因"), max_length=200)
     signup.voided_at, signup.void_reason = timezone.now(), reason
     signup.save(update_fields=["voided_at", "void_reason"])
