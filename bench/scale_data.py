@@ -802,6 +802,10 @@ def main() -> None:
         from lehuo.donations import aggregates
 
         t.rows = aggregates.rebuild()
+    with timed("kept blood-drive figures (aggregates.rebuild)") as t:
+        from lehuo.blood import aggregates as blood_aggregates
+
+        t.rows = blood_aggregates.rebuild()
     check_sample(conn)
     if args.check_fks:
         check_foreign_keys(conn)

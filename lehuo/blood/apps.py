@@ -19,3 +19,16 @@ class BloodConfig(modules.ModuleConfig):
     public_home = "lehuo.blood.residents.public_home"
     personal_data = "lehuo.blood.personal_data.personal_data"
     demo = "lehuo.blood.demo.load"
+    verify_figures = "lehuo.blood.aggregates.verify"
+    rebuild_figures = "lehuo.blood.aggregates.rebuild"
+
+    def ready(self):
+        super().ready()
+        from django.db.models.signals import m2m_changed, post_save
+
+        from lehuo.people.models import Person
+
+        from .aggregates import person_saved, person_tags_changed
+
+        post_save.connect(person_saved, sender=Person, dispatch_uid="blood_figures_person")
+        m2m_changed.connect(person_tags_changed, sender=Person.tags.through, dispatch_uid="blood_figures_tags")

@@ -269,3 +269,6 @@ class StemCellInterest(models.Model):
         ordering = ["-created_at", "-id"]
         constraints = [models.UniqueConstraint(fields=["person"], condition=Q(withdrawn_at__isnull=True),
                                                name="blood_stem_cell_interest_open_unique")]
+
+# The kept figures (lehuo/blood/aggregates.py) are models of this app.
+from .aggregates import DonorFigure, DriveFigure, TownDonor  # noqa: E402,F401

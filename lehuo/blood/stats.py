@@ -5,7 +5,7 @@ import datetime as dt
 from collections import Counter, defaultdict
 from decimal import Decimal
 
-from django.db.models import Count, Q, Sum
+from django.db.models import Count, Sum
 from django.utils.translation import gettext as _
 from django.utils.translation import pgettext
 
@@ -17,6 +17,22 @@ from .models import Deferral, Donation, Drive, Screening, SignUp, StemCellSignup
 
 
 def drive_stats(drive: Drive) -> dict:
+    """The drive's figures (page, stats API, newsletter tokens) from the kept aggregates
+    (aggregates.py); ``compute_drive_stats`` recomputes the same dict from the records."""
+    from .aggregates import drive_figures
+
+    return drive_figures(drive)
+
+
+def list_figures(drives) -> dict[int, dict]:
+    """The drive list's columns for many drives, from the kept aggregates (one read)."""
+    from .aggregates import list_figures as kept
+
+    return kept(drives)
+
+
+def compute_drive_stats(drive: Drive) -> dict:
+    """Recomputed from the records (``verify_figures``' reference)."""
     signups = SignUp.objects.filter(drive=drive).exclude(status=SignUp.CANCELLED)
     donations = Donation.objects.valid().filter(drive=drive)
     donor_ids = set(donations.values_list("person_id", flat=True))
@@ -62,7 +78,7 @@ def drive_stats(drive: Drive) -> dict:
     }
 
 
-def list_figures(drives) -> dict[int, dict]:
+def compute_list_figures(drives) -> dict[int, dict]:
     """The drive list's columns for many drives in five grouped queries (not ``drive_stats``
     per drive: 10 queries and two decryptions per screening each). Same definitions as
     ``drive_stats``: volunteers are sign-ups not cancelled, screened and donors are distinct
@@ -120,22 +136,32 @@ def resolve(slug: str, measure: str):
 def dashboard_summary(town) -> dict:
     from django.urls import reverse
 
+    from .aggregates import town_totals
+
     drives = Drive.objects.filter(town=town)
-    donations = Donation.objects.valid().filter(drive__town=town)
     latest = drives.order_by("-date").first()
-    totals = donations.aggregate(u=Sum("units"), d=Count("person", distinct=True))
-    figs = [(_("献血活动"), drives.count()), (_("献血人数"), totals["d"] or 0),
-            (_("献血量(U)"), (totals["u"] or Decimal("0")).quantize(Decimal("0.01"))),
-            (_("造血干细胞登记"), StemCellSignup.objects.valid().filter(drive__town=town).count())]
+    totals = town_totals(town)  # kept (aggregates.py); compute_town_totals recounts them
+    figs = [(_("献血活动"), drives.count()), (_("献血人数"), totals["donors"]), (_("献血量(U)"), totals["units"]),
+            (_("造血干细胞登记"), totals["stem_cell_signups"])]
     by_nbh = []
     if latest:
         s = drive_stats(latest)
         figs.insert(0, (_("%(drive)s献血人数") % {"drive": latest.title}, s["donors"]))
         by_nbh = [(name, row["donors"]) for name, row in s["by_neighbourhood"].items()]
-    over_time = [(d.date.isoformat(), (d.u or Decimal("0"))) for d in drives.order_by("date").annotate(
-        u=Sum("donations__units", filter=Q(donations__voided_at__isnull=True)))]
+    from .aggregates import drive_units
+
+    ordered = list(drives.order_by("date"))
+    kept = drive_units([d.pk for d in ordered])
+    over_time = [(d.date.isoformat(), kept.get(d.pk) or Decimal("0")) for d in ordered]
     return {"title": _("无偿献血"), "url": reverse("blood:index"), "figures": figs, "by_neighbourhood": by_nbh,
             "over_time": over_time}
+
+
+def compute_town_totals(town) -> dict:
+    """The dashboard's town-wide figures recounted from the records (``verify_figures``)."""
+    totals = Donation.objects.valid().filter(drive__town=town).aggregate(u=Sum("units"), d=Count("person", distinct=True))
+    return {"donors": totals["d"] or 0, "units": (totals["u"] or Decimal("0")).quantize(Decimal("0.01")),
+            "stem_cell_signups": StemCellSignup.objects.valid().filter(drive__town=town).count()}
 
 
 def award_level(count: Decimal) -> str:

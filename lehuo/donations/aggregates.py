@@ -377,30 +377,49 @@ def verify() -> list[str]:
 
 
 def person_tags_changed(sender, instance, action, reverse, model, pk_set, **kwargs):
-    """m2m_changed of ``Person.tags``: keep the drives' tag rows right (same transaction)."""
+    """m2m_changed of ``Person.tags``: keep the drives' tag rows right (same transaction).
+
+    The persons are locked at ``pre_*``, before the link rows are written, and ``pk_set`` is
+    trimmed there to the links really missing: Django picks the missing links before the
+    signal, so two transactions adding the same tag to a person at once would both count it
+    (the second insert is ignored as a conflict), and two removing it would both take it out."""
     from lehuo.people.models import Person
 
     through = Person.tags.through
     if reverse:  # tag.people.add(...): instance is the tag, pk_set the people
-        if action == "post_add":
+        if action == "pre_add":
+            _lock_people(set(pk_set or ()), share=False)
+            if pk_set:
+                pk_set.difference_update(set(through.objects.filter(tag_id=instance.pk, person_id__in=pk_set)
+                                             .values_list("person_id", flat=True)))
+        elif action == "post_add":
             for person_id in sorted(pk_set or ()):
                 tags_changed(person_id, [instance.pk], 1)
         elif action == "pre_remove":
+            _lock_people(set(pk_set or ()), share=False)
             instance._figure_people_leaving = sorted(through.objects.filter(tag_id=instance.pk, person_id__in=pk_set or ())
                                                      .values_list("person_id", flat=True))
         elif action == "post_remove":
             for person_id in getattr(instance, "_figure_people_leaving", ()):
                 tags_changed(person_id, [instance.pk], -1)
         elif action == "pre_clear":
-            for person_id in through.objects.filter(tag_id=instance.pk).values_list("person_id", flat=True):
+            _lock_people(set(through.objects.filter(tag_id=instance.pk).values_list("person_id", flat=True)), share=False)
+            for person_id in sorted(through.objects.filter(tag_id=instance.pk).values_list("person_id", flat=True)):
                 tags_changed(person_id, [instance.pk], -1)
         return
-    if action == "post_add":
+    if action == "pre_add":
+        _lock_people({instance.pk}, share=False)
+        if pk_set:
+            pk_set.difference_update(set(through.objects.filter(person_id=instance.pk, tag_id__in=pk_set)
+                                         .values_list("tag_id", flat=True)))
+    elif action == "post_add":
         tags_changed(instance.pk, pk_set or (), 1)
     elif action == "pre_remove":  # only the tags the person holds leave
+        _lock_people({instance.pk}, share=False)
         instance._figure_tags_leaving = list(through.objects.filter(person_id=instance.pk, tag_id__in=pk_set or ())
                                              .values_list("tag_id", flat=True))
     elif action == "post_remove":
         tags_changed(instance.pk, getattr(instance, "_figure_tags_leaving", ()), -1)
     elif action == "pre_clear":
+        _lock_people({instance.pk}, share=False)
         tags_changed(instance.pk, through.objects.filter(person_id=instance.pk).values_list("tag_id", flat=True), -1)

@@ -19,6 +19,8 @@ class DonationsConfig(modules.ModuleConfig):
     resident_links = "lehuo.donations.public.links"
     public_home = "lehuo.donations.public.public_home"
     demo = "lehuo.donations.demo.load"
+    verify_figures = "lehuo.donations.aggregates.verify"
+    rebuild_figures = "lehuo.donations.aggregates.rebuild"
     job_labels = {"donations.import.check": _("捐款导入：校验文件"), "donations.import.commit": _("捐款导入：写入")}
 
     def ready(self):

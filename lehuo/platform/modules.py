@@ -58,6 +58,10 @@ class ModuleConfig(AppConfig):
     # The app's declared actions and record scopes (a module with ``ACTIONS`` and ``SCOPES``,
     # read by lehuo/accounts/permissions.py).
     policy: str = ""
+    # Figures kept as aggregates (``python -m lehuo verify_figures``): ``verify() -> [difference]``
+    # recomputes them from the records, ``rebuild() -> int`` rewrites them (repair, migration).
+    verify_figures: str = ""
+    rebuild_figures: str = ""
     # What the job page calls a background job of each kind this app starts.
     job_labels: dict[str, Any] = {}
 

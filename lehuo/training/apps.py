@@ -23,3 +23,5 @@ class TrainingConfig(modules.ModuleConfig):
     figures = "lehuo.training.figures.resolve"
     personal_data = "lehuo.training.personal_data.personal_data"
     demo = "lehuo.training.demo.load"
+    verify_figures = "lehuo.training.aggregates.verify"
+    rebuild_figures = "lehuo.training.aggregates.rebuild"

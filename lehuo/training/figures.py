@@ -19,7 +19,7 @@ from django.utils.translation import gettext, pgettext
 from lehuo.lib.labels import list_separator
 from lehuo.platform.figures import FigureError, dig
 
-from .models import Certificate, Cohort, Session
+from .models import Cohort, Session
 
 
 def _cn(day) -> str:
@@ -44,7 +44,7 @@ def _neighbourhoods_in_order(cohort) -> list[str]:
 
 def resolve(record: str, measure: str):
     from . import services
-    from .stats import cohort_stats
+    from .aggregates import cohort_figures
 
     cohort = Cohort.objects.select_related("programme__studio", "instructor").filter(slug=record).first()
     if cohort is None:
@@ -63,13 +63,13 @@ def resolve(record: str, measure: str):
         "instructor": lambda: cohort.instructor.get_full_name() if cohort.instructor else "",
         "capacity": lambda: cohort.capacity or 0,
         "holidays_skipped": lambda: len(services.plan_sessions(cohort.starts_on, cohort.ends_on, cohort.weekdays).skipped),
-        "certificates": lambda: Certificate.objects.filter(enrolment__cohort=cohort, revoked_at__isnull=True).count(),
         "hours": lambda: sum((s.hours for s in cohort.sessions.exclude(status=Session.CANCELLED)), Decimal("0")),
     }
     if measure in simple:
         return simple[measure]()
-    stats = cohort_stats(cohort)
+    stats = cohort_figures(cohort)  # kept aggregates (aggregates.py), not a recount
     flat = {
+        "certificates": stats["certificates"],
         "enrolled": stats["enrolled"], "sessions": stats["sessions"], "sessions_held": stats["sessions_held"],
         "sessions_cancelled": stats["sessions_cancelled"], "completed": stats["completed"],
         "attendance_rate": (stats["attendance_rate"] * 100).quantize(Decimal("0.1")),

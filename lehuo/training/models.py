@@ -224,3 +224,7 @@ class HolidayOverride(models.Model):
         verbose_name = _("节假日调整")
         verbose_name_plural = _("节假日调整")
         ordering = ["date"]
+
+
+# The kept figures (lehuo/training/aggregates.py) are models of this app.
+from .aggregates import CohortFigure, CohortPerson, CohortSession  # noqa: E402,F401

@@ -118,6 +118,18 @@ def cohort_stats(cohort: Cohort, people_q: Q | None = None) -> dict:
     }
 
 
+KEPT = ("enrolled", "sessions", "sessions_held", "sessions_cancelled", "attendance_rate", "attendance_rate_pct",
+        "completed", "by_neighbourhood")
+
+
+def compute_cohort_figures(cohort: Cohort) -> dict:
+    """The cohort's figures kept in aggregates.py, recomputed from the records (``verify_figures``)."""
+    stats = cohort_stats(cohort)
+    out = {k: stats[k] for k in KEPT}
+    out["certificates"] = Certificate.objects.filter(enrolment__cohort=cohort, revoked_at__isnull=True).count()
+    return out
+
+
 def training_record(person) -> list[dict]:
     """Every programme the person took, across years: hours, rate, completion, certificate."""
     enrolments = (Enrolment.objects.filter(person=person)

@@ -8,6 +8,7 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from lehuo.accounts.permissions import require
+from lehuo.blood import aggregates
 from lehuo.blood.eligibility import PLATELETS, WHOLE, rules
 from lehuo.blood.models import Donation, Drive, Screening, SignUp
 from lehuo.people.models import Person
@@ -71,6 +72,7 @@ def record_donation(actor, drive: Drive, person: Person, *, volume_ml, bag_numbe
             units=units, bag_number=bag_number, certificate_number=certificate_number,
             created_by=actor if getattr(actor, "is_authenticated", False) else None)
         SignUp.objects.filter(drive=drive, person=person).update(status=SignUp.DONATED)
+        aggregates.refresh(drive.pk, person.pk)
         log_action(actor, "blood.donation.create", donation,
                    {"drive": drive.pk, "person": person.pk, "volume_ml": volume, "units": units})
     return donation
@@ -94,9 +96,11 @@ def record_past_donation(actor, person: Person, *, donated_on: dt.date, volume_m
         volume, units = 0, Decimal(str(volume_ml or 1))
     else:
         raise ServiceError(_("献血类型不正确"), "kind")
+    aggregates.lock_person(person.pk)
     donation = Donation.objects.create(person=person, drive=drive, donated_on=donated_on, kind=kind, volume_ml=volume,
                                        units=units, place=_text(place, "place", _("献血地点"), required=False),
                                        created_by=actor if getattr(actor, "is_authenticated", False) else None)
+    aggregates.refresh(donation.drive_id, person.pk)
     log_action(actor, "blood.donation.import", donation, {"person": person.pk, "volume_ml": volume})
     return donation
 
@@ -104,6 +108,7 @@ def record_past_donation(actor, person: Person, *, donated_on: dt.date, volume_m
 @transaction.atomic
 def void_donation(actor, donation: Donation, reason: str) -> Donation:
     require(actor, "blood.donation.void", donation)
+    aggregates.lock_person(donation.person_id)
     reason = _text(reason, "reason", _("作废原因"), max_length=200)
     if donation.voided_at:
         raise ServiceError(_("该献血记录已作废"), "reason")
@@ -111,6 +116,7 @@ def void_donation(actor, donation: Donation, reason: str) -> Donation:
     donation.save(update_fields=["voided_at", "void_reason"])
     if donation.drive_id and not Donation.objects.valid().filter(drive=donation.drive, person=donation.person).exists():
         SignUp.objects.filter(drive=donation.drive, person=donation.person).update(status=SignUp.SCREENED)
+    aggregates.refresh(donation.drive_id, donation.person_id)
     log_action(actor, "blood.donation.void", donation, {"reason": reason})
     return donation
 

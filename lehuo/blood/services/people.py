@@ -6,6 +6,7 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from lehuo.accounts.permissions import may, require, scope_q
+from lehuo.blood import aggregates
 from lehuo.blood.models import Drive, SignUp
 from lehuo.lib.identity import IdentityError, parse_id_number
 from lehuo.lib.labels import list_separator
@@ -53,16 +54,19 @@ def sign_up(actor, drive: Drive, person: Person, *, time_slot: str = "", source:
         raise ServiceError(_("时段须为：%(slots)s") % {"slots": list_separator().join(drive.time_slots)}, "time_slot")
     if source not in dict(SignUp.SOURCES):
         raise ServiceError(_("报名来源不正确"), "source")
+    aggregates.lock_person(person.pk)
     existing = SignUp.objects.select_for_update().filter(drive=drive, person=person).first()
     if existing:
         if existing.status == SignUp.CANCELLED:
             existing.status = SignUp.SIGNED_UP
             existing.time_slot = time_slot or existing.time_slot
             existing.save(update_fields=["status", "time_slot"])
+            aggregates.refresh(drive.pk, person.pk)
         return existing
     signup = SignUp.objects.create(drive=drive, person=person, time_slot=time_slot, source=source,
                                    organisation=organisation,
                                    created_by=actor if getattr(actor, "is_authenticated", False) else None)
+    aggregates.refresh(drive.pk, person.pk)
     log_action(actor, "blood.signup.create", signup, {"drive": drive.pk, "person": person.pk})
     return signup
 
@@ -76,6 +80,7 @@ def sign_up_self(user, drive: Drive, *, time_slot: str = "") -> SignUp:
     if drive.last_date < timezone.localdate():
         raise ServiceError(_("该献血活动已结束"), "drive")
     with transaction.atomic():
+        aggregates.lock_person(person.pk)
         existing = SignUp.objects.filter(drive=drive, person=person).first()
         if existing and existing.status != SignUp.CANCELLED:
             return existing
@@ -85,9 +90,11 @@ def sign_up_self(user, drive: Drive, *, time_slot: str = "") -> SignUp:
         if existing:
             existing.status, existing.time_slot = SignUp.SIGNED_UP, slot
             existing.save(update_fields=["status", "time_slot"])
+            aggregates.refresh(drive.pk, person.pk)
             log_action(user, "blood.signup.self", existing, {"drive": drive.pk})
             return existing
         signup = SignUp.objects.create(drive=drive, person=person, time_slot=slot, source="self", created_by=user)
+        aggregates.refresh(drive.pk, person.pk)
         log_action(user, "blood.signup.self", signup, {"drive": drive.pk})
         return signup
 
@@ -95,6 +102,7 @@ def sign_up_self(user, drive: Drive, *, time_slot: str = "") -> SignUp:
 @transaction.atomic
 def cancel_signup(actor, signup: SignUp) -> SignUp:
     require(actor, "blood.signup.cancel", signup)
+    aggregates.lock_person(signup.person_id)
     if signup.status == SignUp.CANCELLED:
         return signup
     if signup.status != SignUp.SIGNED_UP and not may(actor, "blood.drive.run", signup.drive):
@@ -103,6 +111,7 @@ def cancel_signup(actor, signup: SignUp) -> SignUp:
         raise ServiceError(_("已献血的报名不能取消"), "status")
     signup.status = SignUp.CANCELLED
     signup.save(update_fields=["status"])
+    aggregates.refresh(signup.drive_id, signup.person_id)
     log_action(actor, "blood.signup.cancel", signup, {})
     return signup
 

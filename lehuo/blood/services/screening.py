@@ -11,6 +11,7 @@ from django.utils.translation import gettext as _
 from django.utils.translation import gettext_noop
 
 from lehuo.accounts.permissions import require, scope_q
+from lehuo.blood import aggregates
 from lehuo.blood.eligibility import (
     DEFERRAL_KINDS,
     PLATELETS,
@@ -116,6 +117,7 @@ def screen_donor(actor, drive: Drive, person: Person, *, weight_kg=None, systoli
     measurements.update({"answers": {k: v.isoformat() for k, v in events}, "feels_well": feels_well,
                          "endurance_athlete": athlete, "checks": checks, "kind": kind})
     with transaction.atomic():
+        aggregates.lock_person(person.pk)
         screening = Screening.objects.create(
             drive=drive, person=person, screened_on=on, screened_at=timezone.now(), eligible=decision.eligible,
             eligible_on=decision.eligible_on, permanent=decision.permanent,
@@ -130,6 +132,7 @@ def screen_donor(actor, drive: Drive, person: Person, *, weight_kg=None, systoli
         if signup and signup.status != SignUp.DONATED:
             signup.status = SignUp.SCREENED if decision.eligible else SignUp.DEFERRED
             signup.save(update_fields=["status"])
+        aggregates.refresh(drive.pk, person.pk)
         # The log says a screening happened and its outcome, never the health values.
         log_action(actor, "blood.screening.create", screening,
                    {"drive": drive.pk, "person": person.pk, "eligible": decision.eligible})
@@ -182,10 +185,12 @@ def view_screening(actor, screening: Screening) -> dict:
 @transaction.atomic
 def void_screening(actor, screening: Screening, reason: str) -> Screening:
     require(actor, "blood.screening.void", screening)
+    aggregates.lock_person(screening.person_id)
     reason = _text(reason, "reason", _("作废原因"), max_length=200)
     if screening.voided_at:
         raise ServiceError(_("该体检记录已作废"), "reason")
     screening.voided_at, screening.void_reason = timezone.now(), reason
     screening.save(update_fields=["voided_at", "void_reason"])
+    aggregates.refresh(screening.drive_id, screening.person_id)
     log_action(actor, "blood.screening.void", screening, {"reason": reason})
     return screening

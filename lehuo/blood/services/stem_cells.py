@@ -8,6 +8,7 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from lehuo.accounts.permissions import require
+from lehuo.blood import aggregates
 from lehuo.blood.eligibility import rules
 from lehuo.blood.models import Drive, StemCellSignup
 from lehuo.lib.identity import IdentityError, normalise_phone
@@ -54,6 +55,7 @@ def sign_up_stem_cell(actor, drive: Drive, person: Person, *, consent: bool, rel
                            "person_id")
     if consent is not True:
         raise ServiceError(_("须本人签署知情同意书"), "consent")
+    aggregates.lock_person(person.pk)
     if StemCellSignup.objects.valid().filter(person=person).exists():
         raise ServiceError(_("该志愿者已登记入库"), "person_id", code="duplicate")
     contacts = _relatives(relatives)
@@ -62,6 +64,7 @@ def sign_up_stem_cell(actor, drive: Drive, person: Person, *, consent: bool, rel
         drive=drive, person=person, consent=consent_row, relatives=json.dumps(contacts, ensure_ascii=False),
         sample_taken=bool(sample_taken), signed_on=on,
         created_by=actor if getattr(actor, "is_authenticated", False) else None)
+    aggregates.refresh(drive.pk, person.pk)
     log_action(actor, "blood.stem_cell.create", signup, {"person": person.pk, "sample_taken": bool(sample_taken)})
     return signup
 
@@ -69,8 +72,10 @@ def sign_up_stem_cell(actor, drive: Drive, person: Person, *, consent: bool, rel
 @transaction.atomic
 def void_stem_cell_signup(actor, signup: StemCellSignup, reason: str) -> StemCellSignup:
     require(actor, "blood.stem_cell.void", signup)
+    aggregates.lock_person(signup.person_id)
     reason = _text(reason, "reason", _("作废原因"), max_length=200)
     signup.voided_at, signup.void_reason = timezone.now(), reason
     signup.save(update_fields=["voided_at", "void_reason"])
+    aggregates.refresh(signup.drive_id, signup.person_id)
     log_action(actor, "blood.stem_cell.void", signup, {"reason": reason})
     return signup

@@ -13,6 +13,7 @@ from lehuo.lib.labels import list_separator
 from lehuo.people.models import Person
 from lehuo.platform.audit import log_action
 from lehuo.platform.errors import ServiceError
+from lehuo.training import aggregates
 from lehuo.training.models import Attendance, Enrolment, Session
 
 CHECKIN_SALT = "lehuo.training.checkin"
@@ -70,6 +71,8 @@ def record_attendance(actor, session: Session, entries: Iterable[dict], *,
     if session.status != Session.HELD:
         session.status = Session.HELD
         session.save(update_fields=["status"])
+    aggregates.sessions_changed(cohort.pk)
+    aggregates.people_changed(cohort.pk, list(clean))
     log_action(actor, "training.attendance.record", session, {
         "created": len(new), "changed": len(changed),
         "counts": {s: sum(1 for v in clean.values() if v[0] == s) for s in STATUS_VALUES}})
@@ -139,4 +142,6 @@ def check_in(user, session: Session, *, now: dt.datetime | None = None) -> tuple
     if session.status != Session.HELD:
         session.status = Session.HELD
         session.save(update_fields=["status"])
+    aggregates.sessions_changed(session.cohort_id)
+    aggregates.people_changed(session.cohort_id, [person.pk])
     return row, False

@@ -9,6 +9,7 @@ from django.utils.translation import gettext as _
 
 from lehuo.platform.audit import log_action
 from lehuo.platform.errors import ServiceError
+from lehuo.training import aggregates
 from lehuo.training.models import Certificate, Cohort, Enrolment
 
 from ._common import _require_manage
@@ -41,6 +42,7 @@ def issue_certificate(actor, enrolment: Enrolment, *, on: dt.date | None = None)
         code=secrets.token_urlsafe(12), issued_on=on, hours=progress["hours"],
         attendance_rate=progress["rate"], issued_by=actor if getattr(actor, "is_authenticated", False) else None,
     )
+    aggregates.certificate_issued(cohort.pk)
     log_action(actor, "training.certificate.issue", enrolment, {"number": cert.number})
     return cert
 

@@ -11,6 +11,7 @@ from lehuo.accounts.models import PROGRAMME_STAFF, Assignment, Membership
 from lehuo.accounts.permissions import forget, require
 from lehuo.platform.audit import log_action
 from lehuo.platform.errors import ServiceError
+from lehuo.training import aggregates
 from lehuo.training.models import Attendance, Cohort, Programme, Session
 
 from ._common import _require_manage
@@ -156,6 +157,7 @@ def _regenerate(cohort: Cohort) -> dict:
     if cohort.calendar_warning != plan.warning[:300]:
         cohort.calendar_warning = plan.warning[:300]
         cohort.save(update_fields=["calendar_warning"])
+    aggregates.sessions_changed(cohort.pk)
     return {
         "created": len(new), "removed": removed, "kept": kept,
         "kept_off_plan": [d.isoformat() for d in kept_off_plan],
@@ -194,6 +196,7 @@ def move_session(actor, session: Session, new_date: dt.date, reason: str, *, sta
     session.date, session.start_time, session.end_time = new_date, start_time, end_time
     session.status, session.reason = Session.MOVED, reason
     session.save()
+    aggregates.sessions_changed(cohort.pk)
     log_action(actor, "training.session.move", session, {"before": before, "after": {
         "date": new_date, "start_time": start_time.isoformat()}, "reason": reason})
     return session
@@ -207,5 +210,6 @@ def cancel_session(actor, session: Session, reason: str) -> Session:
         raise ServiceError(_("该课次已有学员出勤记录，不能取消"), "reason")
     session.status, session.reason = Session.CANCELLED, reason
     session.save(update_fields=["status", "reason"])
+    aggregates.sessions_changed(session.cohort_id)
     log_action(actor, "training.session.cancel", session, {"date": session.date, "reason": reason})
     return session

@@ -11,6 +11,7 @@ from lehuo.accounts.permissions import may, require, scope_q
 from lehuo.people.models import Person
 from lehuo.platform.audit import log_action
 from lehuo.platform.errors import ServiceError
+from lehuo.training import aggregates
 from lehuo.training.models import Cohort, Enrolment
 
 
@@ -55,6 +56,7 @@ def enrol(actor, cohort: Cohort, person: Person, *, on: dt.date | None = None) -
         except IntegrityError:
             raise ServiceError(_("%(name)s已报名%(cohort)s") % {"name": person.name, "cohort": cohort}, "person_id",
                                code="duplicate")
+    aggregates.people_changed(cohort.pk, [person.pk])
     log_action(actor, "training.enrol", enrolment, {"cohort": cohort.pk, "person": person.pk})
     return enrolment
 
@@ -68,5 +70,6 @@ def withdraw(actor, enrolment: Enrolment, reason: str = "") -> Enrolment:
     enrolment.status = Enrolment.WITHDRAWN
     enrolment.save(update_fields=["status"])
     Cohort.objects.filter(pk=enrolment.cohort_id, enrolled_count__gt=0).update(enrolled_count=F("enrolled_count") - 1)
+    aggregates.people_changed(enrolment.cohort_id, [enrolment.person_id])
     log_action(actor, "training.withdraw", enrolment, {"reason": (reason or "")[:200]})
     return enrolment

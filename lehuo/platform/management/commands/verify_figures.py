@@ -1,30 +1,36 @@
 """Recompute every kept figure from the records and report any difference."""
 
-from django.core.management.base import BaseCommand, CommandError
-from django.utils.module_loading import import_string
+from collections.abc import Callable
+from typing import Any
 
-# Each kept set of figures: its name, its check (-> list of differences) and its rebuild.
-VERIFIERS = [
-    ("donations", "lehuo.donations.aggregates.verify", "lehuo.donations.aggregates.rebuild"),
-]
+from django.core.management.base import BaseCommand, CommandError
+
+from lehuo.platform import modules
+
+
+def verifiers() -> list[tuple[str, Callable[[], list[str]], Callable[..., Any]]]:
+    """(app label, verify, rebuild) of every module that declares kept figures on its
+    AppConfig (``verify_figures`` / ``rebuild_figures``, lehuo/platform/modules.py)."""
+    return [(config.label, check, config.contribution("rebuild_figures"))
+            for config, check in modules.contributions("verify_figures")]
 
 
 def verify_all() -> dict[str, list[str]]:
-    return {name: import_string(check)() for name, check, _rebuild in VERIFIERS}
+    return {name: check() for name, check, _rebuild in verifiers()}
 
 
 class Command(BaseCommand):
-    help = ("Recompute every figure kept as an aggregate (donation drives and towns) from the records "
-            "and report each difference; exit status 1 when there is one. --rebuild recomputes the "
-            "kept figures first (a repair, in one transaction).")
+    help = ("Recompute every figure kept as an aggregate (donation drives and towns, blood drives, training "
+            "cohorts) from the records and report each difference; exit status 1 when there is one. "
+            "--rebuild recomputes the kept figures first (a repair, in one transaction each).")
 
     def add_arguments(self, parser):
         parser.add_argument("--rebuild", action="store_true", help="recompute the kept figures before checking")
 
     def handle(self, *args, **options):
         if options["rebuild"]:
-            for name, _check, rebuild in VERIFIERS:
-                self.stdout.write(f"{name}: rebuilt from {import_string(rebuild)():,} records")
+            for name, _check, rebuild in verifiers():
+                self.stdout.write(f"{name}: rebuilt from {rebuild():,} records")
         found = verify_all()
         total = 0
         for name, diffs in found.items():
