@@ -340,5 +340,6 @@ def register_walk_in(actor, offering: Offering, *, guardian_name: str, guardian_
             guardian = people.create_person(actor, town, checked_by="daycare.enrolment.staff", name=g_name, phone=phone,
                                             neighbourhood=offering.site.neighbourhood)
         except ServiceError as exc:
-            raise ServiceError(exc.message, {"name": "guardian_name", "phone": "guardian_phone"}.get(exc.field, exc.field))
+            field = {"name": "guardian_name", "phone": "guardian_phone"}.get(exc.field or "", exc.field)
+            raise ServiceError(exc.message, field) from exc
     return guardian, _link(actor, guardian, None, d, offering.term.starts_on, address=False)

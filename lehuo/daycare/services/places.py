@@ -23,6 +23,7 @@ transaction and told after commit) and by ``services_running.update_offering`` (
 import contextlib
 import datetime as dt
 from dataclasses import dataclass
+from typing import Any
 
 from django.db import IntegrityError, OperationalError, connection, transaction
 from django.db.models import F
@@ -138,7 +139,7 @@ def _facts(sql: str, who: int, offering_id: int, child_id: int):
         cursor.execute(sql, [CONSENT_PURPOSE, who, child_id, offering_id])
         row = cursor.fetchone()
     if row is not None and connection.vendor == "sqlite":  # SQLite hands back text for these
-        ops = connection.ops
+        ops: Any = connection.ops  # the SQLite backend's converters
         row = list(row)
         row[0] = ops.convert_datetimefield_value(row[0], None, connection)
         for i in (3, 5, 13):
@@ -325,11 +326,11 @@ def enrol_new_child(actor, offering_id: int, *, child: dict, guardian: dict | No
         if not offering.is_open:
             _check(now=timezone.now(), opens_at=offering.opens_at, term_starts_on=offering.term.starts_on,
                    birth_date=None, grade=None, has_guardian_phone=True, consented=True, holding=False)
-        added = add_child(actor, relation=relation, consent=consent, on=offering.term.starts_on,
-                          guardian_phone=(guardian or {}).get("phone") or None, **child)
-        if not isinstance(added, Child):
+        own = add_child(actor, relation=relation, consent=consent, on=offering.term.starts_on,
+                        guardian_phone=(guardian or {}).get("phone") or None, **child)
+        if not isinstance(own, Child):  # a claim on a child of the register: staff check it first
             raise ServiceError(_("已提交关联孩子的申请，居委会核实后即可报名"), "child", code="pending")
-        return take_place(actor, offering_id, added.pk, key_row=key_row)
+        return take_place(actor, offering_id, own.pk, key_row=key_row)
 
 
 def take_place_allowed(actor) -> None:

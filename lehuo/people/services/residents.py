@@ -103,6 +103,7 @@ def request_link(actor, *, name: str, id_number: str, neighbourhood_id) -> tuple
         errors.add(None, _("您的实名绑定申请正在核实中，请耐心等待"))
     errors.raise_if_any()
 
+    assert town is not None and nbh is not None  # errors.raise_if_any() above refused a missing one
     person = Person.objects.filter(town=town, id_hash=id_hash(parsed.kind, parsed.number),
                                    erased_at__isnull=True).select_for_update().first()
     if person is not None and person.name == clean and person.phone_hash == keyed_hash(mobile):
@@ -110,7 +111,7 @@ def request_link(actor, *, name: str, id_number: str, neighbourhood_id) -> tuple
             # They proved the number on record: tell them plainly, change nothing.
             exc = ServiceError(_("您的信息已绑定另一个账户，请用原账户登录；如需更换账户，请联系居委会"), None,
                                code="linked_elsewhere")
-            exc.person = person
+            exc.person = person  # type: ignore[attr-defined]  # read by the refusal audit (_audited_refusals)
             raise exc
         person.account = actor
         person.save(update_fields=["account", "updated_at"])
@@ -205,6 +206,8 @@ def decide_link(actor, request: LinkRequest, *, confirm: bool, note: str = "") -
         raise ServiceError(_("该申请已处理"), None, code="decided")
     note = clean_text(note, "note", _("说明"), max_length=200, required=not confirm) if (note or not confirm) else ""
     person = request.person
+    if person is None:  # a request always names its person (set when it is made)
+        raise ServiceError(_("该申请已处理"), None, code="decided")
     if confirm and request.kind == LinkRequest.SELF:
         if person.account_id and person.account_id != request.account_id:
             raise ServiceError(_("此人已绑定其他账户：请先与本人核实，并由镇管理员解除原绑定"), None)
@@ -213,9 +216,11 @@ def decide_link(actor, request: LinkRequest, *, confirm: bool, note: str = "") -
         person.account = request.account
         person.save(update_fields=["account", "updated_at"])
     elif confirm:
-        link_guardian(actor, person, request.guardian, request.relation or "other", checked_by="people.link.confirm")
+        guardian = request.guardian
+        assert guardian is not None  # a child's request names the resident's own person
+        link_guardian(actor, person, guardian, request.relation or "other", checked_by="people.link.confirm")
         if request.consent:
-            record_consent(actor, person, str(CHILD_CONSENT_PURPOSE), guardian=request.guardian,
+            record_consent(actor, person, str(CHILD_CONSENT_PURPOSE), guardian=guardian,
                            checked_by="people.link.confirm")
     request.status = LinkRequest.CONFIRMED if confirm else LinkRequest.REFUSED
     request.decided_by, request.decided_at, request.note = actor, timezone.now(), note
