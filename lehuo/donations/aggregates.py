@@ -31,6 +31,8 @@ from decimal import Decimal
 from django.db import connection, models, transaction
 from django.utils.translation import gettext as _
 
+from lehuo.platform.kept_figures import upsert as _upsert
+
 CENT = Decimal("0.01")
 # Gifts in the figures: drive, town, person, organisation, channel, method, nbh, day, cents.
 FIELDS = ("drive_id", "town_id", "person_id", "organisation_id", "channel", "method", "neighbourhood_id",
@@ -82,25 +84,6 @@ def buckets(g: dict) -> list[tuple[str, str, str]]:
     return [(drive, "all", ""), (drive, "channel", g["channel"]), (drive, "method", g["method"]),
             (drive, "nbh", nbh), (drive, "day", day[:10]),
             (town, "all", ""), (town, "nbh", nbh), (town, "month", day[:7])]
-
-
-def _upsert(sql_table: str, cols: tuple[str, ...], conflict: tuple[str, ...], adds: tuple[str, ...],
-            rows: list[tuple], returning: tuple[str, ...] = ()) -> list[tuple]:
-    if not rows:
-        return []
-    out = []
-    sets = ", ".join(f"{c} = {sql_table}.{c} + excluded.{c}" for c in adds)
-    ret = f" RETURNING {', '.join(returning)}" if returning else ""
-    with connection.cursor() as cursor:
-        for start in range(0, len(rows), 500):
-            chunk = rows[start:start + 500]
-            values = ", ".join(["(" + ", ".join(["%s"] * len(cols)) + ")"] * len(chunk))
-            cursor.execute(f"INSERT INTO {sql_table} ({', '.join(cols)}) VALUES {values} "  # noqa: S608 (names from this module)
-                           f"ON CONFLICT ({', '.join(conflict)}) DO UPDATE SET {sets}{ret}",
-                           [v for row in chunk for v in row])
-            if returning:
-                out.extend(cursor.fetchall())
-    return out
 
 
 def _lock_people(person_ids, *, share: bool) -> None:

@@ -1,6 +1,7 @@
-"""Helpers shared by the modules' kept figures (lehuo/blood/aggregates.py,
-lehuo/training/aggregates.py; lehuo/donations/aggregates.py has its own copies): the
-increment upsert and the readable differences ``verify_figures`` reports."""
+"""Helpers shared by the modules' kept figures (lehuo/donations/aggregates.py,
+lehuo/blood/aggregates.py, lehuo/training/aggregates.py): the increment upsert, and the
+readable differences ``verify_figures`` reports (donations keeps its own, which compares lists
+of pairs as wholes)."""
 
 from django.db import connection
 
