@@ -31,6 +31,7 @@ from decimal import Decimal
 from django.db import connection, models, transaction
 from django.utils.translation import gettext as _
 
+from lehuo.platform.kept_figures import differences
 from lehuo.platform.kept_figures import upsert as _upsert
 
 CENT = Decimal("0.01")
@@ -325,23 +326,6 @@ def rebuild(*, progress=None) -> int:
             "WHERE f.dim = 'all' AND f.scope LIKE 'd%' AND f.donor LIKE 'p%' AND f.gifts > 0 GROUP BY 1, 2, 3")
         cursor.execute("SELECT COALESCE(SUM(donations), 0) FROM donations_figure WHERE dim = 'all' AND scope LIKE 'd%'")
         return int(cursor.fetchone()[0])
-
-
-def differences(a, b, path: str = "") -> list[str]:
-    """Where two figure trees differ, as readable paths."""
-    if isinstance(a, dict) and isinstance(b, dict):
-        out = []
-        for k in sorted(set(a) | set(b), key=str):
-            if k not in a or k not in b:
-                out.append(f"{path}.{k}: {a.get(k, '—')!r} != {b.get(k, '—')!r}")
-            else:
-                out.extend(differences(a[k], b[k], f"{path}.{k}"))
-        return out
-    if isinstance(a, list | tuple) and isinstance(b, list | tuple):
-        if [tuple(x) if isinstance(x, list) else x for x in a] != [tuple(x) if isinstance(x, list) else x for x in b]:
-            return [f"{path}: {a!r} != {b!r}"]
-        return []
-    return [] if a == b else [f"{path}: {a!r} != {b!r}"]
 
 
 def verify() -> list[str]:

@@ -1,7 +1,6 @@
 """Helpers shared by the modules' kept figures (lehuo/donations/aggregates.py,
 lehuo/blood/aggregates.py, lehuo/training/aggregates.py): the increment upsert, and the
-readable differences ``verify_figures`` reports (donations keeps its own, which compares lists
-of pairs as wholes)."""
+readable differences ``verify_figures`` reports."""
 
 from django.db import connection
 
