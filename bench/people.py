@@ -316,27 +316,39 @@ def main() -> None:
 
 
 def profile(user, url) -> None:
-    from django.test.utils import CaptureQueriesContext
+    timings = []
+
+    def timer(execute, sql, params, many, context):
+        start = time.perf_counter()
+        try:
+            return execute(sql, params, many, context)
+        finally:
+            timings.append((time.perf_counter() - start, sql))
 
     client = Client()
     client.force_login(user)
-    client.get(url)
-    with CaptureQueriesContext(connection) as ctx:
-        start = time.perf_counter()
+    with override_settings(ROOT_URLCONF=__name__):
         client.get(url)
-        total = time.perf_counter() - start
-    say(f"{url}: {total * 1000:.1f} ms, {len(ctx.captured_queries)} queries")
-    import cProfile
-    import pstats
+        # Not CaptureQueriesContext: the request_started signal empties connection.queries.
+        with connection.execute_wrapper(timer):
+            start = time.perf_counter()
+            client.get(url)
+            total = time.perf_counter() - start
+        say(f"{url}: {total * 1000:.1f} ms, {len(timings)} queries")
+        import cProfile
+        import pstats
 
-    prof = cProfile.Profile()
-    prof.enable()
-    for _ in range(5):
-        client.get(url)
-    prof.disable()
-    pstats.Stats(prof).sort_stats(os.environ.get("PSORT", "cumulative")).print_stats(int(os.environ.get("PLINES", "45")))
-    for q in ctx.captured_queries:
-        say(f"  {float(q['time']) * 1000:7.1f} ms  {q['sql'][:300]}")
+        prof = cProfile.Profile()
+        prof.enable()
+        for _ in range(5):
+            client.get(url)
+        prof.disable()
+    stats = pstats.Stats(prof).sort_stats(os.environ.get("PSORT", "cumulative"))
+    stats.print_stats(int(os.environ.get("PLINES", "45")))
+    if os.environ.get("PCALLERS"):
+        stats.print_callers(os.environ["PCALLERS"])
+    for spent, sql in timings:
+        say(f"  {spent * 1000:7.1f} ms  {sql[:int(os.environ.get('SQLCHARS', '300'))]}")
 
 
 def paired_times(client, url, n) -> tuple[float, float]:

@@ -224,6 +224,14 @@ def _actor_rows(user_id: int) -> list[tuple]:
     the person record linked to the account and the children that person is the guardian of.
     Rows of (kind, membership id, role, a, b): ("m", id, role, town, neighbourhood or None),
     ("a", None, None, content type, object id), ("p", None, None, person id, None)."""
+    sql, params = _actor_sql(user_id)
+    with connection.cursor() as cursor:
+        cursor.execute(sql, params)
+        return sorted(cursor.fetchall(), key=lambda row: (row[0], row[1] or 0))
+
+
+def _actor_sql(user_id: int) -> tuple[str, list]:
+    """The statement ``_actor_rows`` runs and its parameters (its plan is checked in a test)."""
     Membership = apps.get_model("accounts", "Membership")
     Person = apps.get_model("people", "Person")  # by name: accounts does not import the apps above it
     GuardianLink = apps.get_model("people", "GuardianLink")
@@ -236,11 +244,12 @@ def _actor_rows(user_id: int) -> list[tuple]:
         f"UNION ALL SELECT 'a', NULL, NULL, a.content_type_id, a.object_id FROM {q(Assignment._meta.db_table)} a "
         "WHERE a.user_id = %s "
         f"UNION ALL SELECT 'p', NULL, NULL, p.id, NULL FROM {person} p WHERE p.account_id = %s AND p.erased_at IS NULL "
-        f"UNION ALL SELECT 'p', NULL, NULL, g.child_id, NULL FROM {link} g JOIN {person} p ON p.id = g.guardian_id "
-        "WHERE p.account_id = %s AND p.erased_at IS NULL")
-    with connection.cursor() as cursor:
-        cursor.execute(sql, [SOCIAL_WORKER, user_id, user_id, user_id, user_id])
-        return sorted(cursor.fetchall(), key=lambda row: (row[0], row[1] or 0))
+        # IN, not a join: SQLite's statistics count the NULL account ids of every person not
+        # signed up as one value, and with a join it chose to scan all the people (26 ms at
+        # 100,000 people, on every request).
+        f"UNION ALL SELECT 'p', NULL, NULL, g.child_id, NULL FROM {link} g WHERE g.guardian_id IN "
+        f"(SELECT p.id FROM {person} p WHERE p.account_id = %s AND p.erased_at IS NULL)")
+    return sql, [SOCIAL_WORKER, user_id, user_id, user_id, user_id]
 
 
 def forget(user) -> None:
