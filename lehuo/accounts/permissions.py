@@ -186,6 +186,8 @@ class Actor:
     assignments: frozenset[tuple[int, int]] = frozenset()
     # the person records this account is linked to (real-name link)
     persons: frozenset[int] = frozenset()
+    # the town of the user's first membership (the town they work in; None without one)
+    first_town: int | None = None
 
     def towns(self, role: str) -> set[int]:
         return {town for town, _nbh in self.memberships.get(role, ())}
@@ -199,8 +201,11 @@ def actor_of(user) -> Actor:
         return cached
     memberships: dict[int, tuple[str, int, set[int]]] = {}
     assignments_found, persons_found = set(), []
-    for kind, key, role, a, b in _actor_rows(user.pk):
+    first_town = None
+    for kind, key, role, a, b in _actor_rows(user.pk):  # memberships in the order of their ids
         if kind == "m":
+            if first_town is None:
+                first_town = a
             _role, _town, nbh = memberships.setdefault(key, (role, a, set()))
             if b is not None:
                 nbh.add(b)
@@ -213,7 +218,8 @@ def actor_of(user) -> Actor:
         by_role.setdefault(role, []).append((town_id, frozenset(nbh)))
     assignments = frozenset(assignments_found)
     persons = frozenset(persons_found)
-    actor = Actor(True, bool(getattr(user, "is_superuser", False)), user.pk, by_role, assignments, persons)
+    actor = Actor(True, bool(getattr(user, "is_superuser", False)), user.pk, by_role, assignments, persons,
+                  first_town)
     user._lehuo_actor = actor
     return actor
 
@@ -254,7 +260,7 @@ def _actor_sql(user_id: int) -> tuple[str, list]:
 
 def forget(user) -> None:
     """Drop what was read of the user (after a membership, assignment or link changed)."""
-    for attr in ("_lehuo_actor", "_lehuo_memberships"):
+    for attr in ("_lehuo_actor", "_lehuo_town"):
         if hasattr(user, attr):
             delattr(user, attr)
 

@@ -7,21 +7,20 @@ from these functions; nothing filters by role on its own.
 
 from django.db.models import Q
 
-from .models import REVEAL_ROLES, SOCIAL_WORKER, TOWN_ADMIN, Membership
+from .models import REVEAL_ROLES, SOCIAL_WORKER, TOWN_ADMIN
 
 
-def memberships(user) -> list[Membership]:
-    if not getattr(user, "is_authenticated", False):
-        return []
-    cached = getattr(user, "_lehuo_memberships", None)
-    if cached is None:
-        cached = list(Membership.objects.filter(user=user).select_related("town").prefetch_related("neighbourhoods"))
-        user._lehuo_memberships = cached
-    return cached
+def _actor(user):
+    from .permissions import actor_of  # permissions reads the modules' policies, which import scoping
+
+    return actor_of(user)
 
 
 def roles(user) -> set[str]:
-    return {m.role for m in memberships(user)}
+    """The user's staff roles, from the actor read once per request (no query of its own)."""
+    if not getattr(user, "is_authenticated", False):
+        return set()
+    return set(_actor(user).memberships)
 
 
 def has_role(user, *wanted: str) -> bool:
@@ -31,14 +30,16 @@ def has_role(user, *wanted: str) -> bool:
 
 
 def is_staff_member(user) -> bool:
-    return getattr(user, "is_superuser", False) or bool(memberships(user))
+    return getattr(user, "is_superuser", False) or bool(roles(user))
 
 
 def town_ids(user) -> set[int] | None:
     """Towns the user works in; None means every town (superuser)."""
     if getattr(user, "is_superuser", False):
         return None
-    return {m.town_id for m in memberships(user)}
+    if not getattr(user, "is_authenticated", False):
+        return set()
+    return {town for held in _actor(user).memberships.values() for town, _nbh in held}
 
 
 def is_town_wide(user) -> bool:
@@ -49,11 +50,9 @@ def neighbourhood_ids(user) -> set[int] | None:
     """Neighbourhoods whose people the user may see; None = all in their towns."""
     if is_town_wide(user):
         return None
-    ids: set[int] = set()
-    for m in memberships(user):
-        if m.role == SOCIAL_WORKER:
-            ids.update(n.id for n in m.neighbourhoods.all())
-    return ids
+    if not getattr(user, "is_authenticated", False):
+        return set()
+    return {nbh for _town, held in _actor(user).memberships.get(SOCIAL_WORKER, ()) for nbh in held}
 
 
 def may_reveal(user) -> bool:

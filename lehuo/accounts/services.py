@@ -7,7 +7,7 @@ from lehuo.platform.errors import NotFound, ServiceError
 
 from . import scoping
 from .models import ROLES, Neighbourhood, Town
-from .permissions import require, scope_q
+from .permissions import actor_of, require, scope_q
 
 
 def workbench_for(actor) -> list:
@@ -77,9 +77,13 @@ def role_label(role: str) -> str:
 
 def town_for(actor) -> Town:
     """The town an actor works in (the first one; multi-town users pick explicitly)."""
-    memberships = scoping.memberships(actor)
-    if memberships:
-        return memberships[0].town
+    if getattr(actor, "is_authenticated", False):
+        town_id = actor_of(actor).first_town
+        if town_id is not None:
+            cached = getattr(actor, "_lehuo_town", None)
+            if cached is None or cached.pk != town_id:
+                cached = actor._lehuo_town = Town.objects.get(pk=town_id)
+            return cached
     if getattr(actor, "is_superuser", False):
         town = Town.objects.order_by("pk").first()
         if town:

@@ -6,7 +6,7 @@ from ninja.pagination import paginate
 
 from lehuo.accounts.models import Neighbourhood
 from lehuo.accounts.services import neighbourhood_for
-from lehuo.platform.api.pagination import PageNumberPagination
+from lehuo.platform.api.pagination import LargePageNumberPagination, PageNumberPagination
 
 from . import services
 from .models import Person
@@ -21,7 +21,7 @@ def _neighbourhood(request, pk: int | None) -> Neighbourhood | None:
 
 
 @router.get("/people", response=list[PersonOut])
-@paginate(PageNumberPagination, page_size=50)
+@paginate(LargePageNumberPagination, page_size=50)
 def list_people(request, q: str = "", neighbourhood_id: int | None = None, tag: str = "",
                 sort: str = Query("name", pattern="^-?(name|age|created)$")):
     qs = services.people_for(request.user)

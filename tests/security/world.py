@@ -10,6 +10,7 @@ from dataclasses import dataclass, field
 
 from django.contrib.auth import get_user_model
 
+from lehuo.accounts import permissions
 from lehuo.accounts.models import EDITOR, PROGRAMME_STAFF, SOCIAL_WORKER, TOWN_ADMIN, VIEWER, Membership
 
 # Persona -> role it holds (None: logged in, no role; the resident is linked to a person).
@@ -67,6 +68,5 @@ def build(town, lv11, hj9) -> World:
         importlib.import_module(f"{worlds.__name__}.{name}").build(world)
     for user in world.users.values():
         if user is not None:
-            for attr in ("_lehuo_actor", "_lehuo_memberships"):
-                user.__dict__.pop(attr, None)
+            permissions.forget(user)
     return world

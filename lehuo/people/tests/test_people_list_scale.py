@@ -75,3 +75,31 @@ def test_search_results_are_those_of_the_plain_filter(make_person, lv11):
                             | Q(name_pinyin__contains=" " + text))
         assert sorted(search_people(base, q=q).values_list("name", flat=True)) == sorted(
             plain.values_list("name", flat=True)), q
+
+
+def test_api_list_counts_up_to_the_cap_and_walks_by_has_next(api, town_admin, many, monkeypatch):
+    monkeypatch.setattr(paging, "COUNT_CAP", 5)
+    client = api(town_admin)
+    with CaptureQueriesContext(connection) as ctx:
+        first = client.get("/api/v1/people?page_size=5").json()
+    counts = [q["sql"] for q in ctx.captured_queries if "COUNT(" in q["sql"].upper()]
+    assert len(counts) == 1 and "LIMIT 6" in counts[0]  # never the whole scope
+    assert first["count_estimated"] and first["count"] >= 6 and first["has_next"] and len(first["items"]) == 5
+    seen, page = [], 1
+    while True:
+        body = client.get(f"/api/v1/people?page_size=5&page={page}").json()
+        seen += [p["id"] for p in body["items"]]
+        if not body["has_next"]:
+            break
+        page += 1
+    assert page == 3 and len(seen) == 12 == len(set(seen))
+    exact = client.get("/api/v1/people?count=exact").json()
+    assert exact["count"] == 12 and not exact["count_estimated"] and not exact["has_next"]
+    assert client.get("/api/v1/people?count=all").status_code == 422
+
+
+def test_api_list_under_the_cap_is_exact(api, town_admin, many):
+    body = api(town_admin).get("/api/v1/people?q=zz-nobody").json()
+    assert body == {"items": [], "count": 0, "count_estimated": False, "has_next": False}
+    body = api(town_admin).get("/api/v1/people").json()
+    assert body["count"] == 12 and not body["count_estimated"]
