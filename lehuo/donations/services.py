@@ -7,6 +7,7 @@ drive: a repeat returns the donation already there) and audit-logged; the API ad
 """
 
 import datetime as dt
+import re
 from decimal import Decimal, InvalidOperation
 
 from django.conf import settings
@@ -74,6 +75,9 @@ def invalid_reference_message() -> str:
     return _("流水号无效或无法登记，请核对")
 
 
+_ISO_DAY = re.compile(r"[0-9]{4}-[0-9]{2}-[0-9]{2}( [0-9]{2}:[0-9]{2}(:[0-9]{2})?)?")
+
+
 def _parse_date(value, field: str) -> dt.date:
     if isinstance(value, dt.datetime):
         return value.date()
@@ -81,6 +85,11 @@ def _parse_date(value, field: str) -> dt.date:
         return value
     if isinstance(value, str) and value.strip():
         text = value.strip().replace("/", "-").replace(".", "-")
+        if _ISO_DAY.fullmatch(text):
+            try:  # a statement's common forms, without strptime's cost (the same ones it accepts below)
+                return dt.datetime.fromisoformat(text).date()
+            except ValueError:
+                raise ServiceError(_("日期格式不正确（应为 YYYY-MM-DD）"), field) from None
         for fmt in ("%Y-%m-%d", "%Y-%m-%d %H:%M:%S", "%Y-%m-%d %H:%M", "%Y%m%d", "%Y年%m月%d日"):  # not-ui: a date format accepted on input
             try:
                 return dt.datetime.strptime(text, fmt).date()
@@ -191,8 +200,9 @@ def record_donations_in_bulk(actor, drive: Drive, rows: list[dict], *, batch_siz
     if not transaction.get_connection().in_atomic_block:
         raise RuntimeError("record_donations_in_bulk must run inside a transaction")
     written = 0
+    memo: dict = {}  # decisions that are the same for every row of the drive (see prepare_donation)
     for start in range(0, len(rows), batch_size):
-        prepared = [prepare_donation(actor, drive, **row) for row in rows[start:start + batch_size]]
+        prepared = [prepare_donation(actor, drive, memo=memo, **row) for row in rows[start:start + batch_size]]
         donations = bulk_insert(Donation, [d for d, _ in prepared])  # COPY on PostgreSQL
         aggregates.donations_recorded(donations)
         bulk_insert(AuditLog, [build_log(actor, "donation.record", d, audit)
@@ -207,9 +217,19 @@ def prepare_donation(actor, drive: Drive, *, amount, channel: str, received_on, 
                      person: Person | None = None, organisation: Organisation | None = None,
                      donor_name: str = "", anonymous: bool = False, named_consent: bool = False,
                      reference: str = "", neighbourhood: Neighbourhood | None = None, notes: str = "",
-                     source: str = "form", today: dt.date | None = None) -> tuple[Donation, dict]:
-    """Every rule a donation must pass; returns the unsaved donation and its audit data."""
-    require(actor, "donations.drive.record", drive)
+                     source: str = "form", today: dt.date | None = None,
+                   memo: dict | None = None) -> tuple[Donation, dict]:
+    """Every rule a donation must pass; returns the unsaved donation and its audit data.
+
+    ``memo`` (a dict the caller keeps across the rows of one drive, as the bulk import does)
+    keeps the answers that depend only on the actor, the drive and the neighbourhood: whether
+    the actor may record for the drive, for each neighbourhood, and today's date. Every row
+    still gets the same answers; they are asked once instead of 100,000 times."""
+    if memo is None:
+        memo = {}
+    if "drive" not in memo:
+        require(actor, "donations.drive.record", drive)
+        memo["drive"] = True
     reference = (reference or "").strip()
     if len(reference) > 100 or any(ord(c) < 32 for c in reference):
         raise ServiceError(invalid_reference_message(), "reference")
@@ -224,7 +244,7 @@ def prepare_donation(actor, drive: Drive, *, amount, channel: str, received_on, 
     if method == CASH and channel == ONLINE:
         raise ServiceError(_("现金捐款只能是线下渠道"), "method")
     received = _parse_date(received_on, "received_on")
-    today = today or timezone.localdate()
+    today = today or memo.get("today") or memo.setdefault("today", timezone.localdate())
     if received > today:
         raise ServiceError(_("捐赠日期不能晚于今天"), "received_on")
     if received < drive.starts_on:
@@ -247,7 +267,16 @@ def prepare_donation(actor, drive: Drive, *, amount, channel: str, received_on, 
         raise ServiceError(_("请填写捐赠人（居民、单位、姓名或匿名）"), "donor_name")
     if anonymous:
         named_consent = False
-    _check_neighbourhood(actor, drive, neighbourhood)
+    nbh_key = ("nbh", neighbourhood.pk if neighbourhood is not None else None)
+    refusal = memo.get(nbh_key, False)
+    if refusal is False:
+        try:
+            _check_neighbourhood(actor, drive, neighbourhood)
+            refusal = memo[nbh_key] = None
+        except ServiceError as exc:
+            refusal = memo[nbh_key] = exc
+    if refusal is not None:
+        raise refusal
     donation = Donation(
         drive=drive, person=person, organisation=organisation, donor_name=donor_name, anonymous=bool(anonymous),
         named_consent=bool(named_consent), amount=value, channel=channel, method=method, received_on=received,

@@ -13,6 +13,7 @@ unique index, a check constraint) or a process killed mid-COPY leaves nothing.
 from collections.abc import Callable, Sequence
 
 from django.db import connections, router, transaction
+from django.db.models import Field
 
 
 def bulk_insert(model, objs: Sequence, *, batch_size: int = 5000,
@@ -35,6 +36,9 @@ def bulk_insert(model, objs: Sequence, *, batch_size: int = 5000,
     meta = model._meta
     pk = meta.pk
     fields = list(meta.concrete_fields)
+    # Field.pre_save only reads the attribute; the fields that override it (auto_now dates,
+    # files) are asked, the others read directly (a third of the time of 100,000 rows).
+    prepared = [(f, type(f).pre_save is Field.pre_save) for f in fields]
     table = connection.ops.quote_name(meta.db_table)
     columns = ", ".join(connection.ops.quote_name(f.column) for f in fields)
     with connection.cursor() as cursor:
@@ -51,7 +55,8 @@ def bulk_insert(model, objs: Sequence, *, batch_size: int = 5000,
             with connection.wrap_database_errors, \
                     cursor.copy(f"COPY {table} ({columns}) FROM STDIN") as copy:  # names from the model
                 for obj in chunk:
-                    copy.write_row([f.get_db_prep_save(f.pre_save(obj, True), connection) for f in fields])
+                    copy.write_row([f.get_db_prep_save(getattr(obj, f.attname) if plain else f.pre_save(obj, True),
+                                                       connection) for f, plain in prepared])
             if progress:
                 progress(start + len(chunk))
     for obj in objs:

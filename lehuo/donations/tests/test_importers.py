@@ -139,3 +139,32 @@ def test_reference_recorded_meanwhile_fails_the_whole_import(drive, town_admin, 
     with pytest.raises(IntegrityError):
         run(town_admin, drive, statement(10))
     assert list(Donation.objects.values_list("donor_name", flat=True)) == ["抢先"]
+
+
+def test_bulk_rows_are_each_checked_for_their_own_neighbourhood(drive, sw_lv11, lv11, hj9):
+    """The bulk write asks whether the actor may record for a neighbourhood once per
+    neighbourhood, not once per import: a row of another neighbourhood after rows of the
+    social worker's own is still refused, and nothing is written."""
+    from django.db import transaction
+
+    row = {"amount": "10", "channel": "online", "received_on": "2021-07-22", "donor_name": "甲"}
+    rows = [{**row, "reference": f"A{i}", "neighbourhood": lv11} for i in range(3)]
+    with pytest.raises(ServiceError) as refused, transaction.atomic():
+        services.record_donations_in_bulk(sw_lv11, drive, [*rows, {**row, "reference": "B", "neighbourhood": hj9}])
+    assert refused.value.field == "neighbourhood_id"
+    with pytest.raises(ServiceError), transaction.atomic():
+        services.record_donations_in_bulk(sw_lv11, drive, [*rows, {**row, "reference": "C", "neighbourhood": None}])
+    assert not Donation.objects.exists()
+    with transaction.atomic():
+        assert services.record_donations_in_bulk(sw_lv11, drive, rows) == 3
+
+
+def test_bulk_rows_are_refused_for_an_actor_who_may_not_record(drive, viewer):
+    from django.db import transaction
+
+    from lehuo.platform.errors import Forbidden
+
+    row = {"amount": "10", "channel": "online", "received_on": "2021-07-22", "donor_name": "甲", "reference": "A"}
+    with pytest.raises(Forbidden), transaction.atomic():
+        services.record_donations_in_bulk(viewer, drive, [row])
+    assert not Donation.objects.exists()
