@@ -54,6 +54,9 @@ def sign_up(actor, drive: Drive, person: Person, *, time_slot: str = "", source:
         raise ServiceError(_("时段须为：%(slots)s") % {"slots": list_separator().join(drive.time_slots)}, "time_slot")
     if source not in dict(SignUp.SOURCES):
         raise ServiceError(_("报名来源不正确"), "source")
+    # The person's row first: a second desk (or a double tap) signing the same person up at the
+    # same moment waits here, then finds the first one's sign-up below instead of inserting a
+    # second row into the unique (drive, person) constraint.
     aggregates.lock_person(person.pk)
     existing = SignUp.objects.select_for_update().filter(drive=drive, person=person).first()
     if existing:
@@ -80,7 +83,7 @@ def sign_up_self(user, drive: Drive, *, time_slot: str = "") -> SignUp:
     if drive.last_date < timezone.localdate():
         raise ServiceError(_("该献血活动已结束"), "drive")
     with transaction.atomic():
-        aggregates.lock_person(person.pk)
+        aggregates.lock_person(person.pk)  # a double tap waits here, then finds the first sign-up
         existing = SignUp.objects.filter(drive=drive, person=person).first()
         if existing and existing.status != SignUp.CANCELLED:
             return existing
@@ -118,13 +121,22 @@ def cancel_signup(actor, signup: SignUp) -> SignUp:
 
 def check_in(actor, drive: Drive, person: Person, *, at=None) -> SignUp:
     """The person arrives: they join the queue (a walk-in is signed up on the spot).
-    Queue numbers are unique per drive; two desks checking in at once retry."""
+    Queue numbers are unique per drive: the desks take them one at a time under the drive's row.
+
+    Locks, in this order: the person (``lock_person``, as every blood write of a person does
+    first), then the drive's row ``FOR NO KEY UPDATE``. That mode does not conflict with the
+    ``FOR KEY SHARE`` PostgreSQL takes on the drive when another desk inserts a sign-up,
+    screening or donation of the drive, so those never queue behind a check-in; with
+    ``FOR UPDATE`` taken before the person, a check-in and a sign-up (or screening) of the same
+    person at the same moment deadlocked, and a queued check-in made the other desks' inserts
+    wait behind it into a deadlock as well."""
     require(actor, "blood.drive.run", drive)
     for _attempt in range(5):
         try:
             with transaction.atomic():
+                aggregates.lock_person(person.pk)
                 # One desk at a time hands out numbers for this drive (a short row lock).
-                Drive.objects.select_for_update().filter(pk=drive.pk).first()
+                Drive.objects.select_for_update(no_key=True).filter(pk=drive.pk).first()
                 signup = SignUp.objects.select_for_update().filter(drive=drive, person=person).first()
                 if signup is None:
                     signup = sign_up(actor, drive, person, source="walk_in")
