@@ -150,9 +150,9 @@ def dashboard_summary(town) -> dict:
         by_nbh = [(name, row["donors"]) for name, row in s["by_neighbourhood"].items()]
     from .aggregates import drive_units
 
-    ordered = list(drives.order_by("date"))
-    kept = drive_units([d.pk for d in ordered])
-    over_time = [(d.date.isoformat(), kept.get(d.pk) or Decimal("0")) for d in ordered]
+    ordered = list(drives.order_by("date", "pk").values_list("pk", "date"))
+    kept = drive_units([pk for pk, _date in ordered])
+    over_time = [(day.isoformat(), kept.get(pk) or Decimal("0")) for pk, day in ordered]
     return {"title": _("无偿献血"), "url": reverse("blood:index"), "figures": figs, "by_neighbourhood": by_nbh,
             "over_time": over_time}
 
