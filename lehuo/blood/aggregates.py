@@ -355,8 +355,8 @@ def list_figures(drives) -> dict[int, dict]:
 
 
 def drive_units(drive_ids) -> dict[int, Decimal]:
-    return {f.drive_id: units(f.units)
-            for f in DriveFigure.objects.filter(drive_id__in=list(drive_ids), dim="all", key="")}
+    return {pk: units(n) for pk, n in DriveFigure.objects.filter(drive_id__in=list(drive_ids), dim="all", key="")
+            .values_list("drive_id", "units")}
 
 
 def town_totals(town) -> dict:

@@ -264,9 +264,12 @@ def town_figures(town) -> dict:
     """The dashboard panel's figures for ``town`` from the kept figures."""
     from lehuo.accounts.models import Neighbourhood
 
-    rows = defaultdict(dict)
-    for f in Figure.objects.filter(scope=f"t{town.pk}"):
-        rows[f.dim][f.key] = f
+    rows: dict[str, dict] = defaultdict(dict)
+    # Plain rows, not models: a town's figures are some hundreds of rows (a month and a
+    # neighbourhood each), read on every computation of the dashboard.
+    for row in Figure.objects.filter(scope=f"t{town.pk}").values_list(
+            "dim", "key", "donations", "cents", "people", "organisations", named=True):
+        rows[row.dim][row.key] = row
     head = rows["all"].get("")
     names = dict(Neighbourhood.objects.filter(pk__in=[int(k) for k in rows["nbh"] if k]).values_list("pk", "name"))
     nbh = sorted(((names[int(k)], money(f.cents)) for k, f in rows["nbh"].items() if k and f.donations),
