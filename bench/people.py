@@ -186,6 +186,7 @@ def fast_load(town, n: int) -> None:
     import multiprocessing as mp
 
     from lehuo.lib.text import pinyin_key
+    from lehuo.people.models import pinyin_from_word
 
     rng = random.Random(1_000_000)
     names = sorted({make_name(rng) for _ in range(40_000)})
@@ -208,7 +209,8 @@ def fast_load(town, n: int) -> None:
                                                              for i in range(0, n, step)]) for x in chunk]
     say(f"  encrypted {2 * n:,} values in {time.perf_counter() - start:.1f} s")
     now = dt.datetime.now(dt.UTC)
-    cols = ("id", "town_id", "neighbourhood_id", "name", "name_pinyin", "name_initials", "sex", "birth_date", "id_type",
+    cols = ("id", "town_id", "neighbourhood_id", "name", "name_pinyin", "name_initials", "pinyin_w2", "pinyin_w3",
+            "pinyin_w4", "sex", "birth_date", "id_type",
             "id_number", "id_hash", "phone", "phone_hash", "phone_tail", "address", "notes", "created_at", "updated_at")
     with connection.cursor() as cursor:
         cursor.execute("SELECT COALESCE(MAX(id), 0) FROM people_person")
@@ -217,7 +219,8 @@ def fast_load(town, n: int) -> None:
     def person_rows():
         for i, (r, s) in enumerate(zip(plain, secret, strict=True)):
             full, initials = keys[r[0]]
-            yield (first + i, town.pk, r[5], r[0], full, initials, r[1], r[2], "ric", s[0], s[2], s[1], s[3],
+            yield (first + i, town.pk, r[5], r[0], full, initials, *(pinyin_from_word(full, k) for k in (2, 3, 4)),
+                   r[1], r[2], "ric", s[0], s[2], s[1], s[3],
                    r[4][-4:], "", "", now, now)
 
     def tag_rows():
@@ -239,7 +242,7 @@ def fast_load(town, n: int) -> None:
         else:
             rows = list(person_rows())
             cursor.executemany(f"INSERT INTO people_person ({', '.join(cols)}) VALUES ({', '.join(['%s'] * len(cols))})",  # noqa: S608
-                               [(*r[:7], r[7].isoformat(), *r[8:16], r[16].isoformat(), r[17].isoformat()) for r in rows])
+                               [(*r[:10], r[10].isoformat(), *r[11:19], r[19].isoformat(), r[20].isoformat()) for r in rows])
             cursor.executemany("INSERT INTO people_person_tags (person_id, tag_id) VALUES (%s, %s)", list(tag_rows()))
     say(f"  wrote {n:,} people in {time.perf_counter() - start:.1f} s")
 

@@ -459,6 +459,11 @@ def load_people(conn, sizes: dict, rng: random.Random, workers: int) -> None:
 
     with timed("people_person (+encrypt)") as t, mp.get_context("fork").Pool(workers, _init_worker) as pool:
         t.rows = copy_rows(conn, "people_person", cols, chunks(pool))
+    with timed("people_person: later pinyin words") as t:
+        # What Person.pinyin_w2..w4 keep on every ORM write (people migration 0004 fills them alike).
+        words = "string_to_array(name_pinyin, ' ')"
+        sets = ", ".join(f"pinyin_w{k} = COALESCE(array_to_string(({words})[{k}:], ' '), '')" for k in (2, 3, 4))
+        t.rows = conn.execute(f"UPDATE people_person SET {sets} WHERE name_pinyin LIKE '% %'").rowcount  # noqa: S608
     G.update(first_pid=1, town_idx=town_idx, nbh_of=nbh_of, birth_of=birth_of, sex_of=sex_of)
 
     # Who is who, by town, for the later phases.

@@ -48,6 +48,37 @@ class PersonQuerySet(models.QuerySet):
         return self.filter(erased_at__isnull=True)
 
 
+def pinyin_from_word(pinyin: str, word: int) -> str:
+    """``pinyin`` from its ``word``-th word on: ("zhang long yun", 2) -> "long yun"."""
+    words = (pinyin or "").split(" ")
+    return " ".join(words[word - 1:]) if len(words) >= word else ""
+
+
+class PinyinFromWordField(models.CharField):
+    """The person's ``name_pinyin`` from its ``word``-th word on, kept by the field itself on
+    every ``save()``, ``bulk_create`` and ``bulk_insert`` (``pre_save``), so no write path can
+    forget it. With an index on it, "a later word of the name starts with ``long``" is an index
+    range ("long yun" for word 2 of 张龙云) instead of a ``LIKE '% long%'`` over every person."""
+
+    def __init__(self, *args, word: int = 2, **kwargs):
+        self.word = word
+        # db_default too: a row written around the ORM (a bench's COPY) gets "" rather than NULL.
+        kwargs.update(max_length=200, blank=True, default="", db_default="", editable=False)
+        super().__init__(*args, **kwargs)
+
+    def deconstruct(self):
+        name, path, args, kwargs = super().deconstruct()
+        for key in ("max_length", "blank", "default", "db_default", "editable"):
+            kwargs.pop(key, None)
+        kwargs["word"] = self.word
+        return name, path, args, kwargs
+
+    def pre_save(self, model_instance, add):
+        value = pinyin_from_word(model_instance.name_pinyin, self.word)
+        setattr(model_instance, self.attname, value)
+        return value
+
+
 class Person(models.Model):
     SEXES = [("M", _("男")), ("F", _("女"))]
 
@@ -58,6 +89,10 @@ class Person(models.Model):
     name = models.CharField(_("姓名"), max_length=50)
     name_pinyin = models.CharField(_("拼音"), max_length=200, blank=True, db_index=True)
     name_initials = models.CharField(_("拼音首字母"), max_length=50, blank=True, db_index=True)
+    # The pinyin from the 2nd, 3rd and 4th word on (search by a later word of the name).
+    pinyin_w2 = PinyinFromWordField(word=2)
+    pinyin_w3 = PinyinFromWordField(word=3)
+    pinyin_w4 = PinyinFromWordField(word=4)
     sex = models.CharField(_("性别"), max_length=1, choices=SEXES, blank=True)
     birth_date = models.DateField(_("出生日期"), null=True, blank=True)
     id_type = models.CharField(_("证件类型"), max_length=10, choices=ID_TYPES, default=ID_RIC)
@@ -92,10 +127,18 @@ class Person(models.Model):
             # The people list (not erased, by pinyin or by age) with 100,000 rows: the COUNT is
             # answered from the index alone and the page comes in order, with no sort step.
             # name_initials and phone_tail ride along so searches scan the index, not the rows.
-            models.Index(fields=["town", "name_pinyin", "id", "name_initials", "phone_tail"],
+            # The later pinyin words ride along too: SQLite answers a search by a later word by
+            # walking this index in order (index only); PostgreSQL ORs the indexes below.
+            models.Index(fields=["town", "name_pinyin", "id", "name_initials", "phone_tail",
+                                 "pinyin_w2", "pinyin_w3", "pinyin_w4"],
                          condition=Q(erased_at__isnull=True), name="person_active_pinyin_idx"),
             models.Index(fields=["town", "birth_date", "id", "name_initials", "name_pinyin", "phone_tail"],
                          condition=Q(erased_at__isnull=True), name="person_active_birth_idx"),
+            # Search by a later word of the name, and by initials (lehuo/people/search.py).
+            *[models.Index(fields=["town", f"pinyin_w{k}"], condition=Q(erased_at__isnull=True),
+                           name=f"person_active_w{k}_idx") for k in (2, 3, 4)],
+            models.Index(fields=["town", "name_initials"], condition=Q(erased_at__isnull=True),
+                         name="person_active_initials_idx"),
         ]
 
     def __str__(self) -> str:

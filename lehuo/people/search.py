@@ -1,14 +1,14 @@
 """People search: name, full pinyin, pinyin initials or the last digits of a phone.
 
 Letters match a person whose pinyin initials or full pinyin start with them (``zly``, ``zhang``),
-or one of whose later pinyin words starts with them (``long`` finds 张龙云). The first two are
-written so the database reads only the index range of the first letter (the list's own index,
-in the list's order, so the first page stops after 50 matches). The later-word match cannot
-use an index, so it is asked only when the letters can begin a pinyin syllable (``long``,
-``li``, ``zh``): a later word of a Chinese name is a syllable, so ``zl`` or ``lxm`` can match
-only initials or the start of the pinyin, and those searches never read the whole register.
-(A later word of a non-Chinese name that no syllable begins with, ``Smith`` in "Mary Smith",
-is found by the start of the name or by typing the name itself.)
+or one of whose later pinyin words starts with them (``long`` finds 张龙云). Each is written so an
+index answers it on both databases: the letter's range of the list's own index for initials
+(``zl``, ``lxm``: read in the list's order, the first page stops after 50 matches), and, when
+the letters can begin a pinyin syllable (``zhang``, ``long``, ``li``), index ranges on the
+pinyin, the initials and the pinyin from the 2nd, 3rd and 4th word on (``Person.pinyin_w2`` ..
+``pinyin_w4``, kept by their field on every write), so a later word is found without reading
+every person. (A later word of a non-Chinese name that no syllable begins with, ``Smith`` in
+"Mary Smith", is found by the start of the name or by typing the name itself.)
 """
 
 import re
@@ -48,15 +48,41 @@ def starts_with_letter(letter: str) -> Q:
     return Q(name_pinyin__gte=letter)
 
 
+def prefix_range(field: str, text: str) -> Q:
+    """``field`` in a range that holds every value starting with ``text`` (lower-case letters and
+    spaces) under every collation, so an index answers it; the exact ``startswith`` beside it
+    decides. The upper end increments the last letter that is not a "z" ("zhang" -> "zhanh",
+    "liz" -> "lj"): spaces and letters past it cannot lift a value starting with ``text`` over
+    it, whether the collation compares spaces (C) or skips them at first (en_US, zh_CN)."""
+    stem = text.rstrip("z ")
+    if not stem:
+        return Q(**{f"{field}__gte": text})
+    return Q(**{f"{field}__gte": text, f"{field}__lt": stem[:-1] + chr(ord(stem[-1]) + 1)})
+
+
+def later_word_q(text: str) -> Q:
+    """A word after the first starts ``text``: the pinyin from the 2nd, 3rd or 4th word on starts
+    with it (each an index range), or, for the rare names of five words or more, the pinyin from
+    the 4th word on holds it after a space."""
+    q = Q(pinyin_w4__gt="", pinyin_w4__contains=" " + text)
+    for k in (2, 3, 4):
+        q |= prefix_range(f"pinyin_w{k}", text) & Q(**{f"pinyin_w{k}__startswith": text})
+    return q
+
+
 def letters_q(q: str) -> Q:
     text = q.lower()
     compact = text.replace(" ", "")
-    # Initials and pinyin both start with the name's first letter: the range of that letter.
-    start = starts_with_letter(compact[0]) & (Q(name_initials__startswith=compact) | Q(name_pinyin__startswith=text))
     words = text.split()
     if words and words[0] in syllable_prefixes():
-        return start | Q(name_pinyin__contains=" " + text)
-    return start
+        # Any word may match: each way of matching is an index range of its own (the pinyin's
+        # start, the initials, the 2nd/3rd/4th word on), so the database reads only the matches.
+        return ((prefix_range("name_pinyin", text) & Q(name_pinyin__startswith=text))
+                | (prefix_range("name_initials", compact) & Q(name_initials__startswith=compact))
+                | later_word_q(text))
+    # Initials and pinyin both start with the name's first letter: the range of that letter,
+    # read in the list's own index order (the first page stops after 50 matches).
+    return starts_with_letter(compact[0]) & (Q(name_initials__startswith=compact) | Q(name_pinyin__startswith=text))
 
 
 def search_people(qs: QuerySet, *, q: str = "", neighbourhood_id=None, tag: str = "", sort: str = "name") -> QuerySet:

@@ -55,10 +55,19 @@ def test_import_on_postgres_uses_copy_and_writes_the_same_people(town, lv11, tow
         assert cursor.fetchone()[0].startswith("gAAAA")  # stored as Fernet ciphertext
     assert sorted(t.name for t in people[3].tags.all()) == ["党员", "志愿者"]
     assert people[0].id_hash and people[0].created_at and people[0].name_initials == "jm1"
+    assert people[0].pinyin_w2 == people[0].name_pinyin.split(" ", 1)[1]  # kept by the field under COPY too
     assert AuditLog.objects.filter(action="person.import").get().data["created"] == 7
     # The sequence moved past the copied rows: the next person registered normally gets a new id.
     result = import_people(town_admin, town, xlsx(rows(1, start=50)), commit=True)
     assert Person.objects.count() == 8 and len({p.pk for p in Person.objects.all()}) == 8
+
+
+def test_imported_people_are_found_by_a_later_word_of_their_name(town, lv11, town_admin):
+    from lehuo.people.search import search_people
+
+    assert import_people(town_admin, town, xlsx(rows(3)), commit=True).ok
+    found = search_people(Person.objects.all(), q="min")  # 居民1 -> "ju min 1": its 2nd word
+    assert sorted(p.name for p in found) == ["居民1", "居民2", "居民3"]
 
 
 KILLER = textwrap.dedent("""
