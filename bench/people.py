@@ -30,6 +30,8 @@ sys.path.insert(0, str(ROOT))
 parser = argparse.ArgumentParser(description=__doc__.split("\n")[0])
 parser.add_argument("--db", choices=["sqlite", "postgres"], default="sqlite")
 parser.add_argument("--rows", type=int, default=100_000)
+parser.add_argument("--dbname", default="lehuo_bench_people", help="PostgreSQL database (created if missing)")
+parser.add_argument("--import-only", action="store_true", help="only the import part (no page part)")
 parser.add_argument("--requests", type=int, default=30, help="requests per page measured")
 parser.add_argument("--pages-only", action="store_true", help="only the page part, on the people a previous run left")
 parser.add_argument("--profile", metavar="URL", help="print each query of one request of URL with its time, and stop")
@@ -57,9 +59,9 @@ if args.db == "postgres":
     import psycopg
 
     with psycopg.connect("postgresql://postgres@127.0.0.1:5432/postgres", autocommit=True) as conn:
-        if not conn.execute("SELECT 1 FROM pg_database WHERE datname = 'lehuo_bench_people'").fetchone():
-            conn.execute("CREATE DATABASE lehuo_bench_people")
-    os.environ["DATABASE_URL"] = "postgres://postgres@127.0.0.1:5432/lehuo_bench_people"
+        if not conn.execute("SELECT 1 FROM pg_database WHERE datname = %s", [args.dbname]).fetchone():
+            conn.execute(f'CREATE DATABASE "{args.dbname}"')
+    os.environ["DATABASE_URL"] = f"postgres://postgres@127.0.0.1:5432/{args.dbname}"
 else:
     os.environ["DATABASE_URL"] = f"sqlite:///{VAR / 'bench.sqlite3'}"
 
@@ -310,9 +312,10 @@ def main() -> None:
     say(f"    of which read xlsx {t_read:7.2f} s (calamine), check ~{t_check:.2f} s, write ~{t_import - t_read - t_check:.2f} s")
     say(f"  bulk_create baseline {t_bulk:7.2f} s  -> import / bulk_create = {t_import / t_bulk:.2f}x")
     if t_copy is not None:
-        say(f"  COPY baseline        {t_copy:7.2f} s  -> import / COPY = {t_import / t_copy:.2f}x")
-
-    bench_pages(user)
+        say(f"  COPY baseline        {t_copy:7.2f} s  -> import / COPY = {t_import / t_copy:.2f}x "
+            f"(load {os.getloadavg()[0]:.2f})")
+    if not args.import_only:
+        bench_pages(user)
 
 
 def profile(user, url) -> None:
