@@ -19,6 +19,7 @@ SAMPLES = ["", "文本", None, 0, 7, 2**40, True, False, Decimal("3"), 3.0, dt.d
            dt.datetime(2021, 7, 22, 10, 0, tzinfo=dt.UTC), {"a": 1}]
 
 
+@pytest.mark.filterwarnings("ignore:DateTimeField .* received a naive datetime")
 @pytest.mark.skipif(connection.vendor != "postgresql", reason="the COPY values are PostgreSQL's (bulk_create elsewhere)")
 @pytest.mark.parametrize("model", [Donation, AuditLog, Person, Person.tags.through])
 def test_values_passed_unchanged_are_those_the_field_would_give(model):
