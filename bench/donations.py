@@ -245,11 +245,14 @@ def bench_stats(m: int, town, nbhs, drive_factory, repeats: int = 5) -> dict:
 
 
 def main() -> None:
+    global DB
     parser = argparse.ArgumentParser()
     parser.add_argument("--rows", type=int, default=100_000)
     parser.add_argument("--stats-rows", type=int, default=225_000)
     parser.add_argument("--only", choices=["import", "stats"])
+    parser.add_argument("--dbname", default=DB, help=f"scratch database (default {DB}; dropped and created)")
     args = parser.parse_args()
+    DB = args.dbname
     setup_django()
     town, nbhs, admin, _charity, drive_factory = fixtures()
     if args.only != "stats":

@@ -181,6 +181,17 @@ def donations_recorded(donations) -> None:
     apply([gift_of(d) for d in donations if d.voided_at is None], 1)
 
 
+def gift_of_row(row: dict, town_id: int) -> dict:
+    """``gift_of`` for a new donation given as its row (attribute name -> value, as the bulk
+    import writes it) of a drive in ``town_id``."""
+    return {"town_id": town_id, **{f: row.get(f) for f in FIELDS if f != "town_id"}}
+
+
+def gifts_recorded(gifts: list[dict]) -> None:
+    """Hook: new valid donations written in bulk, as ``gift_of_row`` dicts."""
+    apply(gifts, 1)
+
+
 def donation_voided(donation) -> None:
     """Hook: a donation just voided."""
     apply([gift_of(donation)], -1)

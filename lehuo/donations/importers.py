@@ -14,7 +14,7 @@ from collections.abc import Callable
 from dataclasses import dataclass, field
 from decimal import Decimal
 
-from django.db import transaction
+from django.db import connection, transaction
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 
@@ -147,6 +147,24 @@ def _date(value) -> dt.date:
     return services._parse_date(_text(value)[:19], "received_on")
 
 
+def _recorded_references(drive: Drive, refs: list[str]) -> set[str]:
+    """Which of ``refs`` the drive already has. On PostgreSQL one query with the references as
+    one array parameter (``= ANY``): 100,000 of them as ``IN`` placeholders cost seconds to
+    build and send, in 5,000s (SQLite's limit on parameters) elsewhere."""
+    if not refs:
+        return set()
+    if connection.vendor == "postgresql":
+        with connection.cursor() as cursor:
+            cursor.execute(f"SELECT reference FROM {Donation._meta.db_table} "  # noqa: S608 - the model's table
+                           "WHERE drive_id = %s AND reference = ANY(%s)", [drive.pk, refs])
+            return {reference for (reference,) in cursor.fetchall()}
+    found: set[str] = set()
+    for i in range(0, len(refs), 5000):
+        found.update(Donation.objects.filter(drive=drive, reference__in=refs[i:i + 5000])
+                     .values_list("reference", flat=True))
+    return found
+
+
 def check_statement(actor, drive: Drive, table: Table, kind: str, neighbourhood: Neighbourhood | None = None,
                     progress: Callable[[int, int], None] | None = None) -> ImportReport:
     """Dry run: what would be written, every error by row and field, duplicates, matches."""
@@ -165,11 +183,7 @@ def check_statement(actor, drive: Drive, table: Table, kind: str, neighbourhood:
     orgs = {o.name: o for o in Organisation.objects.filter(town=town)}
     # Duplicates against what is recorded: references, and (for lines without one) donor+amount+date.
     refs = {r for _, rec in table.rows if (r := _text(rec.get("reference")))}
-    existing_refs: set[str] = set()
-    ref_list = sorted(refs)
-    for i in range(0, len(ref_list), 5000):
-        existing_refs.update(Donation.objects.filter(drive=drive, reference__in=ref_list[i:i + 5000])
-                             .values_list("reference", flat=True))
+    existing_refs = _recorded_references(drive, sorted(refs))
     existing_lines = Counter(
         Donation.objects.filter(drive=drive, reference="", channel=kind)
         .values_list("received_on", "amount", "person_id", "organisation_id", "donor_name")

@@ -72,6 +72,29 @@ class DonationQuerySet(models.QuerySet):
         return self.filter(voided_at__isnull=True)
 
 
+def donor_kind(person_id, organisation_id, anonymous) -> str:
+    """``Donation.donor_kind`` of a donation's values (the bulk import has no instance)."""
+    if person_id:
+        return "person"
+    if organisation_id:
+        return "organisation"
+    return "anonymous" if anonymous else "outsider"
+
+
+def donor_display(person, organisation, donor_name: str, anonymous: bool) -> str:
+    """``Donation.donor_display`` of a donation's values."""
+    if person is not None:
+        return person.name
+    if organisation is not None:
+        return organisation.name
+    return donor_name if (donor_name and not anonymous) else _("匿名")
+
+
+def describe(display, amount) -> str:
+    """``str()`` of a donation: what its audit rows name it."""
+    return f"{display} {amount}"
+
+
 class Donation(models.Model):
     """One gift. The donor is a person, an organisation, or an outsider (named or anonymous)."""
 
@@ -122,7 +145,7 @@ class Donation(models.Model):
         ]
 
     def __str__(self) -> str:
-        return f"{self.donor_display} {self.amount}"
+        return describe(self.donor_display, self.amount)
 
     @property
     def is_void(self) -> bool:
@@ -130,20 +153,13 @@ class Donation(models.Model):
 
     @property
     def donor_kind(self) -> str:
-        if self.person_id:
-            return "person"
-        if self.organisation_id:
-            return "organisation"
-        return "anonymous" if self.anonymous else "outsider"
+        return donor_kind(self.person_id, self.organisation_id, self.anonymous)
 
     @property
     def donor_display(self) -> str:
         """The donor as staff see it (full name)."""
-        if self.person_id:
-            return self.person.name
-        if self.organisation_id:
-            return self.organisation.name
-        return self.donor_name if (self.donor_name and not self.anonymous) else _("匿名")
+        return donor_display(self.person if self.person_id else None,
+                             self.organisation if self.organisation_id else None, self.donor_name, self.anonymous)
 
     @property
     def public_name(self) -> str:

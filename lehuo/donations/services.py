@@ -18,14 +18,27 @@ from django.utils.translation import gettext as _
 from lehuo.accounts.models import Neighbourhood, Town
 from lehuo.accounts.permissions import may, require, scope_q
 from lehuo.people.models import Organisation, Person
-from lehuo.platform.audit import build_log, log_action
-from lehuo.platform.bulk import bulk_insert
+from lehuo.platform.audit import log_action, log_rows
+from lehuo.platform.bulk import insert_rows, row_of
 from lehuo.platform.errors import NotFound, ServiceError
 from lehuo.platform.models import AuditLog
 from lehuo.platform.uploads import checked_voucher
 
 from . import aggregates
-from .models import CASH, CHANNELS, METHODS, OFFLINE, ONLINE, OTHER, Donation, Drive, Handover
+from .models import (
+    CASH,
+    CHANNELS,
+    METHODS,
+    OFFLINE,
+    ONLINE,
+    OTHER,
+    Donation,
+    Drive,
+    Handover,
+    describe,
+    donor_display,
+    donor_kind,
+)
 
 CENT = Decimal("0.01")
 
@@ -194,32 +207,44 @@ def record_donation(actor, drive: Drive, *, savepoint: bool = True, **fields) ->
 def record_donations_in_bulk(actor, drive: Drive, rows: list[dict], *, batch_size: int = 2000,
                              progress=None) -> int:
     """The importer's way in: every row passes the same checks as ``record_donation``
-    (``prepare_donation``), then donations and their audit rows are written in batches.
-    Must run inside the caller's transaction, so one bad row or a reference that someone
-    committed meanwhile (unique index) writes nothing at all."""
+    (``check_donation``), then donations, their kept figures and their audit rows (the same
+    content as ``log_action`` writes for one) are written in batches, by COPY on PostgreSQL,
+    straight from the checked values (no model instance per row). Must run inside the
+    caller's transaction, so one bad row or a reference that someone committed meanwhile
+    (unique index) writes nothing at all."""
     if not transaction.get_connection().in_atomic_block:
         raise RuntimeError("record_donations_in_bulk must run inside a transaction")
     written = 0
-    memo: dict = {}  # decisions that are the same for every row of the drive (see prepare_donation)
+    memo: dict = {}  # decisions that are the same for every row of the drive (see check_donation)
     for start in range(0, len(rows), batch_size):
-        prepared = [prepare_donation(actor, drive, memo=memo, **row) for row in rows[start:start + batch_size]]
-        donations = bulk_insert(Donation, [d for d, _ in prepared])  # COPY on PostgreSQL
-        aggregates.donations_recorded(donations)
-        bulk_insert(AuditLog, [build_log(actor, "donation.record", d, audit)
-                               for d, (_, audit) in zip(donations, prepared, strict=True)])
-        written += len(donations)
+        checked = [check_donation(actor, drive, memo=memo, **row) for row in rows[start:start + batch_size]]
+        new = [row_of(Donation, values) for values, _audit in checked]
+        ids = insert_rows(Donation, new)  # COPY on PostgreSQL
+        aggregates.gifts_recorded([aggregates.gift_of_row(row, drive.town_id) for row in new])
+        insert_rows(AuditLog, log_rows(actor, "donation.record", Donation, [
+            (pk, describe(donor_display(v["person"], v["organisation"], v["donor_name"], v["anonymous"]), v["amount"]),
+             audit) for pk, (v, audit) in zip(ids, checked, strict=True)]))
+        written += len(new)
         if progress:
             progress(written, len(rows))
     return written
 
 
-def prepare_donation(actor, drive: Drive, *, amount, channel: str, received_on, method: str = "",
-                     person: Person | None = None, organisation: Organisation | None = None,
-                     donor_name: str = "", anonymous: bool = False, named_consent: bool = False,
-                     reference: str = "", neighbourhood: Neighbourhood | None = None, notes: str = "",
-                     source: str = "form", today: dt.date | None = None,
-                   memo: dict | None = None) -> tuple[Donation, dict]:
-    """Every rule a donation must pass; returns the unsaved donation and its audit data.
+def prepare_donation(actor, drive: Drive, **fields) -> tuple[Donation, dict]:
+    """Every rule a donation must pass (``check_donation``); returns the unsaved donation and
+    its audit data."""
+    values, audit = check_donation(actor, drive, **fields)
+    return Donation(**values), audit
+
+
+def check_donation(actor, drive: Drive, *, amount, channel: str, received_on, method: str = "",
+                   person: Person | None = None, organisation: Organisation | None = None,
+                   donor_name: str = "", anonymous: bool = False, named_consent: bool = False,
+                   reference: str = "", neighbourhood: Neighbourhood | None = None, notes: str = "",
+                   source: str = "form", today: dt.date | None = None,
+                   memo: dict | None = None) -> tuple[dict, dict]:
+    """Every rule a donation must pass; returns the new donation's field values (by field
+    name, related records as instances) and its audit data.
 
     ``memo`` (a dict the caller keeps across the rows of one drive, as the bulk import does)
     keeps the answers that depend only on the actor, the drive and the neighbourhood: whether
@@ -277,16 +302,19 @@ def prepare_donation(actor, drive: Drive, *, amount, channel: str, received_on, 
             refusal = memo[nbh_key] = exc
     if refusal is not None:
         raise refusal
-    donation = Donation(
-        drive=drive, person=person, organisation=organisation, donor_name=donor_name, anonymous=bool(anonymous),
-        named_consent=bool(named_consent), amount=value, channel=channel, method=method, received_on=received,
-        reference=reference, neighbourhood=neighbourhood, notes=(notes or "").strip()[:200], source=source,
-        recorded_by=actor if getattr(actor, "is_authenticated", False) else None,
-    )
+    anonymous = bool(anonymous)
+    values = {
+        "drive": drive, "person": person, "organisation": organisation, "donor_name": donor_name,
+        "anonymous": anonymous, "named_consent": bool(named_consent), "amount": value, "channel": channel,
+        "method": method, "received_on": received, "reference": reference, "neighbourhood": neighbourhood,
+        "notes": (notes or "").strip()[:200], "source": source,
+        "recorded_by": actor if getattr(actor, "is_authenticated", False) else None,
+    }
     audit = {"drive": drive.pk, "amount": value, "channel": channel, "method": method, "reference": reference,
-             "donor": donation.donor_kind, "neighbourhood": neighbourhood.pk if neighbourhood else None,
-             "source": source}
-    return donation, audit
+             "donor": donor_kind(person.pk if person is not None else None,
+                                 organisation.pk if organisation is not None else None, anonymous),
+             "neighbourhood": neighbourhood.pk if neighbourhood else None, "source": source}
+    return values, audit
 
 
 def get_donation_for(actor, pk, *, to: str = "donations.donation.view") -> Donation:

@@ -40,16 +40,16 @@ def test_bad_amount_in_row_5000_writes_nothing(drive, town_admin):
 
 
 def test_failure_while_writing_rolls_everything_back(drive, town_admin, monkeypatch):
-    real_prepare, real_bulk, calls, written = services.prepare_donation, services.record_donations_in_bulk, [], []
+    real_check, real_bulk, calls, written = services.check_donation, services.record_donations_in_bulk, [], []
 
     def flaky(*args, **kwargs):
         calls.append(1)
         if len(calls) == 30:  # two batches of 10 are already in the database by now
             written.append(Donation.objects.count())
             raise RuntimeError("disk full")
-        return real_prepare(*args, **kwargs)
+        return real_check(*args, **kwargs)
 
-    monkeypatch.setattr(services, "prepare_donation", flaky)
+    monkeypatch.setattr(services, "check_donation", flaky)
     monkeypatch.setattr(services, "record_donations_in_bulk",
                         lambda *a, **kw: real_bulk(*a, **{**kw, "batch_size": 10}))
     with pytest.raises(RuntimeError):
@@ -168,3 +168,47 @@ def test_bulk_rows_are_refused_for_an_actor_who_may_not_record(drive, viewer):
     with pytest.raises(Forbidden), transaction.atomic():
         services.record_donations_in_bulk(viewer, drive, [row])
     assert not Donation.objects.exists()
+
+
+def test_bulk_rows_and_audit_rows_are_those_the_single_path_writes(drive, town_admin, charity, make_person, lv11):
+    """``record_donations_in_bulk`` writes donations, audit rows and kept figures from the
+    checked values without model instances: every column must be what ``record_donation``
+    (save + log_action) writes for the same input, for each kind of donor."""
+    from django.db import transaction
+    from django.forms.models import model_to_dict
+
+    from lehuo.donations import aggregates
+    from lehuo.platform.models import AuditLog
+
+    person = make_person(name="张三")
+    base = {"amount": "12.30", "channel": "offline", "received_on": "2021-07-22", "method": "cash", "notes": " 备注 ",
+            "source": "import"}
+    rows = [{**base, "person": person, "neighbourhood": lv11, "named_consent": True},
+            {**base, "organisation": charity, "reference": "R-1"},
+            {**base, "donor_name": " 热心群众 ", "named_consent": True},
+            {**base, "anonymous": True, "named_consent": True, "amount": "5"}]
+
+    def written(write) -> tuple[list, list, dict]:
+        with transaction.atomic():
+            write()
+            donations = list(Donation.objects.order_by("pk"))
+            logs = list(AuditLog.objects.filter(action="donation.record").order_by("pk"))
+            assert [log.object_id for log in logs] == [str(d.pk) for d in donations]
+            figures = aggregates.verify()
+            out = ([{k: v for k, v in model_to_dict(d).items() if k not in ("id",)} for d in donations],
+                   [{k: v for k, v in model_to_dict(log).items() if k not in ("id", "object_id", "created_at")} for log in logs],
+                   figures)
+            transaction.set_rollback(True)
+        return out
+
+    def single():
+        for row in rows:
+            services.record_donation(town_admin, drive, **row)
+
+    one = written(single)
+    bulk = written(lambda: services.record_donations_in_bulk(town_admin, drive, rows, batch_size=3))
+    assert len(one[0]) == len(one[1]) == 4
+    assert bulk[0] == one[0]
+    assert bulk[1] == one[1]
+    assert one[1][0]["data"]["donor"] == "person" and one[1][0]["object_repr"] == "张三 12.30"
+    assert bulk[2] == one[2] == []  # kept figures agree with the donations written

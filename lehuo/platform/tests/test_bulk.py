@@ -1,0 +1,70 @@
+"""platform/bulk.py: COPY values are what the fields prepare; ``insert_rows`` writes dict rows
+as ``bulk_create`` would."""
+
+import datetime as dt
+import warnings
+from decimal import Decimal
+
+import pytest
+from django.db import connection, transaction
+
+from lehuo.donations.models import Donation
+from lehuo.people.models import Person
+from lehuo.platform import bulk
+from lehuo.platform.models import AuditLog
+
+pytestmark = pytest.mark.django_db
+
+SAMPLES = ["", "文本", None, 0, 7, 2**40, True, False, Decimal("3"), 3.0, dt.date(2021, 7, 22),
+           dt.datetime(2021, 7, 22, 10, 0, tzinfo=dt.UTC), {"a": 1}]
+
+
+@pytest.mark.filterwarnings("ignore:DateTimeField .* received a naive datetime")
+@pytest.mark.skipif(connection.vendor != "postgresql", reason="the COPY values are PostgreSQL's (bulk_create elsewhere)")
+@pytest.mark.parametrize("model", [Donation, AuditLog, Person, Person.tags.through])
+def test_values_passed_unchanged_are_those_the_field_would_give(model):
+    """Where ``_db_value`` skips ``get_db_prep_save`` it must return exactly what that would."""
+    checked = 0
+    for f, _attname, _plain, unchanged, aware in bulk._plan(model):
+        for value in SAMPLES:
+            try:
+                expected = f.get_db_prep_save(value, connection)
+            except Exception:  # noqa: BLE001 - a value the field refuses must still reach it
+                with pytest.raises(Exception):  # noqa: B017
+                    bulk._db_value(f, value, unchanged, aware, connection)
+                continue
+            got = bulk._db_value(f, value, unchanged, aware, connection)
+            if got is value and expected is not value:
+                assert type(expected) is type(value) and expected == value, (model, f.name, value)
+            checked += got is value
+    assert checked
+
+
+def test_a_naive_datetime_still_gets_djangos_warning():
+    f = AuditLog._meta.get_field("created_at")
+    _f, _a, _p, unchanged, aware = next(p for p in bulk._plan(AuditLog) if p[0] is f)
+    with warnings.catch_warnings(record=True) as caught:
+        warnings.simplefilter("always")
+        bulk._db_value(f, dt.datetime(2021, 7, 22, 10, 0), unchanged, aware, connection)
+    assert any("naive datetime" in str(w.message) for w in caught)
+
+
+def test_insert_rows_writes_dict_rows_with_defaults_and_returns_their_keys(town_admin):
+    before = dt.datetime.now(dt.UTC)
+    with transaction.atomic():
+        ids = bulk.insert_rows(AuditLog, [
+            {"actor_id": town_admin.pk, "actor_name": "admin", "action": "x.one", "data": {"n": 1}},
+            {"action": "x.two", "object_id": "7"},
+        ])
+    rows = list(AuditLog.objects.filter(pk__in=ids).order_by("pk"))
+    assert [r.pk for r in rows] == ids and len(set(ids)) == 2
+    assert [(r.actor_id, r.actor_name, r.action, r.object_id, r.data) for r in rows] == [
+        (town_admin.pk, "admin", "x.one", "", {"n": 1}), (None, "", "x.two", "7", {})]
+    assert all(r.created_at >= before for r in rows)
+
+
+def test_row_of_takes_keys_of_related_records_and_refuses_unsaved_ones(town_admin):
+    assert bulk.row_of(AuditLog, {"actor": town_admin, "content_type": None, "action": "a"}) == {
+        "actor_id": town_admin.pk, "content_type_id": None, "action": "a"}
+    with pytest.raises(ValueError):
+        bulk.row_of(AuditLog, {"actor": type(town_admin)(username="unsaved")})
