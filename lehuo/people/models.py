@@ -73,6 +73,10 @@ class PinyinFromWordField(models.CharField):
         kwargs["word"] = self.word
         return name, path, args, kwargs
 
+    def value_from_row(self, row: dict) -> str:
+        """The value for a row written without a model object (``platform.bulk.insert_rows``)."""
+        return pinyin_from_word(row.get("name_pinyin", ""), self.word)
+
     def pre_save(self, model_instance, add):
         value = pinyin_from_word(model_instance.name_pinyin, self.word)
         setattr(model_instance, self.attname, value)

@@ -168,12 +168,16 @@ def insert_rows(model, rows: Sequence[dict], *, batch_size: int = 5000) -> list:
     using, connection = _postgresql(model, "insert_rows")
     meta = model._meta
     now = timezone.now()
-    forced, defaults = {}, {}
+    forced, defaults, derived = {}, {}, {}
     for f in meta.concrete_fields:
         if getattr(f, "auto_now", False) or getattr(f, "auto_now_add", False):
             forced[f.attname] = now
         elif f.default is timezone.now:
             defaults[f.attname] = lambda now=now: now
+        elif hasattr(f, "value_from_row"):
+            # A field that keeps a value derived from the others (its pre_save) says how to
+            # derive it from a row (Person.pinyin_w2: from name_pinyin).
+            derived[f.attname] = f.value_from_row
         elif type(f).pre_save is not Field.pre_save and not isinstance(f, models.DateField):
             # (a date's pre_save only reads the attribute unless auto_now/auto_now_add)
             raise ValueError(f"insert_rows cannot prepare {f.name} of {meta.label}: use bulk_insert")
@@ -186,8 +190,8 @@ def insert_rows(model, rows: Sequence[dict], *, batch_size: int = 5000) -> list:
     pk_attname = meta.pk.attname
     # Per column: where its value comes from (0 the row or the default, 1 the call's time,
     # 2 the new key) and how it is prepared (see _db_value, inlined: 3,000,000 values).
-    spec = [(attname, 2 if attname == pk_attname else 1 if attname in forced else 0,
-             forced.get(attname), defaults.get(attname), f, unchanged, aware)
+    spec = [(attname, 2 if attname == pk_attname else 1 if attname in forced else 3 if attname in derived else 0,
+             forced.get(attname), defaults.get(attname) or derived.get(attname), f, unchanged, aware)
             for f, attname, _plain, unchanged, aware in _plan(model)]
 
     def values(row: dict, pk) -> list:
@@ -195,6 +199,8 @@ def insert_rows(model, rows: Sequence[dict], *, batch_size: int = 5000) -> list:
         for attname, source, fixed, default, f, unchanged, aware in spec:
             if source == 0:
                 value = row[attname] if attname in row else default()
+            elif source == 3:
+                value = default(row)
             else:
                 value = fixed if source == 1 else pk
             if unchanged is None or not (value is None or type(value) in unchanged or (
