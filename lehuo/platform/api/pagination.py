@@ -38,10 +38,10 @@ class LargePageNumberPagination(PageNumberPagination):
         count_estimated: bool = False
         has_next: bool = False
 
-    def paginate_queryset(self, queryset, pagination: Input, request, **params: Any) -> Any:
+    def paginate_queryset(self, queryset, pagination: PageNumberPagination.Input, request, **params: Any) -> Any:
         page_size = self._get_page_size(pagination.page_size)
         offset = (pagination.page - 1) * page_size
         rows = list(queryset[offset:offset + page_size + 1])
-        paginator = LargePaginator(queryset, page_size, exact=pagination.count == "exact")
+        paginator = LargePaginator(queryset, page_size, exact=getattr(pagination, "count", "") == "exact")
         return {self.items_attribute: rows[:page_size], "count": paginator.count,
                 "count_estimated": paginator.estimated, "has_next": len(rows) > page_size}
