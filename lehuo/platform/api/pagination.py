@@ -38,7 +38,7 @@ class LargePageNumberPagination(PageNumberPagination):
         count_estimated: bool = False
         has_next: bool = False
 
-    def paginate_queryset(self, queryset, pagination: PageNumberPagination.Input, request, **params: Any) -> Any:
+    def paginate_queryset(self, queryset, pagination: NinjaPageNumberPagination.Input, request, **params: Any) -> Any:
         page_size = self._get_page_size(pagination.page_size)
         offset = (pagination.page - 1) * page_size
         rows = list(queryset[offset:offset + page_size + 1])
