@@ -74,6 +74,8 @@ class LargePaginator(Paginator):
             raise PageNotAnInteger("not an integer")
         if number < 1:
             raise EmptyPage("less than 1")
+        if number == 1:  # always there (empty or not); its rows may make the count needless
+            return number
         if number > self.num_pages and not (self.count and self.estimated):
             raise EmptyPage("no results")
         return number
@@ -85,6 +87,10 @@ class LargePaginator(Paginator):
         if not rows and number > 1:  # past the estimate: the last page that has rows
             return self.page(max(1, math.ceil(self.object_list.count() / self.per_page)))
         more = len(rows) > self.per_page
+        if number == 1 and not more and not self.exact:
+            # The whole result is on this page: that is the count, no COUNT query (a search for
+            # one name walked the scope twice, once for the rows and once to count them).
+            self.__dict__["count"] = len(rows)
         page = LargePage(rows[: self.per_page], number, self, more)
         if self.estimated and more and number >= self.num_pages:  # the estimate was short
             self.__dict__["num_pages"] = number + 1

@@ -27,17 +27,26 @@ def test_count_is_exact_up_to_the_cap(login, town_admin, many, monkeypatch):
 
 def test_beyond_the_cap_the_count_is_estimated_and_exact_on_request(login, town_admin, many, monkeypatch):
     monkeypatch.setattr(paging, "COUNT_CAP", 5)
-    c = login(town_admin)
+    qs = Person.objects.order_by("name_pinyin", "id")
+    paginator = paging.LargePaginator(qs, 4)
     with CaptureQueriesContext(connection) as ctx:
-        r = c.get(reverse("people:people"))
-    page = r.context["page"]
-    assert page.paginator.estimated and page.paginator.count >= 6
-    body = r.content.decode()
-    assert "（估计）" in body and "count=exact" in body
+        paginator.page(1)
+        count = paginator.count
+    assert paginator.estimated and count >= 6
     counts = [q["sql"] for q in ctx.captured_queries if "COUNT(" in q["sql"].upper()]
     assert len(counts) == 1 and "LIMIT 6" in counts[0]  # stops after cap + 1 rows
-    exact = c.get(reverse("people:people"), {"count": "exact"}).context["page"].paginator
+    exact = paging.LargePaginator(qs, 4, exact=True)
+    exact.page(1)
     assert exact.count == 12 and not exact.estimated
+    # The page says which it is, and offers the exact count.
+    monkeypatch.setattr(paging, "COUNT_CAP", 2)
+    c = login(town_admin)
+    real = paging.LargePaginator.__init__
+    monkeypatch.setattr(paging.LargePaginator, "__init__",
+                        lambda self, object_list, per_page, **kw: real(self, object_list, 4, **kw))
+    body = c.get(reverse("people:people")).content.decode()
+    assert "（估计）" in body and "count=exact" in body
+    assert c.get(reverse("people:people"), {"count": "exact"}).context["page"].paginator.count == 12
 
 
 def test_pages_past_the_cap_are_served_while_they_have_rows(login, town_admin, many, monkeypatch):
@@ -112,3 +121,16 @@ def test_api_list_under_the_cap_is_exact(api, town_admin, many):
     assert body == {"items": [], "count": 0, "count_estimated": False, "has_next": False}
     body = api(town_admin).get("/api/v1/people").json()
     assert body["count"] == 12 and not body["count_estimated"]
+
+
+def test_a_result_that_fits_on_the_first_page_is_not_counted_again(login, town_admin, many):
+    c = login(town_admin)
+    target = many[0]
+    with CaptureQueriesContext(connection) as ctx:
+        r = c.get(reverse("people:people"), {"q": target.name})
+    page = r.context["page"]
+    assert page.paginator.count == len(page.object_list) >= 1 and not page.has_next()
+    assert not [q for q in ctx.captured_queries if "COUNT(" in q["sql"].upper()]
+    assert f"共 {page.paginator.count} 人" in r.content.decode()
+    # An empty result says 0.
+    assert c.get(reverse("people:people"), {"q": "查无此人"}).context["page"].paginator.count == 0

@@ -42,6 +42,9 @@ class LargePageNumberPagination(PageNumberPagination):
         page_size = self._get_page_size(pagination.page_size)
         offset = (pagination.page - 1) * page_size
         rows = list(queryset[offset:offset + page_size + 1])
-        paginator = LargePaginator(queryset, page_size, exact=getattr(pagination, "count", "") == "exact")
+        exact = getattr(pagination, "count", "") == "exact"
+        paginator = LargePaginator(queryset, page_size, exact=exact)
+        if offset == 0 and len(rows) <= page_size and not exact:
+            paginator.__dict__["count"] = len(rows)  # all on the first page: no COUNT query
         return {self.items_attribute: rows[:page_size], "count": paginator.count,
                 "count_estimated": paginator.estimated, "has_next": len(rows) > page_size}
