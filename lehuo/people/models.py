@@ -56,8 +56,8 @@ def pinyin_from_word(pinyin: str, word: int) -> str:
 
 class PinyinFromWordField(models.CharField):
     """The person's ``name_pinyin`` from its ``word``-th word on, kept by the field itself on
-    every ``save()``, ``bulk_create`` and ``bulk_insert`` (``pre_save``), so no write path can
-    forget it. With an index on it, "a later word of the name starts with ``long``" is an index
+    every ``save()`` and ``bulk_create`` (``pre_save``) and ``insert_rows`` (``value_from_row``),
+    so no write path can forget it. With an index on it, "a later word of the name starts with ``long``" is an index
     range ("long yun" for word 2 of 张龙云) instead of a ``LIKE '% long%'`` over every person."""
 
     def __init__(self, *args, word: int = 2, **kwargs):

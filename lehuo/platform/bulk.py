@@ -2,21 +2,21 @@
 
 Importers check every row with the same rules as the API first; writing 100,000 checked rows
 is then the database's work, and COPY is the fastest way PostgreSQL has to take them (about
-5x an INSERT of the same rows). ``bulk_insert`` keeps what ``bulk_create`` gives its callers:
-each object gets its primary key (taken from the table's sequence in one query before the
-COPY, so audit rows and tag links can name it), ``auto_now``/``auto_now_add`` and defaults are
-applied, and every value goes through its field's ``get_db_prep_save`` (so encrypted fields
-are encrypted, JSON is JSON). ``insert_rows`` does the same for rows given as dicts of field
-values (no model instance per row: an import's audit rows). Both write in the caller's
-transaction: a COPY that fails (a unique index, a check constraint) or a process killed
-mid-COPY leaves nothing.
+5x an INSERT of the same rows). ``insert_rows`` takes rows given as dicts of field values (no
+model instance per row) and keeps what ``bulk_create`` gives its callers: each row gets its
+primary key (taken from the table's sequence in one query before the COPY, so audit rows and
+tag links can name it), ``auto_now``/``auto_now_add`` and defaults are applied, a field kept
+from the others says how (``value_from_row``), and every value goes through its field's
+``get_db_prep_save`` where that could change it (so encrypted fields are encrypted, JSON is
+JSON). It writes in the caller's transaction: a COPY that fails (a unique index, a check
+constraint) or a process killed mid-COPY leaves nothing.
 
 This module is the one place that turns field values into COPY values: ``_plan`` lists the
 columns of a model and, for each, the Python types its field hands PostgreSQL unchanged.
 """
 
 import datetime as dt
-from collections.abc import Callable, Iterable, Sequence
+from collections.abc import Iterable, Sequence
 from functools import cache
 
 from django.db import connections, models, router, transaction
@@ -65,12 +65,6 @@ def _db_value(field: Field, value, unchanged, aware_datetime: bool, connection):
     return field.get_db_prep_save(value, connection)
 
 
-def db_values(model: type[models.Model], obj: models.Model, connection) -> list:
-    """The COPY row of the unsaved ``obj``: what ``bulk_create`` would write."""
-    return [_db_value(f, getattr(obj, attname) if plain else f.pre_save(obj, True), unchanged, aware, connection)
-            for f, attname, plain, unchanged, aware in _plan(model)]
-
-
 def _columns(model, connection) -> tuple[str, str]:
     table = connection.ops.quote_name(model._meta.db_table)
     return table, ", ".join(connection.ops.quote_name(f.column) for f in model._meta.concrete_fields)
@@ -99,37 +93,6 @@ def _postgresql(model, what: str):
     if connection.vendor == "postgresql" and not transaction.get_connection(using).in_atomic_block:
         raise RuntimeError(f"{what} must run inside a transaction (all or nothing)")
     return using, connection
-
-
-def bulk_insert(model, objs: Sequence, *, batch_size: int = 5000,
-                progress: Callable[[int], None] | None = None) -> Sequence:
-    """Insert the unsaved ``objs`` of ``model`` and set their primary keys; returns ``objs``."""
-    if not objs:
-        return objs
-    using, connection = _postgresql(model, "bulk_insert")
-    if connection.vendor != "postgresql":
-        done = 0
-        for start in range(0, len(objs), batch_size):
-            model.objects.using(using).bulk_create(objs[start:start + batch_size], batch_size=batch_size)
-            done = min(start + batch_size, len(objs))
-            if progress:
-                progress(done)
-        return objs
-    pk_attname = model._meta.pk.attname
-    with connection.cursor() as cursor:
-        missing = [obj for obj in objs if obj.pk is None]
-        if missing:
-            for obj, value in zip(missing, _next_ids(cursor, model, len(missing)), strict=True):
-                setattr(obj, pk_attname, value)
-        for start in range(0, len(objs), batch_size):
-            chunk = objs[start:start + batch_size]
-            _copy(connection, cursor, model, (db_values(model, obj, connection) for obj in chunk))
-            if progress:
-                progress(start + len(chunk))
-    for obj in objs:
-        obj._state.adding = False
-        obj._state.db = using
-    return objs
 
 
 @cache
@@ -180,7 +143,7 @@ def insert_rows(model, rows: Sequence[dict], *, batch_size: int = 5000) -> list:
             derived[f.attname] = f.value_from_row
         elif type(f).pre_save is not Field.pre_save and not isinstance(f, models.DateField):
             # (a date's pre_save only reads the attribute unless auto_now/auto_now_add)
-            raise ValueError(f"insert_rows cannot prepare {f.name} of {meta.label}: use bulk_insert")
+            raise ValueError(f"insert_rows cannot prepare {f.name} of {meta.label}: give the field a value_from_row")
         elif f is not meta.pk:
             defaults[f.attname] = f.get_default
     if connection.vendor != "postgresql":
