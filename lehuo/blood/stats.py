@@ -58,10 +58,12 @@ def compute_drive_stats(drive: Drive) -> dict:
         by_nbh[name or other]["donors"] = n
         by_nbh[name or other]["units"] = units or Decimal("0.00")
     by_tag: dict[str, dict] = {}
+    # Ordered as the kept figures order them (a grouped query has no order of its own).
     for tag, n, units in (donations.filter(person__tags__isnull=False).values_list("person__tags__name")
-                          .annotate(n=Count("person", distinct=True), u=Sum("units"))):
+                          .annotate(n=Count("person", distinct=True), u=Sum("units")).order_by("person__tags__name")):
         by_tag[tag] = {"donors": n, "units": units or Decimal("0.00")}
-    by_volume = {str(v): n for v, n in donations.filter(kind=WHOLE).values_list("volume_ml").annotate(n=Count("id"))}
+    by_volume = {str(v): n for v, n in donations.filter(kind=WHOLE).values_list("volume_ml")
+                 .annotate(n=Count("id")).order_by("volume_ml")}
     return {
         "volunteers": signups.count(),
         "screened": len(latest),

@@ -65,7 +65,9 @@ def sessions_of(actor, cohort: Cohort) -> QuerySet:
     require(actor, "training.cohort.view", cohort)
     from lehuo.training.models import Attendance
 
-    return cohort.sessions.annotate(attended=Count("attendance", filter=Q(attendance__status__in=Attendance.ATTENDED)))
+    # Meta.ordering does not apply to a grouped query (the annotation): order it here.
+    return cohort.sessions.annotate(attended=Count("attendance", filter=Q(attendance__status__in=Attendance.ATTENDED))
+                                    ).order_by("date", "start_time", "id")
 
 
 def attendance_of(actor, session: Session) -> QuerySet:
