@@ -145,7 +145,10 @@ def check_in(actor, drive: Drive, person: Person, *, at=None) -> SignUp:
                 top = SignUp.objects.filter(drive=drive).aggregate(n=Max("queue_number"))["n"] or 0
                 signup.queue_number = top + 1
                 signup.arrived_at = at or timezone.now()
-                signup.status = SignUp.ARRIVED
+                if signup.status in (SignUp.SIGNED_UP, SignUp.CANCELLED):
+                    # Never back: a doctor may have screened them (another desk) before this
+                    # check-in took the person's lock; the result stays.
+                    signup.status = SignUp.ARRIVED
                 signup.save(update_fields=["queue_number", "arrived_at", "status"])
                 return signup
         except IntegrityError:

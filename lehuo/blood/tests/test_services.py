@@ -234,3 +234,19 @@ def test_recall_and_award_progress(town, town_admin, make_person):
     progress = {r["person"]: r for r in award_progress(Person.objects.all())}
     assert progress[due]["count"] == 20 and progress[due]["award"] == "铜奖"
     assert progress[recent]["award"] == "" and progress[recent]["to_next"] == 18
+
+
+def test_a_check_in_after_the_screening_keeps_the_result(drive, blood_staff, make_person):
+    """A doctor may screen a signed-up donor before the desk checks them in: the check-in gives
+    a queue number and the arrival time, and never sets the result back to "arrived"."""
+    from lehuo.blood.models import SignUp
+
+    person = make_person(age=30)
+    services.sign_up(blood_staff, drive, person)
+    services.screen_donor(blood_staff, drive, person, checks={"health_code": True}, **GOOD)
+    signup = services.check_in(blood_staff, drive, person)
+    signup.refresh_from_db()
+    assert signup.status == SignUp.SCREENED and signup.queue_number == 1 and signup.arrived_at
+    other = make_person(age=31)
+    services.sign_up(blood_staff, drive, other)
+    assert services.check_in(blood_staff, drive, other).status == SignUp.ARRIVED
