@@ -131,10 +131,12 @@ class Person(models.Model):
             # The people list (not erased, by pinyin or by age) with 100,000 rows: the COUNT is
             # answered from the index alone and the page comes in order, with no sort step.
             # name_initials and phone_tail ride along so searches scan the index, not the rows.
-            # The later pinyin words ride along too: SQLite answers a search by a later word by
-            # walking this index in order (index only); PostgreSQL ORs the indexes below.
+            # The later pinyin words and the name ride along too: SQLite answers a search by a
+            # later word, and both databases a search by characters of the name (which no index
+            # can answer), by walking this index in order, index only, never the table's rows
+            # (a name at 1,000,000 people: 2.3 s through the rows on SQLite).
             models.Index(fields=["town", "name_pinyin", "id", "name_initials", "phone_tail",
-                                 "pinyin_w2", "pinyin_w3", "pinyin_w4"],
+                                 "pinyin_w2", "pinyin_w3", "pinyin_w4", "name"],
                          condition=Q(erased_at__isnull=True), name="person_active_pinyin_idx"),
             models.Index(fields=["town", "birth_date", "id", "name_initials", "name_pinyin", "phone_tail"],
                          condition=Q(erased_at__isnull=True), name="person_active_birth_idx"),

@@ -66,7 +66,7 @@ class Migration(migrations.Migration):
         migrations.RunPython(fill, migrations.RunPython.noop),
         migrations.AddIndex(
             model_name='person',
-            index=models.Index(condition=models.Q(('erased_at__isnull', True)), fields=['town', 'name_pinyin', 'id', 'name_initials', 'phone_tail', 'pinyin_w2', 'pinyin_w3', 'pinyin_w4'], name='person_active_pinyin_idx'),
+            index=models.Index(condition=models.Q(('erased_at__isnull', True)), fields=['town', 'name_pinyin', 'id', 'name_initials', 'phone_tail', 'pinyin_w2', 'pinyin_w3', 'pinyin_w4', 'name'], name='person_active_pinyin_idx'),
         ),
         migrations.AddIndex(
             model_name='person',
