@@ -11,7 +11,7 @@ from typing import Any
 from ninja import Field, Schema
 from ninja.pagination import PageNumberPagination as NinjaPageNumberPagination
 
-from lehuo.platform.paging import LargePaginator
+from lehuo.platform.paging import LargePaginator, custom_plans
 
 MAX_PAGE = 1_000_000  # 100 million rows at 100 a page; far past any list of a city
 
@@ -41,10 +41,12 @@ class LargePageNumberPagination(PageNumberPagination):
     def paginate_queryset(self, queryset, pagination: NinjaPageNumberPagination.Input, request, **params: Any) -> Any:
         page_size = self._get_page_size(pagination.page_size)
         offset = (pagination.page - 1) * page_size
-        rows = list(queryset[offset:offset + page_size + 1])
         exact = getattr(pagination, "count", "") == "exact"
         paginator = LargePaginator(queryset, page_size, exact=exact)
-        if offset == 0 and len(rows) <= page_size and not exact:
-            paginator.__dict__["count"] = len(rows)  # all on the first page: no COUNT query
-        return {self.items_attribute: rows[:page_size], "count": paginator.count,
+        with custom_plans(queryset.db):  # searches: planned for their pattern (paging.custom_plans)
+            rows = list(queryset[offset:offset + page_size + 1])
+            if offset == 0 and len(rows) <= page_size and not exact:
+                paginator.__dict__["count"] = len(rows)  # all on the first page: no COUNT query
+            count = paginator.count
+        return {self.items_attribute: rows[:page_size], "count": count,
                 "count_estimated": paginator.estimated, "has_next": len(rows) > page_size}
