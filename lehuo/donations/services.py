@@ -269,7 +269,8 @@ def check_donation(actor, drive: Drive, *, amount, channel: str, received_on, me
     if method == CASH and channel == ONLINE:
         raise ServiceError(_("现金捐款只能是线下渠道"), "method")
     received = _parse_date(received_on, "received_on")
-    today = today or memo.get("today") or memo.setdefault("today", timezone.localdate())
+    if today is None:
+        today = memo["today"] = memo.get("today") or timezone.localdate()
     if received > today:
         raise ServiceError(_("捐赠日期不能晚于今天"), "received_on")
     if received < drive.starts_on:

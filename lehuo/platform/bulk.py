@@ -47,13 +47,12 @@ def _unchanged(field: Field) -> tuple[type, ...] | None:
 
 @cache
 def _plan(model: type[models.Model]) -> list[tuple]:
-    """(field, attname, whether pre_save only reads the attribute, unchanged types, aware
-    datetime) for each concrete field, in the order of the COPY's columns."""
+    """(field, attname, unchanged types, aware datetime) for each concrete field, in the order
+    of the COPY's columns."""
     fields = []
     for f in model._meta.concrete_fields:
         unchanged = _unchanged(f)
-        fields.append((f, f.attname, type(f).pre_save is Field.pre_save, unchanged,
-                       unchanged is not None and type(f) is models.DateTimeField))
+        fields.append((f, f.attname, unchanged, unchanged is not None and type(f) is models.DateTimeField))
     return fields
 
 
@@ -155,7 +154,7 @@ def insert_rows(model, rows: Sequence[dict], *, batch_size: int = 5000) -> list:
     # 2 the new key) and how it is prepared (see _db_value, inlined: 3,000,000 values).
     spec = [(attname, 2 if attname == pk_attname else 1 if attname in forced else 3 if attname in derived else 0,
              forced.get(attname), defaults.get(attname) or derived.get(attname), f, unchanged, aware)
-            for f, attname, _plain, unchanged, aware in _plan(model)]
+            for f, attname, unchanged, aware in _plan(model)]
 
     def values(row: dict, pk) -> list:
         out = []

@@ -25,7 +25,7 @@ SAMPLES = ["", "文本", None, 0, 7, 2**40, True, False, Decimal("3"), 3.0, dt.d
 def test_values_passed_unchanged_are_those_the_field_would_give(model):
     """Where ``_db_value`` skips ``get_db_prep_save`` it must return exactly what that would."""
     checked = 0
-    for f, _attname, _plain, unchanged, aware in bulk._plan(model):
+    for f, _attname, unchanged, aware in bulk._plan(model):
         for value in SAMPLES:
             try:
                 expected = f.get_db_prep_save(value, connection)
@@ -42,7 +42,7 @@ def test_values_passed_unchanged_are_those_the_field_would_give(model):
 
 def test_a_naive_datetime_still_gets_djangos_warning():
     f = AuditLog._meta.get_field("created_at")
-    _f, _a, _p, unchanged, aware = next(p for p in bulk._plan(AuditLog) if p[0] is f)
+    _f, _a, unchanged, aware = next(p for p in bulk._plan(AuditLog) if p[0] is f)
     with warnings.catch_warnings(record=True) as caught:
         warnings.simplefilter("always")
         bulk._db_value(f, dt.datetime(2021, 7, 22, 10, 0), unchanged, aware, connection)
