@@ -58,11 +58,17 @@ class LargePaginator(Paginator):
         super().__init__(object_list, per_page)
         self.exact, self.cap, self.estimated = exact, cap or COUNT_CAP, False
 
+    def _keys(self):
+        """The rows to count, as their keys only: a count of the shown columns read every
+        capped row from the table (the ID number and phone are not in the list's covering
+        index) and kept the join to the neighbourhood, 8x the index-only count on SQLite."""
+        return self.object_list.order_by().values("pk")
+
     @cached_property
     def count(self):
         if self.exact:
-            return self.object_list.count()
-        capped = self.object_list.order_by()[: self.cap + 1].count()
+            return self._keys().count()
+        capped = self._keys()[: self.cap + 1].count()
         if capped <= self.cap:
             return capped
         self.estimated = True
@@ -86,7 +92,7 @@ class LargePaginator(Paginator):
         bottom = (number - 1) * self.per_page
         rows = list(self.object_list[bottom:bottom + self.per_page + 1])
         if not rows and number > 1:  # past the estimate: the last page that has rows
-            return self.page(max(1, math.ceil(self.object_list.count() / self.per_page)))
+            return self.page(max(1, math.ceil(self._keys().count() / self.per_page)))
         more = len(rows) > self.per_page
         if number == 1 and not more and not self.exact:
             # The whole result is on this page: that is the count, no COUNT query (a search for

@@ -153,3 +153,23 @@ def test_searches_are_never_run_as_prepared_statements(login, town_admin, many, 
         # Other statements are still prepared (the rush's look-ups rely on it).
         cursor.execute("SELECT count(*) FROM pg_prepared_statements")
         assert cursor.fetchone()[0] > 0
+
+
+def test_the_pager_counts_keys_not_the_shown_columns(login, town_admin, many, monkeypatch):
+    """The capped count reads keys only: counting the shown columns read every counted row's
+    ID number and phone from the table (outside the covering index) and joined the
+    neighbourhoods' names, 8x the index-only count at 1,000,000 people on SQLite (the join
+    itself, on the neighbourhood's key and left unused, both databases drop)."""
+    from lehuo.people.views.people import ROW_COLUMNS
+
+    monkeypatch.setattr(paging, "COUNT_CAP", 5)
+    rows = Person.objects.order_by("name_pinyin", "id").values_list(*ROW_COLUMNS, named=True)
+    with CaptureQueriesContext(connection) as ctx:
+        assert login(town_admin).get(reverse("people:people"), {"count": "exact"}).status_code == 200
+        capped = paging.LargePaginator(rows, 4)
+        capped.page(1)
+        assert capped.count >= 6 and capped.estimated
+    counts = [q["sql"] for q in ctx.captured_queries if q["sql"].upper().startswith("SELECT COUNT(")]
+    assert len(counts) == 2
+    for sql in counts:
+        assert "id_number" not in sql and "phone" not in sql and '"accounts_neighbourhood"."name"' not in sql, sql
