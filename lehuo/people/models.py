@@ -38,6 +38,41 @@ class Tag(models.Model):
 
 
 class PersonQuerySet(models.QuerySet):
+    # Set by ``people.search.search_people`` on a letters search: its name-ordered slices and
+    # capped counts are read branch by branch (search.Merge). A further filter drops it: the
+    # branches would not hold the new condition.
+    _merge = None
+
+    def _clone(self):
+        clone = super()._clone()
+        clone._merge = self._merge
+        return clone
+
+    def _filter_or_exclude(self, negate, args, kwargs):
+        clone = super()._filter_or_exclude(negate, args, kwargs)
+        clone._merge = None
+        return clone
+
+    def _mergeable(self) -> bool:
+        query = self.query
+        return (self._merge is not None and self._result_cache is None and query.combinator is None
+                and not query.distinct and query.group_by is None and not query.select_for_update)
+
+    def __getitem__(self, key):
+        if isinstance(key, slice) and self._mergeable():
+            from .search import merged_slice
+
+            rows = merged_slice(self, self._merge, key)
+            if rows is not None:
+                return rows
+        return super().__getitem__(key)
+
+    def count(self) -> int:
+        query = self.query
+        if self._mergeable() and query.low_mark == 0 and query.high_mark is not None:
+            return self._merge.count(query.high_mark)  # the pager's capped count
+        return super().count()
+
     def for_user(self, user) -> "PersonQuerySet":
         """The people ``user`` may see in the register (lehuo/people/policy.py)."""
         from lehuo.accounts.permissions import scope_q

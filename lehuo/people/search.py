@@ -13,6 +13,7 @@ every person. (A later word of a non-Chinese name that no syllable begins with, 
 
 import re
 import unicodedata
+from dataclasses import dataclass, field
 from functools import lru_cache
 
 from django.db.models import Exists, OuterRef, Q, QuerySet
@@ -60,38 +61,116 @@ def prefix_range(field: str, text: str) -> Q:
     return Q(**{f"{field}__gte": text, f"{field}__lt": stem[:-1] + chr(ord(stem[-1]) + 1)})
 
 
-def later_word_q(text: str) -> Q:
-    """A word after the first starts ``text``: the pinyin from the 2nd, 3rd or 4th word on starts
-    with it (each an index range), or, for the rare names of five words or more, the pinyin from
-    the 4th word on holds it after a space."""
-    q = Q(pinyin_w4__gt="", pinyin_w4__contains=" " + text)
-    for k in (2, 3, 4):
-        q |= prefix_range(f"pinyin_w{k}", text) & Q(**{f"pinyin_w{k}__startswith": text})
-    return q
+@dataclass(frozen=True)
+class Branch:
+    """One way of matching the letters, written twice: ``ranged`` is an index range of its own
+    (the database reads only its matches, then sorts them), ``walked`` the same condition for
+    a walk of the list's own index in order (read until the page is full, fast when matches
+    are many)."""
+
+    ranged: Q
+    walked: Q
 
 
-def letters_q(q: str) -> Q:
+def _prefix(field: str, text: str) -> Branch:
+    starts = Q(**{f"{field}__startswith": text})
+    return Branch(prefix_range(field, text) & starts, starts)
+
+
+def letter_branches(q: str) -> list[Branch]:
+    """The ways a person matches letters ``q``; a person matches if any branch does."""
     text = q.lower()
     compact = text.replace(" ", "")
     words = text.split()
-    if words and words[0] in syllable_prefixes():
-        # Any word may match: each way of matching is an index range of its own (the pinyin's
-        # start, the initials, the 2nd/3rd/4th word on), so the database reads only the matches.
-        return ((prefix_range("name_pinyin", text) & Q(name_pinyin__startswith=text))
-                | (prefix_range("name_initials", compact) & Q(name_initials__startswith=compact))
-                | later_word_q(text))
-    # Initials and pinyin both start with the name's first letter: the range of that letter,
-    # read in the list's own index order (the first page stops after 50 matches).
-    return starts_with_letter(compact[0]) & (Q(name_initials__startswith=compact) | Q(name_pinyin__startswith=text))
+    pinyin = _prefix("name_pinyin", text)
+    pinyin = Branch(pinyin.ranged, pinyin.ranged)  # the list's index is on the pinyin: its range is in order
+    # Initials start with the pinyin's first letter: they are walked within that letter's range
+    # of the list's index.
+    initials = _prefix("name_initials", compact)
+    initials = Branch(initials.ranged, starts_with_letter(compact[0]) & initials.walked)
+    if not (words and words[0] in syllable_prefixes()):
+        # No syllable starts so (``zl``, ``lxm``): initials, or a pinyin that starts so (a Latin name).
+        return [initials, pinyin]
+    # A later word may match too: the pinyin from the 2nd, 3rd or 4th word on starts with the
+    # letters, or, for the rare names of five words or more, the 4th column holds them after a space.
+    rest = Q(pinyin_w4__contains=" " + text)
+    return [pinyin, initials, *(_prefix(f"pinyin_w{k}", text) for k in (2, 3, 4)),
+            Branch(Q(pinyin_w4__gt="") & rest, rest)]
+
+
+def letters_q(q: str) -> Q:
+    """The letters' filter as one condition (exports, other sorts, counts on request)."""
+    match = Q()
+    for branch in letter_branches(q):
+        match |= branch.ranged
+    return match
+
+
+@dataclass
+class Merge:
+    """A letters search read branch by branch (``PersonQuerySet`` asks it for name-ordered
+    slices and capped counts). One query with every branch ORed cannot be read in the list's
+    order from one index: SQLite walked the list's index from "a" (1.8 s for ``zhang`` at
+    1,000,000 people, a later-word match being rare) and counted through the whole town.
+
+    A branch with at most ``COUNT_CAP`` matches is read through its own index range; a branch
+    with more is read by walking the list's index in order (its matches are dense enough that
+    the page fills early). The page is then the rows among those candidates, ordered by the
+    database (its collation decides the order, never Python's)."""
+
+    base: QuerySet  # the search without the letters: scope, neighbourhood, tag
+    branches: list[Branch]
+    _keys: dict = field(default_factory=dict)
+
+    def keys(self, cap: int) -> list[list[int]]:
+        """Each branch's matching keys, at most ``cap`` (cached: the page and the pager share them)."""
+        if cap not in self._keys:
+            self._keys[cap] = [list(self.base.filter(b.ranged).order_by().values_list("pk", flat=True)[:cap])
+                               for b in self.branches]
+        return self._keys[cap]
+
+    def count(self, cap: int) -> int:
+        """The matches, counted up to ``cap``."""
+        return min(cap, len(set().union(*self.keys(cap))))
+
+    def candidates(self, order: tuple, stop: int) -> list[int]:
+        from lehuo.platform.paging import COUNT_CAP
+
+        found: set[int] = set()
+        for branch, keys in zip(self.branches, self.keys(COUNT_CAP + 1), strict=True):
+            if len(keys) > COUNT_CAP:  # dense: walk the list's index until ``stop`` matches
+                found.update(self.base.filter(branch.walked).order_by(*order).values_list("pk", flat=True)[:stop])
+            elif len(keys) <= stop:
+                found.update(keys)
+            else:
+                found.update(self.base.filter(pk__in=keys).order_by(*order).values_list("pk", flat=True)[:stop])
+        return sorted(found)
+
+
+def merged_slice(qs: QuerySet, merge: Merge, key: slice) -> list | None:
+    """Rows ``key`` of ``qs`` (a letters search, ordered by name) read through ``merge``, or
+    None where the plain query is the right one (another order, a step, deep pages)."""
+    from lehuo.platform.paging import COUNT_CAP
+
+    order = tuple(qs.query.order_by)
+    start, stop = key.start or 0, key.stop
+    if (order not in (SORTS["name"], SORTS["-name"]) or key.step is not None or stop is None
+            or start < 0 or stop > COUNT_CAP + 1 or stop <= start):
+        return None
+    ids = merge.candidates(order, stop)
+    if not ids:
+        return []
+    return list(qs.filter(pk__in=ids)[start:stop])
 
 
 def search_people(qs: QuerySet, *, q: str = "", neighbourhood_id=None, tag: str = "", sort: str = "name") -> QuerySet:
     q = (q or "").strip()[:50]
+    letters = ""
     if q:
         if re.fullmatch(r"\d{4}", q):
             qs = qs.filter(phone_tail=q)
         elif re.fullmatch(r"[A-Za-z ]+", q):
-            qs = qs.filter(letters_q(q))
+            letters = q
         else:
             qs = qs.filter(name__contains=q)
     if neighbourhood_id:
@@ -105,4 +184,8 @@ def search_people(qs: QuerySet, *, q: str = "", neighbourhood_id=None, tag: str 
         # person of the city first.
         tag_ids = list(Tag.objects.filter(name=tag, applies_to=Tag.PERSON).values_list("pk", flat=True))
         qs = qs.filter(Exists(Person.tags.through.objects.filter(person_id=OuterRef("pk"), tag_id__in=tag_ids)))
+    if letters:
+        merge = Merge(qs, letter_branches(letters))
+        qs = qs.filter(letters_q(letters))
+        qs._merge = merge  # read branch by branch where it can (PersonQuerySet)
     return qs.select_related("neighbourhood").prefetch_related("tags").order_by(*SORTS.get(sort, SORTS["name"]))

@@ -7,7 +7,7 @@ from django.test.utils import CaptureQueriesContext
 from django.urls import reverse
 
 from lehuo.people.models import Person
-from lehuo.people.search import letters_q, search_people
+from lehuo.people.search import Merge, letters_q, search_people
 from lehuo.platform import paging
 
 pytestmark = pytest.mark.django_db
@@ -173,3 +173,47 @@ def test_the_pager_counts_keys_not_the_shown_columns(login, town_admin, many, mo
     assert len(counts) == 2
     for sql in counts:
         assert "id_number" not in sql and "phone" not in sql and '"accounts_neighbourhood"."name"' not in sql, sql
+
+
+def test_letters_searches_read_branch_by_branch_give_the_plain_querys_pages(make_person, lv11, hj9, monkeypatch):
+    """Name-ordered slices and capped counts of a letters search are read branch by branch
+    (``search.Merge``): each page, count and order must be those of the one plain query, for
+    branches read through their own index range (few matches) and walked in the list's order
+    (more than the cap), with the neighbourhood and tag filters, forwards and backwards."""
+    import random
+
+    rng = random.Random(19)
+    surnames, given = "张李赵周郑朱王龙欧阳", "龙丽力明章张云莉磊小一子紫"
+    for i in range(70):
+        name = rng.choice(surnames) + "".join(rng.choice(given) for _ in range(rng.choice((1, 2, 2, 3))))
+        make_person(lv11 if i % 3 else hj9, name=name, tags=["党员"] if i % 4 == 0 else [])
+    make_person(lv11, name="Zlatan Li")
+    monkeypatch.setattr(paging, "COUNT_CAP", 6)  # most branches have more matches than the cap
+    base = Person.objects.filter(erased_at__isnull=True)
+    merged_calls = 0
+    real = Merge.candidates
+
+    def counting(self, *args):
+        nonlocal merged_calls
+        merged_calls += 1
+        return real(self, *args)
+
+    monkeypatch.setattr(Merge, "candidates", counting)
+    for q in ["zhang", "li", "l", "zl", "z", "ming", "long", "zh", "li z", "zhou li", "y", "xm", "zla", "zz", "lz"]:
+        for sort in ("name", "-name"):
+            for nbh, tag in ((None, ""), (lv11.pk, ""), (None, "党员")):
+                found = search_people(base, q=q, neighbourhood_id=nbh, tag=tag, sort=sort)
+                plain = found.filter()  # a further filter reads it as one query
+                assert plain._merge is None and found._merge is not None
+                expected = list(plain.values_list("pk", flat=True))
+                for size in (1, 3, 7):
+                    got = []
+                    for start in range(0, paging.COUNT_CAP + 1 - size, size):
+                        got += [p.pk for p in found[start:start + size]]
+                    assert got == expected[:len(got)], (q, sort, nbh, tag, size)
+                capped = found.order_by().values("pk")[: paging.COUNT_CAP + 1].count()
+                assert capped == min(len(expected), paging.COUNT_CAP + 1), (q, sort, nbh, tag)
+                # Other orders and deep slices are the plain query's.
+                assert [p.pk for p in found.order_by("-birth_date", "id")[:3]] == list(
+                    plain.order_by("-birth_date", "id").values_list("pk", flat=True)[:3])
+    assert merged_calls > 0
