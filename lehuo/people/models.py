@@ -1,6 +1,7 @@
 """The people register: people, their tags, guardians and consents, and organisations."""
 
 import datetime as dt
+from typing import TYPE_CHECKING
 
 from django.conf import settings
 from django.db import models
@@ -36,12 +37,15 @@ class Tag(models.Model):
     def __str__(self) -> str:
         return self.name
 
+if TYPE_CHECKING:
+    from .search import Merge
+
 
 class PersonQuerySet(models.QuerySet):
     # Set by ``people.search.search_people`` on a letters search: its name-ordered slices and
     # capped counts are read branch by branch (search.Merge). A further filter drops it: the
     # branches would not hold the new condition.
-    _merge = None
+    _merge: "Merge | None" = None
 
     def _clone(self):
         clone = super()._clone()
@@ -69,7 +73,7 @@ class PersonQuerySet(models.QuerySet):
 
     def count(self) -> int:
         query = self.query
-        if self._mergeable() and query.low_mark == 0 and query.high_mark is not None:
+        if self._merge is not None and self._mergeable() and query.low_mark == 0 and query.high_mark is not None:
             return self._merge.count(query.high_mark)  # the pager's capped count
         return super().count()
 

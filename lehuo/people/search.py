@@ -187,5 +187,5 @@ def search_people(qs: QuerySet, *, q: str = "", neighbourhood_id=None, tag: str 
     if letters:
         merge = Merge(qs, letter_branches(letters))
         qs = qs.filter(letters_q(letters))
-        qs._merge = merge  # read branch by branch where it can (PersonQuerySet)
+        qs._merge = merge  # type: ignore[attr-defined]  # read branch by branch where it can (PersonQuerySet)
     return qs.select_related("neighbourhood").prefetch_related("tags").order_by(*SORTS.get(sort, SORTS["name"]))
