@@ -179,10 +179,12 @@ class Person(models.Model):
                          condition=Q(erased_at__isnull=True), name="person_active_pinyin_idx"),
             models.Index(fields=["town", "birth_date", "id", "name_initials", "name_pinyin", "phone_tail"],
                          condition=Q(erased_at__isnull=True), name="person_active_birth_idx"),
-            # Search by a later word of the name, and by initials (lehuo/people/search.py).
-            *[models.Index(fields=["town", f"pinyin_w{k}"], condition=Q(erased_at__isnull=True),
+            # Search by a later word of the name, and by initials (lehuo/people/search.py). The
+            # key rides along so a branch's matching keys come from the index alone (PostgreSQL:
+            # 1,001 initials matches read 2.8 ms of table rows without it).
+            *[models.Index(fields=["town", f"pinyin_w{k}", "id"], condition=Q(erased_at__isnull=True),
                            name=f"person_active_w{k}_idx") for k in (2, 3, 4)],
-            models.Index(fields=["town", "name_initials"], condition=Q(erased_at__isnull=True),
+            models.Index(fields=["town", "name_initials", "id"], condition=Q(erased_at__isnull=True),
                          name="person_active_initials_idx"),
         ]
 
