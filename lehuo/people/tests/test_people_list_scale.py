@@ -217,3 +217,19 @@ def test_letters_searches_read_branch_by_branch_give_the_plain_querys_pages(make
                 assert [p.pk for p in found.order_by("-birth_date", "id")[:3]] == list(
                     plain.order_by("-birth_date", "id").values_list("pk", flat=True)[:3])
     assert merged_calls > 0
+
+
+@pytest.mark.skipif(connection.vendor != "postgresql", reason="the estimate is PostgreSQL's planner's")
+def test_the_estimate_beyond_the_cap_is_planned_once_a_minute(login, town_admin, many, monkeypatch):
+    monkeypatch.setattr(paging, "COUNT_CAP", 5)
+    real = paging.LargePaginator.__init__
+    monkeypatch.setattr(paging.LargePaginator, "__init__",
+                        lambda self, object_list, per_page, **kw: real(self, object_list, 4, **kw))
+    c = login(town_admin)
+    with CaptureQueriesContext(connection) as ctx:
+        first = c.get(reverse("people:people")).context["page"].paginator
+        second = c.get(reverse("people:people")).context["page"].paginator
+        tagged = c.get(reverse("people:people"), {"tag": "居民"}).context["page"].paginator
+    assert first.estimated and second.estimated and tagged.estimated and first.count == second.count
+    plans = [q["sql"] for q in ctx.captured_queries if q["sql"].startswith("EXPLAIN")]
+    assert len(plans) == 2, plans  # the second view reuses the first's; another filter is planned anew
