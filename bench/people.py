@@ -234,6 +234,7 @@ def fast_load(town, n: int) -> None:
     ciphertext of each value, keyed hashes; 居民 for everyone, 党员 for a quarter."""
     import multiprocessing as mp
 
+    from lehuo.lib.identity import mask_id_number, mask_phone
     from lehuo.lib.text import pinyin_key
     from lehuo.people.models import pinyin_from_word
 
@@ -260,7 +261,8 @@ def fast_load(town, n: int) -> None:
     now = dt.datetime.now(dt.UTC)
     cols = ("id", "town_id", "neighbourhood_id", "name", "name_pinyin", "name_initials", "pinyin_w2", "pinyin_w3",
             "pinyin_w4", "sex", "birth_date", "id_type",
-            "id_number", "id_hash", "phone", "phone_hash", "phone_tail", "address", "notes", "created_at", "updated_at")
+            "id_number", "id_hash", "phone", "phone_hash", "phone_tail", "id_number_mask", "phone_mask",
+            "address", "notes", "created_at", "updated_at")
     with connection.cursor() as cursor:
         cursor.execute("SELECT COALESCE(MAX(id), 0) FROM people_person")
         first = cursor.fetchone()[0] + 1
@@ -270,7 +272,7 @@ def fast_load(town, n: int) -> None:
             full, initials = keys[r[0]]
             yield (first + i, town.pk, r[5], r[0], full, initials, *(pinyin_from_word(full, k) for k in (2, 3, 4)),
                    r[1], r[2], "ric", s[0], s[2], s[1], s[3],
-                   r[4][-4:], "", "", now, now)
+                   r[4][-4:], mask_id_number(r[3]), mask_phone(r[4]), "", "", now, now)
 
     def tag_rows():
         for i, r in enumerate(plain):
@@ -291,7 +293,7 @@ def fast_load(town, n: int) -> None:
         else:
             rows = list(person_rows())
             cursor.executemany(f"INSERT INTO people_person ({', '.join(cols)}) VALUES ({', '.join(['%s'] * len(cols))})",  # noqa: S608
-                               [(*r[:10], r[10].isoformat(), *r[11:19], r[19].isoformat(), r[20].isoformat()) for r in rows])
+                               [(*r[:10], r[10].isoformat(), *r[11:21], r[21].isoformat(), r[22].isoformat()) for r in rows])
             cursor.executemany("INSERT INTO people_person_tags (person_id, tag_id) VALUES (%s, %s)", list(tag_rows()))
     say(f"  wrote {n:,} people in {time.perf_counter() - start:.1f} s")
 

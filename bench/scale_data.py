@@ -186,6 +186,7 @@ def _init_worker():
 
 def make_people_chunk(args) -> tuple:
     """People ``start_id .. start_id+count-1``: TSV lines and compact metadata arrays."""
+    from lehuo.lib.identity import mask_id_number, mask_phone
     from lehuo.platform.crypto import encrypt, keyed_hash
 
     chunk, start_id, count = args
@@ -209,11 +210,12 @@ def make_people_chunk(args) -> tuple:
         name, pinyin, initials = names[rng.randrange(len(names))]
         if birth.year < 2008:
             phone = rng.choice(PHONE_PREFIXES) + f"{rng.randrange(0, 10**8):08d}"
-            phone_enc, phone_hash, tail = encrypt(phone), keyed_hash(phone), phone[-4:]
+            phone_enc, phone_hash, tail, phone_mask = encrypt(phone), keyed_hash(phone), phone[-4:], mask_phone(phone)
         else:
-            phone_enc = phone_hash = tail = ""
+            phone_enc = phone_hash = tail = phone_mask = ""
         out.append(line(pid, towns[t], nbh_id, name, pinyin, initials, sex, birth.isoformat(), "ric",
                         encrypt(id_number), keyed_hash(f"ric:{id_number}"), phone_enc, phone_hash, tail,
+                        mask_id_number(id_number), phone_mask,
                         f"{nbh_name}{rng.randrange(1, 200)}号{rng.randrange(1, 30)}0{rng.randrange(1, 5)}室",
                         "", NOW, NOW, None, None))
         town_idx.append(t)
@@ -446,7 +448,8 @@ def load_people(conn, sizes: dict, rng: random.Random, workers: int) -> None:
     jobs = [(c, c * per + 1, min(per, n - c * per)) for c in range(ID_CHUNKS) if c * per < n]
     town_idx, nbh_of, birth_of, sex_of = array.array("b"), array.array("q"), array.array("i"), bytearray()
     cols = ["id", "town_id", "neighbourhood_id", "name", "name_pinyin", "name_initials", "sex", "birth_date",
-            "id_type", "id_number", "id_hash", "phone", "phone_hash", "phone_tail", "address", "notes",
+            "id_type", "id_number", "id_hash", "phone", "phone_hash", "phone_tail", "id_number_mask", "phone_mask",
+            "address", "notes",
             "created_at", "updated_at", "erased_at", "account_id"]
 
     def chunks(pool):
