@@ -188,6 +188,9 @@ class Actor:
     persons: frozenset[int] = frozenset()
     # the town of the user's first membership (the town they work in; None without one)
     first_town: int | None = None
+    # town id -> (code, name) of the towns of the memberships, read in the same round trip
+    # (accounts.services.town_for builds the Town from it: no query per page for the town)
+    town_rows: dict[int, tuple[str, str]] = field(default_factory=dict)
 
     def towns(self, role: str) -> set[int]:
         return {town for town, _nbh in self.memberships.get(role, ())}
@@ -202,8 +205,11 @@ def actor_of(user) -> Actor:
     memberships: dict[int, tuple[str, int, set[int]]] = {}
     assignments_found, persons_found = set(), []
     first_town = None
+    town_rows: dict[int, list[str]] = {}
     for kind, key, role, a, b in _actor_rows(user.pk):  # memberships in the order of their ids
-        if kind == "m":
+        if kind in ("tc", "tn"):  # a town's code, a town's name
+            town_rows.setdefault(key, ["", ""])[kind == "tn"] = role
+        elif kind == "m":
             if first_town is None:
                 first_town = a
             _role, _town, nbh = memberships.setdefault(key, (role, a, set()))
@@ -219,7 +225,7 @@ def actor_of(user) -> Actor:
     assignments = frozenset(assignments_found)
     persons = frozenset(persons_found)
     actor = Actor(True, bool(getattr(user, "is_superuser", False)), user.pk, by_role, assignments, persons,
-                  first_town)
+                  first_town, {pk: (code, name) for pk, (code, name) in town_rows.items()})
     user._lehuo_actor = actor
     return actor
 
@@ -229,7 +235,8 @@ def _actor_rows(user_id: int) -> list[tuple]:
     included): their memberships (a social worker's with each neighbourhood), their assignments,
     the person record linked to the account and the children that person is the guardian of.
     Rows of (kind, membership id, role, a, b): ("m", id, role, town, neighbourhood or None),
-    ("a", None, None, content type, object id), ("p", None, None, person id, None)."""
+    ("a", None, None, content type, object id), ("p", None, None, person id, None), and the
+    towns of the memberships: ("tc", town id, code, None, None), ("tn", town id, name, None, None)."""
     sql, params = _actor_sql(user_id)
     with connection.cursor() as cursor:
         cursor.execute(sql, params)
@@ -239,6 +246,7 @@ def _actor_rows(user_id: int) -> list[tuple]:
 def _actor_sql(user_id: int) -> tuple[str, list]:
     """The statement ``_actor_rows`` runs and its parameters (its plan is checked in a test)."""
     Membership = apps.get_model("accounts", "Membership")
+    Town = apps.get_model("accounts", "Town")
     Person = apps.get_model("people", "Person")  # by name: accounts does not import the apps above it
     GuardianLink = apps.get_model("people", "GuardianLink")
     q = connection.ops.quote_name
@@ -254,8 +262,11 @@ def _actor_sql(user_id: int) -> tuple[str, list]:
         # signed up as one value, and with a join it chose to scan all the people (26 ms at
         # 100,000 people, on every request).
         f"UNION ALL SELECT 'p', NULL, NULL, g.child_id, NULL FROM {link} g WHERE g.guardian_id IN "
-        f"(SELECT p.id FROM {person} p WHERE p.account_id = %s AND p.erased_at IS NULL)")
-    return sql, [SOCIAL_WORKER, user_id, user_id, user_id, user_id]
+        f"(SELECT p.id FROM {person} p WHERE p.account_id = %s AND p.erased_at IS NULL) "
+        + " ".join(f"UNION ALL SELECT '{kind}', t.id, t.{column}, NULL, NULL FROM {q(Town._meta.db_table)} t "
+                   f"WHERE t.id IN (SELECT town_id FROM {q(Membership._meta.db_table)} WHERE user_id = %s)"
+                   for kind, column in (("tc", "code"), ("tn", "name"))))
+    return sql, [SOCIAL_WORKER, user_id, user_id, user_id, user_id, user_id, user_id]
 
 
 def forget(user) -> None:

@@ -1,5 +1,6 @@
 """Writes and look-ups of the town structure and of who works where."""
 
+from django.db import DEFAULT_DB_ALIAS
 from django.utils.translation import gettext as _
 
 from lehuo.platform.audit import log_action
@@ -78,11 +79,16 @@ def role_label(role: str) -> str:
 def town_for(actor) -> Town:
     """The town an actor works in (the first one; multi-town users pick explicitly)."""
     if getattr(actor, "is_authenticated", False):
-        town_id = actor_of(actor).first_town
+        known = actor_of(actor)
+        town_id = known.first_town
         if town_id is not None:
             cached = getattr(actor, "_lehuo_town", None)
             if cached is None or cached.pk != town_id:
-                cached = actor._lehuo_town = Town.objects.get(pk=town_id)
+                if town_id in known.town_rows:  # read with the actor, in the same round trip
+                    cached = Town.from_db(DEFAULT_DB_ALIAS, ["id", "code", "name"], [town_id, *known.town_rows[town_id]])
+                else:
+                    cached = Town.objects.get(pk=town_id)
+                actor._lehuo_town = cached
             return cached
     if getattr(actor, "is_superuser", False):
         town = Town.objects.order_by("pk").first()

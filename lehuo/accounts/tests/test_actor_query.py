@@ -59,3 +59,20 @@ def test_actor_reads_memberships_own_record_and_wards(town, lv11, parent, make_p
     own.save(update_fields=["erased_at"])
     # An erased record no longer speaks for the account, nor for its wards.
     assert permissions.actor_of(parent).persons == frozenset()
+
+
+def test_the_users_town_comes_with_the_actor_read(town_admin, town):
+    """The town a page is drawn for is read in the actor's one round trip, not by a query of
+    its own on every page; a rename shows on the next request (the actor is read per request)."""
+    from django.test.utils import CaptureQueriesContext
+
+    from lehuo.accounts.services import town_for
+
+    with CaptureQueriesContext(connection) as ctx:
+        found = town_for(town_admin)
+    assert len(ctx.captured_queries) == 1  # the actor read
+    assert (found.pk, found.code, found.name) == (town.pk, town.code, town.name)
+    found.name = "改名镇"
+    found.save()  # a loaded instance: an update, not an insert
+    permissions.forget(town_admin)
+    assert town_for(town_admin).name == "改名镇"

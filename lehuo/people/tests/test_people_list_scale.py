@@ -233,3 +233,27 @@ def test_the_estimate_beyond_the_cap_is_planned_once_a_minute(login, town_admin,
     assert first.estimated and second.estimated and tagged.estimated and first.count == second.count
     plans = [q["sql"] for q in ctx.captured_queries if q["sql"].startswith("EXPLAIN")]
     assert len(plans) == 2, plans  # the second view reuses the first's; another filter is planned anew
+
+
+def test_the_filter_bar_is_one_query_in_each_lists_order_and_scoped(town, lv11, hj9, town_admin, sw_lv11):
+    from lehuo.people.models import Tag
+    from lehuo.people.views.people import filter_choices
+
+    Tag.objects.filter(town=town).delete()
+    for order, name in ((2, "低保"), (1, "党员"), (1, "残疾人"), (0, "志愿者")):
+        Tag.objects.create(town=town, name=name, order=order)
+    Tag.objects.create(town=town, name="捐款单位", applies_to=Tag.ORGANISATION)
+    from lehuo.accounts.permissions import actor_of
+
+    actor_of(town_admin)  # read once per request anyway
+    with CaptureQueriesContext(connection) as ctx:
+        neighbourhoods, tags = filter_choices(town_admin, town)
+    assert len(ctx.captured_queries) == 1
+    from lehuo.accounts.models import Neighbourhood
+
+    assert [n.name for n in neighbourhoods] == [n.name for n in Neighbourhood.objects.filter(town=town)]
+    assert [n.pk for n in neighbourhoods] == [n.pk for n in Neighbourhood.objects.filter(town=town)]
+    assert [tags[0].name, tags[-1].name, len(tags)] == ["志愿者", "低保", 4]  # by order, then name
+    assert [t.name for t in tags] == [t.name for t in Tag.objects.filter(town=town, applies_to=Tag.PERSON)]
+    mine, _tags = filter_choices(sw_lv11, town)  # a social worker filters by their own neighbourhoods only
+    assert [n.pk for n in mine] == [lv11.pk]

@@ -1,10 +1,13 @@
 """People: list with search and filters, detail, create, edit, reveal, guardians, consents."""
 
+from collections import namedtuple
 from html import escape
 
 from django.conf import settings
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
+from django.db.models import CharField, IntegerField, Value
+from django.db.models.functions import Cast
 from django.http import Http404
 from django.shortcuts import redirect, render
 from django.urls import reverse
@@ -52,10 +55,10 @@ def people_list(request):
     # Plain rows of the columns shown, not Person objects; the page's tags come from one flat
     # query in list_rows, not as Tag objects per person.
     page = paginate_large(request, qs.prefetch_related(None).values_list(*ROW_COLUMNS, named=True), per_page=50)
-    nbhs = Neighbourhood.objects.filter(scope_q(request.user, "people.person.list", Neighbourhood), town=town)
+    neighbourhoods, tags = filter_choices(request.user, town)
     return render(request, "people/people_list.html", {
         "page": page, "rows_html": rows_html(list_rows(page.object_list)), "sort": sort, "sorts": SORT_LABELS,
-        "neighbourhoods": list(nbhs), "tags": list(Tag.objects.filter(town=town, applies_to=Tag.PERSON)),
+        "neighbourhoods": neighbourhoods, "tags": tags,
         "q": request.GET.get("q", ""), "current_nbh": request.GET.get("neighbourhood", ""),
         "current_tag": request.GET.get("tag", ""),
         "filters": query_without(request, "page"), "filters_no_sort": query_without(request, "page", "sort"),
@@ -63,6 +66,24 @@ def people_list(request):
         "may_export_full": may(request.user, "people.person.export_full"),
     })
 
+
+def filter_choices(user, town) -> tuple[list, list]:
+    """The filter bar's choices, (pk, name) each: the neighbourhoods the user may list, in their
+    order, and the town's person tags, in theirs; one round trip for both."""
+    kind, order, key = (IntegerField(), IntegerField(), CharField())
+    nbhs = (Neighbourhood.objects.filter(scope_q(user, "people.person.list", Neighbourhood), town=town)
+            .annotate(k=Value(0, kind), o=Value(0, order), s=Cast("name_pinyin", key)).order_by()
+            .values_list("k", "o", "s", "pk", "name"))
+    tags = (Tag.objects.filter(town=town, applies_to=Tag.PERSON)
+            .annotate(k=Value(1, kind), o=Cast("order", order), s=Cast("name", key)).order_by()
+            .values_list("k", "o", "s", "pk", "name"))
+    choices: tuple[list, list] = ([], [])
+    for k, _order, _key, pk, name in nbhs.union(tags, all=True).order_by("k", "o", "s", "pk"):
+        choices[k].append(Choice(pk, name))
+    return choices
+
+
+Choice = namedtuple("Choice", "pk name")
 
 # The masked ID number and phone are read as kept (Person.id_number_mask): nothing to decrypt.
 ROW_COLUMNS = ("pk", "name", "sex", "birth_date", "neighbourhood__name", "id_number_mask", "phone_mask")
