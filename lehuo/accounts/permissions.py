@@ -263,7 +263,7 @@ def _actor_sql(user_id: int) -> tuple[str, list]:
         # 100,000 people, on every request).
         f"UNION ALL SELECT 'p', NULL, NULL, g.child_id, NULL FROM {link} g WHERE g.guardian_id IN "
         f"(SELECT p.id FROM {person} p WHERE p.account_id = %s AND p.erased_at IS NULL) "
-        + " ".join(f"UNION ALL SELECT '{kind}', t.id, t.{column}, NULL, NULL FROM {q(Town._meta.db_table)} t "
+        + " ".join(f"UNION ALL SELECT '{kind}', t.id, t.{column}, NULL, NULL FROM {q(Town._meta.db_table)} t "  # noqa: S608 (names from the models)
                    f"WHERE t.id IN (SELECT town_id FROM {q(Membership._meta.db_table)} WHERE user_id = %s)"
                    for kind, column in (("tc", "code"), ("tn", "name"))))
     return sql, [SOCIAL_WORKER, user_id, user_id, user_id, user_id, user_id, user_id]
