@@ -1,5 +1,7 @@
 """The town's tag dictionary (社区云 style): 党员, 学生, 居民, 残疾人, 社工, 志愿者, 五老..."""
 
+import unicodedata
+
 from django.db import transaction
 from django.utils.translation import gettext as _
 
@@ -32,6 +34,8 @@ def _tag_fields(town: Town, name: str, applies_to: str, exclude_pk=None) -> str:
         raise ServiceError(_("标签名称不能为空"), "name")
     if len(name) > 20 or any(c in name for c in "、,，;；/ "):  # not-ui: the separators tag lists are split on
         raise ServiceError(_("标签名称不超过20个字，且不能含有顿号、逗号、分号、斜杠或空格"), "name")
+    if any(unicodedata.category(c).startswith("C") for c in name):  # (lists join names with \x1f)
+        raise ServiceError(_("标签名称不能含有控制字符"), "name")
     if applies_to not in (Tag.PERSON, Tag.ORGANISATION):
         raise ServiceError(_("适用对象不正确"), "applies_to")
     if Tag.objects.filter(town=town, name=name).exclude(pk=exclude_pk).exists():

@@ -257,3 +257,24 @@ def test_the_filter_bar_is_one_query_in_each_lists_order_and_scoped(town, lv11, 
     assert [t.name for t in tags] == [t.name for t in Tag.objects.filter(town=town, applies_to=Tag.PERSON)]
     mine, _tags = filter_choices(sw_lv11, town)  # a social worker filters by their own neighbourhoods only
     assert [n.pk for n in mine] == [lv11.pk]
+
+
+def test_the_list_reads_each_persons_tags_in_order_with_its_rows(login, town, town_admin, make_person):
+    from lehuo.people import services
+    from lehuo.people.models import Tag
+    from lehuo.platform.errors import ServiceError
+
+    services.create_tag(town_admin, town, name="楼组长", order=0)
+    Tag.objects.filter(town=town, name="党员").update(order=5)
+    make_person(name="张三", tags=["党员", "楼组长", "居民"])
+    make_person(name="李四")
+    with CaptureQueriesContext(connection) as ctx:
+        body = login(town_admin).get(reverse("people:people")).content.decode()
+    assert not [q for q in ctx.captured_queries if "people_person_tags" in q["sql"] and "IN (" in q["sql"]]
+    order = [t.name for t in Tag.objects.filter(town=town, name__in=["党员", "楼组长", "居民"])]
+    row = body[body.index("张三"):].split("</tr>")[0]
+    assert [name for name in order if name in row] == order
+    assert row.index(order[0]) < row.index(order[1]) < row.index(order[2])
+    for bad in ("党\x1f员", "党\n员", "党\x00员"):  # the list joins names with \x1f: no control characters
+        with pytest.raises(ServiceError):
+            services.create_tag(town_admin, town, name=bad)

@@ -6,7 +6,9 @@ from html import escape
 from django.conf import settings
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
+from django.db import connection
 from django.db.models import CharField, IntegerField, Value
+from django.db.models.expressions import RawSQL
 from django.db.models.functions import Cast
 from django.http import Http404
 from django.shortcuts import redirect, render
@@ -54,7 +56,8 @@ def people_list(request):
     town = town_of(request)
     # Plain rows of the columns shown, not Person objects; the page's tags come from one flat
     # query in list_rows, not as Tag objects per person.
-    page = paginate_large(request, qs.prefetch_related(None).values_list(*ROW_COLUMNS, named=True), per_page=50)
+    rows = qs.prefetch_related(None).annotate(tag_names=tag_names()).values_list(*ROW_COLUMNS, "tag_names", named=True)
+    page = paginate_large(request, rows, per_page=50)
     neighbourhoods, tags = filter_choices(request.user, town)
     return render(request, "people/people_list.html", {
         "page": page, "rows_html": rows_html(list_rows(page.object_list)), "sort": sort, "sorts": SORT_LABELS,
@@ -89,6 +92,22 @@ Choice = namedtuple("Choice", "pk name")
 ROW_COLUMNS = ("pk", "name", "sex", "birth_date", "neighbourhood__name", "id_number_mask", "phone_mask")
 
 
+TAG_SEPARATOR = "\x1f"  # the unit separator: never in a tag's name (control characters are refused)
+
+
+def tag_names() -> RawSQL:
+    """A person's tag names, in the tags' order, joined by ``TAG_SEPARATOR``, read with the page's
+    rows (one round trip fewer than a query for the page's tags)."""
+    person, through, tag = (connection.ops.quote_name(m._meta.db_table)
+                            for m in (Person, Person.tags.through, Tag))
+    joined = (f"FROM {through} pt JOIN {tag} t ON t.id = pt.tag_id "  # noqa: S608 (names from the models)
+              f"WHERE pt.person_id = {person}.id")
+    if connection.vendor == "postgresql":
+        return RawSQL(f'SELECT string_agg(t.name, chr(31) ORDER BY t."order", t.name) {joined}', ())  # noqa: S608
+    # SQLite before 3.44 has no ORDER BY inside an aggregate: it concatenates in its input's order.
+    return RawSQL(f'SELECT group_concat(name, char(31)) FROM (SELECT t.name {joined} ORDER BY t."order", t.name)', ())  # noqa: S608
+
+
 def list_rows(people) -> list[dict]:
     """Plain values for the list from rows of ``ROW_COLUMNS``: rendering 50 rows of model
     lookups, url tags and related managers costs more than the queries."""
@@ -96,11 +115,6 @@ def list_rows(people) -> list[dict]:
     minor_age = settings.LEHUO_RULES["minor_sensitive_age"]
     detail = reverse("people:person", args=[0]).replace("/0/", "/{}/")
     sexes = dict(Person.SEXES)
-    tags: dict[int, list[str]] = {}
-    if people:
-        for person_id, name in (Person.tags.through.objects.filter(person_id__in=[p.pk for p in people])
-                                .order_by("tag__order", "tag__name").values_list("person_id", "tag__name")):
-            tags.setdefault(person_id, []).append(name)
     rows = []
     for p in people:
         age = age_at(p.birth_date, today) if p.birth_date else None
@@ -108,7 +122,7 @@ def list_rows(people) -> list[dict]:
             "url": detail.format(p.pk), "name": p.name, "sex": sexes.get(p.sex, ""), "age": age,
             "minor": age is not None and age < minor_age,
             "neighbourhood": p.neighbourhood__name or "",
-            "tags": tags.get(p.pk, []),
+            "tags": p.tag_names.split(TAG_SEPARATOR) if p.tag_names else [],
             "id_masked": p.id_number_mask, "phone_masked": p.phone_mask,
         })
     return rows
