@@ -7,6 +7,7 @@ from ninja.pagination import paginate
 from lehuo.accounts.models import Neighbourhood
 from lehuo.accounts.services import neighbourhood_for
 from lehuo.platform.api.pagination import LargePageNumberPagination, PageNumberPagination
+from lehuo.platform.crypto import EncryptedTextField
 
 from . import services
 from .models import Person
@@ -14,6 +15,7 @@ from .schemas import OrganisationIn, OrganisationOut, PersonIn, PersonOut, Perso
 from .search import search_people
 
 router = Router(tags=["people"])
+ENCRYPTED = [f.name for f in Person._meta.concrete_fields if isinstance(f, EncryptedTextField)]
 
 
 def _neighbourhood(request, pk: int | None) -> Neighbourhood | None:
@@ -25,7 +27,8 @@ def _neighbourhood(request, pk: int | None) -> Neighbourhood | None:
 def list_people(request, q: str = "", neighbourhood_id: int | None = None, tag: str = "",
                 sort: str = Query("name", pattern="^-?(name|age|created)$")):
     qs = services.people_for(request.user)
-    return search_people(qs, q=q, neighbourhood_id=neighbourhood_id, tag=tag, sort=sort)
+    # The encrypted values are not shown (their masked copies are): not read, not decrypted.
+    return search_people(qs, q=q, neighbourhood_id=neighbourhood_id, tag=tag, sort=sort).defer(*ENCRYPTED)
 
 
 @router.post("/people", response={201: PersonOut})

@@ -51,6 +51,15 @@ class PersonOut(Schema):
     def resolve_tags(obj) -> list[str]:
         return [t.name for t in obj.tags.all()]
 
+    # The kept masked copies (Person.id_number_mask): a list of people need not decrypt them.
+    @staticmethod
+    def resolve_id_number_masked(obj) -> str:
+        return obj.id_number_mask
+
+    @staticmethod
+    def resolve_phone_masked(obj) -> str:
+        return obj.phone_mask
+
 
 class RevealOut(Schema):
     id_number: str

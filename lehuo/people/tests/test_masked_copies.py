@@ -48,7 +48,7 @@ def test_imports_keep_the_masked_copies(town, lv11, town_admin):
         assert stored(people[name]) == (mask_id_number(number), mask_phone(phone))
 
 
-def test_the_list_shows_the_kept_masks_and_never_decrypts(login, town_admin, make_person, monkeypatch):
+def test_the_list_and_api_show_the_kept_masks_and_never_decrypt(login, api, town_admin, make_person, monkeypatch):
     person = make_person(phone="13912345678")
     from lehuo.platform import crypto
 
@@ -62,6 +62,9 @@ def test_the_list_shows_the_kept_masks_and_never_decrypts(login, town_admin, mak
     body = login(town_admin).get(reverse("people:people")).content.decode()
     assert mask_id_number(person.id_number) in body and "139****5678" in body
     assert person.id_number not in body and "13912345678" not in body
+    items = api(town_admin).get("/api/v1/people").json()["items"]
+    assert [(i["id_number_masked"], i["phone_masked"]) for i in items] == [(mask_id_number(person.id_number),
+                                                                           "139****5678")]
 
 
 def test_the_migration_fills_the_copies_of_existing_people(make_person):
