@@ -68,3 +68,31 @@ def test_row_of_takes_keys_of_related_records_and_refuses_unsaved_ones(town_admi
         "actor_id": town_admin.pk, "content_type_id": None, "action": "a"}
     with pytest.raises(ValueError):
         bulk.row_of(AuditLog, {"actor": type(town_admin)(username="unsaved")})
+
+
+def test_collector_paused_restores_the_collector_as_it_found_it():
+    import gc
+
+    assert gc.isenabled()
+    with bulk.collector_paused():
+        assert not gc.isenabled()
+        with bulk.collector_paused():
+            assert not gc.isenabled()
+        assert not gc.isenabled()  # the inner block leaves it to the outer one
+    assert gc.isenabled()
+    with pytest.raises(ZeroDivisionError), bulk.collector_paused():
+        1 / 0  # noqa: B018
+    assert gc.isenabled()
+
+
+def test_insert_rows_without_keys_numbers_rows_by_the_table_default(town_admin):
+    from django.contrib.contenttypes.models import ContentType
+
+    kind = ContentType.objects.get_for_model(Donation).pk
+    rows = [{"actor_id": town_admin.pk, "actor_name": "admin", "action": "test.bulk", "content_type_id": kind,
+             "object_id": str(i), "object_repr": f"r{i}", "data": {"n": i, "amount": "1.50"}} for i in range(3)]
+    with transaction.atomic():
+        assert bulk.insert_rows(AuditLog, rows, ids=False) == []
+    written = list(AuditLog.objects.filter(action="test.bulk").order_by("pk").values("object_id", "data", "actor_id"))
+    assert written == [{"object_id": str(i), "data": {"n": i, "amount": "1.50"}, "actor_id": town_admin.pk}
+                       for i in range(3)]
