@@ -4,17 +4,20 @@ Steps: read the header and map columns (``guess_mapping``; the wizard lets staff
 it), check every row (dry run: one error per bad field naming the row), detect duplicates
 (a reference seen earlier in the file or already recorded; for ledger lines without a
 reference, the same donor, amount and date already recorded), match donors to people by
-ID number or by name + phone, then write all or nothing: every new row goes through
-``services.record_donation()`` inside one transaction, so a bad row 5000 writes nothing.
+ID number or by name + phone; every row that would be written also passes the rules of
+``services.record_donation()`` (``check_donation``). Then write all or nothing: the import
+checks again inside one transaction (``services.recording_in_bulk``, the drive share-locked)
+and writes the rows as that check passed them, so a bad row 5000 writes nothing.
 """
 
 import datetime as dt
+import functools
 from collections import Counter
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from decimal import Decimal
 
-from django.db import connection, transaction
+from django.db import connection
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 
@@ -22,8 +25,9 @@ from lehuo.accounts.models import Neighbourhood
 from lehuo.lib.identity import IdentityError, normalise_phone, parse_id_number
 from lehuo.people.models import Organisation, Person
 from lehuo.people.services import find_person_by_id_number
+from lehuo.platform.bulk import collector_paused
 from lehuo.platform.crypto import keyed_hash
-from lehuo.platform.errors import ServiceError
+from lehuo.platform.errors import Forbidden, ServiceError
 from lehuo.platform.excel import Table, read_rows, read_table
 
 from . import services
@@ -55,6 +59,8 @@ FIELD_LABELS = {
     "named_consent": gettext_lazy("同意公示姓名"), "anonymous": gettext_lazy("匿名"), "notes": gettext_lazy("备注"),
     "file": gettext_lazy("文件"),
 }
+# The service's field names (check_donation's errors) as the importer's.
+SERVICE_FIELDS = {"person_id": "donor_name", "organisation_id": "organisation", "neighbourhood_id": "neighbourhood"}
 REQUIRED = {ONLINE: ["reference", "amount", "received_on"], OFFLINE: ["amount", "received_on"]}
 # Cell values, as written in the files (not-ui: data the importer reads).
 METHOD_WORDS = {
@@ -166,8 +172,16 @@ def _recorded_references(drive: Drive, refs: list[str]) -> set[str]:
 
 
 def check_statement(actor, drive: Drive, table: Table, kind: str, neighbourhood: Neighbourhood | None = None,
-                    progress: Callable[[int, int], None] | None = None) -> ImportReport:
-    """Dry run: what would be written, every error by row and field, duplicates, matches."""
+                    progress: Callable[[int, int], None] | None = None,
+                    check: Callable[..., tuple[dict, dict]] | None = None) -> ImportReport:
+    """Dry run: what would be written, every error by row and field, duplicates, matches.
+
+    Every row that would be written also passes ``check`` (by default the service's
+    ``check_donation``, the rules of ``record_donation``; the write gives its
+    ``DonationBatch.check``, which keeps the result for the write): a row the service would
+    refuse is an error of its row here, in the dry run as in the import."""
+    if check is None:
+        check = functools.partial(services.check_donation, actor, drive, memo={})
     report = ImportReport(kind=kind, rows=len(table.rows), unmapped=table.unmapped)
     if not table.rows:
         report.error(0, "file", _("表格中没有数据行"))  # only a header: say so, not "0 rows, 0 errors"
@@ -298,6 +312,13 @@ def check_statement(actor, drive: Drive, table: Table, kind: str, neighbourhood:
                 existing_lines[line] -= 1
                 report.duplicates.append({"row": number, "reference": "", "reason": _("同一捐赠人、金额、日期已登记")})
                 continue
+        try:
+            check(**values, source="import")
+        except Forbidden:
+            raise
+        except ServiceError as exc:
+            report.error(number, SERVICE_FIELDS.get(exc.field or "", exc.field or "file"), exc.message)
+            continue
         report.ready.append((number, values))
         report.total += values["amount"]
     if progress:
@@ -308,15 +329,25 @@ def check_statement(actor, drive: Drive, table: Table, kind: str, neighbourhood:
 def import_statement(actor, drive: Drive, data: bytes, kind: str, *, commit: bool, filename: str = "",
                      mapping: dict[str, str] | None = None, neighbourhood: Neighbourhood | None = None,
                      progress: Callable[[int, int, str], None] | None = None) -> ImportReport:
-    """Check the file; with ``commit`` and no error, write every new row in one transaction."""
+    """Check the file; with ``commit`` and no error, write every new row in one transaction.
+
+    With ``commit`` the check runs inside the writing transaction (``services.recording_in_bulk``:
+    the drive share-locked) and the write takes the rows exactly as the check passed them."""
+    with collector_paused():
+        return _import_statement(actor, drive, data, kind, commit=commit, filename=filename, mapping=mapping,
+                                 neighbourhood=neighbourhood, progress=progress)
+
+
+def _import_statement(actor, drive: Drive, data: bytes, kind: str, *, commit: bool, filename: str,
+                      mapping: dict[str, str] | None, neighbourhood: Neighbourhood | None,
+                      progress: Callable[[int, int, str], None] | None) -> ImportReport:
     table = read_statement(data, kind, filename, mapping)
-    report = check_statement(actor, drive, table, kind, neighbourhood,
-                             progress=(lambda d, t: progress(d, t, "check")) if progress else None)
-    if not commit or not report.ok:
-        return report
-    with transaction.atomic():
-        services.record_donations_in_bulk(
-            actor, drive, [{**values, "source": "import"} for _number, values in report.ready],
-            progress=(lambda done, total: progress(done, total, "write")) if progress else None,
-        )
+    check_progress = (lambda d, t: progress(d, t, "check")) if progress else None
+    if not commit:
+        return check_statement(actor, drive, table, kind, neighbourhood, progress=check_progress)
+    with services.recording_in_bulk(actor, drive) as batch:
+        report = check_statement(actor, batch.drive, table, kind, neighbourhood, progress=check_progress,
+                                 check=batch.check)
+        if report.ok:
+            batch.write(progress=(lambda done, total: progress(done, total, "write")) if progress else None)
     return report

@@ -8,10 +8,12 @@ drive: a repeat returns the donation already there) and audit-logged; the API ad
 
 import datetime as dt
 import re
+from collections.abc import Iterator
+from contextlib import contextmanager
 from decimal import Decimal, InvalidOperation
 
 from django.conf import settings
-from django.db import IntegrityError, transaction
+from django.db import IntegrityError, connection, transaction
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
@@ -41,6 +43,8 @@ from .models import (
 )
 
 CENT = Decimal("0.01")
+_CHANNELS = frozenset(code for code, _label in CHANNELS)
+_METHODS = frozenset(code for code, _label in METHODS)
 
 
 def max_amount() -> Decimal:
@@ -69,10 +73,10 @@ def parse_amount(value, field: str = "amount", *, limit: Decimal | None = None) 
     ceiling = limit if limit is not None else max_amount()
     if amount > ceiling:
         raise ServiceError(_("金额超过上限 %(limit)s 元") % {"limit": f"{ceiling:,.2f}"}, field)
-    exponent = amount.as_tuple().exponent  # an int: amount is finite here
-    if isinstance(exponent, int) and exponent < -2 and amount != amount.quantize(CENT):
+    value = amount.quantize(CENT)  # exact under the ceiling; only a third decimal place changes it
+    if value != amount:
         raise ServiceError(_("金额最多保留两位小数"), field)
-    return amount.quantize(CENT)
+    return value
 
 
 def money(value) -> str:
@@ -88,6 +92,7 @@ def invalid_reference_message() -> str:
     return _("流水号无效或无法登记，请核对")
 
 
+_CONTROL = re.compile(r"[\x00-\x1f]")  # characters below 32 (a reference or name must hold none)
 _ISO_DAY = re.compile(r"[0-9]{4}-[0-9]{2}-[0-9]{2}( [0-9]{2}:[0-9]{2}(:[0-9]{2})?)?")
 
 
@@ -206,28 +211,84 @@ def record_donation(actor, drive: Drive, *, savepoint: bool = True, **fields) ->
 
 def record_donations_in_bulk(actor, drive: Drive, rows: list[dict], *, batch_size: int = 2000,
                              progress=None) -> int:
-    """The importer's way in: every row passes the same checks as ``record_donation``
-    (``check_donation``), then donations, their kept figures and their audit rows (the same
-    content as ``log_action`` writes for one) are written in batches, by COPY on PostgreSQL,
-    straight from the checked values (no model instance per row). Must run inside the
-    caller's transaction, so one bad row or a reference that someone committed meanwhile
-    (unique index) writes nothing at all."""
+    """Many donations of one drive given as ``record_donation`` fields: every row passes the
+    same checks as ``record_donation`` (``check_donation``), then all are written
+    (``DonationBatch.write``). Must run inside the caller's transaction, so one bad row or a
+    reference that someone committed meanwhile (unique index) writes nothing at all."""
     if not transaction.get_connection().in_atomic_block:
         raise RuntimeError("record_donations_in_bulk must run inside a transaction")
-    written = 0
-    memo: dict = {}  # decisions that are the same for every row of the drive (see check_donation)
-    for start in range(0, len(rows), batch_size):
-        checked = [check_donation(actor, drive, memo=memo, **row) for row in rows[start:start + batch_size]]
-        new = [row_of(Donation, values) for values, _audit in checked]
-        ids = insert_rows(Donation, new)  # COPY on PostgreSQL
-        aggregates.gifts_recorded([aggregates.gift_of_row(row, drive.town_id) for row in new])
-        insert_rows(AuditLog, log_rows(actor, "donation.record", Donation, [
-            (pk, describe(donor_display(v["person"], v["organisation"], v["donor_name"], v["anonymous"]), v["amount"]),
-             audit) for pk, (v, audit) in zip(ids, checked, strict=True)]))
-        written += len(new)
-        if progress:
-            progress(written, len(rows))
-    return written
+    with recording_in_bulk(actor, drive) as batch:
+        for row in rows:
+            batch.check(**row)
+        return batch.write(batch_size=batch_size, progress=progress)
+
+
+class DonationBatch:
+    """Donations of one drive checked one by one and then written together, inside the
+    transaction ``recording_in_bulk`` opens (the importer's way in).
+
+    ``check`` runs ``check_donation`` (every rule of ``record_donation``) and keeps its result;
+    ``write`` writes exactly the rows ``check`` passed, from those checked values, so a row is
+    checked once, not once by the importer's dry run and again before the write. That is safe
+    because check and write are in one transaction, and the drive row the rules read (town,
+    channels, start date) is share-locked before the first check (PostgreSQL): a change of the
+    drive waits for the import. What else a row's check reads is as fresh as it is for
+    ``record_donation``: the actor's right to record is asked once per import and
+    neighbourhood, a reference committed meanwhile by someone else fails the write (unique
+    index), a donor deleted meanwhile fails it (foreign key)."""
+
+    def __init__(self, actor, drive: Drive):
+        self.actor, self.drive = actor, drive
+        self.memo: dict = {}  # decisions that are the same for every row of the drive (see check_donation)
+        self.checked: list[tuple[dict, dict]] = []
+        self.open = True
+
+    def check(self, **fields) -> tuple[dict, dict]:
+        """``check_donation`` of one row (ServiceError if it fails); the row will be written."""
+        if not self.open:
+            raise RuntimeError("DonationBatch.check outside its transaction")
+        result = check_donation(self.actor, self.drive, memo=self.memo, **fields)
+        self.checked.append(result)
+        return result
+
+    def write(self, *, batch_size: int = 2000, progress=None) -> int:
+        """Donations, their kept figures and their audit rows (the same content as
+        ``log_action`` writes for one) of every checked row, in batches, by COPY on PostgreSQL,
+        straight from the checked values (no model instance per row)."""
+        if not self.open or not transaction.get_connection().in_atomic_block:
+            raise RuntimeError("DonationBatch.write outside its transaction")
+        actor, town_id, checked = self.actor, self.drive.town_id, self.checked
+        written = 0
+        for start in range(0, len(checked), batch_size):
+            part = checked[start:start + batch_size]
+            new = [row_of(Donation, values) for values, _audit in part]
+            ids = insert_rows(Donation, new)  # COPY on PostgreSQL
+            aggregates.gifts_recorded([aggregates.gift_of_row(row, town_id) for row in new])
+            insert_rows(AuditLog, log_rows(actor, "donation.record", Donation, [
+                (pk, describe(donor_display(v["person"], v["organisation"], v["donor_name"], v["anonymous"]),
+                              v["amount"]), audit) for pk, (v, audit) in zip(ids, part, strict=True)]), ids=False)
+            written += len(new)
+            if progress:
+                progress(written, len(checked))
+        self.checked = []
+        return written
+
+
+@contextmanager
+def recording_in_bulk(actor, drive: Drive) -> Iterator[DonationBatch]:
+    """A transaction (a savepoint inside the caller's) for checking and writing many donations
+    of ``drive``: the drive is read again share-locked (PostgreSQL), and the batch's
+    ``check``/``write`` work only inside the block."""
+    with transaction.atomic():
+        if connection.vendor == "postgresql":
+            with connection.cursor() as cursor:
+                cursor.execute(f"SELECT 1 FROM {Drive._meta.db_table} WHERE id = %s FOR SHARE",  # noqa: S608
+                               [drive.pk])
+        batch = DonationBatch(actor, Drive.objects.select_related("town").get(pk=drive.pk))
+        try:
+            yield batch
+        finally:
+            batch.open = False
 
 
 def prepare_donation(actor, drive: Drive, **fields) -> tuple[Donation, dict]:
@@ -248,7 +309,8 @@ def check_donation(actor, drive: Drive, *, amount, channel: str, received_on, me
 
     ``memo`` (a dict the caller keeps across the rows of one drive, as the bulk import does)
     keeps the answers that depend only on the actor, the drive and the neighbourhood: whether
-    the actor may record for the drive, for each neighbourhood, and today's date. Every row
+    the actor may record for the drive, for each neighbourhood, the drive's channels, today's
+    date and the ceiling of an amount. Every row
     still gets the same answers; they are asked once instead of 100,000 times."""
     if memo is None:
         memo = {}
@@ -256,15 +318,21 @@ def check_donation(actor, drive: Drive, *, amount, channel: str, received_on, me
         require(actor, "donations.drive.record", drive)
         memo["drive"] = True
     reference = (reference or "").strip()
-    if len(reference) > 100 or any(ord(c) < 32 for c in reference):
+    if len(reference) > 100 or _CONTROL.search(reference):
         raise ServiceError(invalid_reference_message(), "reference")
-    value = parse_amount(amount)
-    if channel not in dict(CHANNELS):
+    limit = memo.get("limit")
+    if limit is None:
+        limit = memo["limit"] = max_amount()
+    value = parse_amount(amount, limit=limit)
+    if channel not in _CHANNELS:
         raise ServiceError(_("渠道只能是线上或线下"), "channel")
-    if channel not in drive.channels:
+    channels = memo.get("channels")
+    if channels is None:
+        channels = memo["channels"] = drive.channels
+    if channel not in channels:
         raise ServiceError(_("本次募捐不接受该渠道"), "channel")
     method = method or (CASH if channel == OFFLINE else OTHER)
-    if method not in dict(METHODS):
+    if method not in _METHODS:
         raise ServiceError(_("捐赠方式不正确（微信、支付宝、银行转账、现金、其他）"), "method")
     if method == CASH and channel == ONLINE:
         raise ServiceError(_("现金捐款只能是线下渠道"), "method")
@@ -276,7 +344,7 @@ def check_donation(actor, drive: Drive, *, amount, channel: str, received_on, me
     if received < drive.starts_on:
         raise ServiceError(_("捐赠日期早于募捐开始日期"), "received_on")
     donor_name = (donor_name or "").strip()
-    if len(donor_name) > 100 or any(ord(c) < 32 for c in donor_name):
+    if len(donor_name) > 100 or _CONTROL.search(donor_name):
         raise ServiceError(_("捐赠人姓名不合法（最长100字，不含不可见字符）"), "donor_name")
     given = [x for x in (person, organisation) if x is not None]
     if len(given) > 1:

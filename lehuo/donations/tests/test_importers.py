@@ -1,3 +1,5 @@
+from decimal import Decimal
+
 import pytest
 from django.db import IntegrityError
 
@@ -40,21 +42,22 @@ def test_bad_amount_in_row_5000_writes_nothing(drive, town_admin):
 
 
 def test_failure_while_writing_rolls_everything_back(drive, town_admin, monkeypatch):
-    real_check, real_bulk, calls, written = services.check_donation, services.record_donations_in_bulk, [], []
+    from lehuo.donations import aggregates
 
-    def flaky(*args, **kwargs):
+    real_write, real_figures, calls, written = services.DonationBatch.write, aggregates.gifts_recorded, [], []
+
+    def flaky(gifts):
         calls.append(1)
-        if len(calls) == 30:  # two batches of 10 are already in the database by now
+        if len(calls) == 3:  # two batches of 10 are already in the database by now
             written.append(Donation.objects.count())
             raise RuntimeError("disk full")
-        return real_check(*args, **kwargs)
+        return real_figures(gifts)
 
-    monkeypatch.setattr(services, "check_donation", flaky)
-    monkeypatch.setattr(services, "record_donations_in_bulk",
-                        lambda *a, **kw: real_bulk(*a, **{**kw, "batch_size": 10}))
+    monkeypatch.setattr(aggregates, "gifts_recorded", flaky)
+    monkeypatch.setattr(services.DonationBatch, "write", lambda self, **kw: real_write(self, **{**kw, "batch_size": 10}))
     with pytest.raises(RuntimeError):
         run(town_admin, drive, statement(40))
-    assert written == [20]
+    assert written == [30]  # the third batch's donations too: the figures come after them
     assert Donation.objects.count() == 0
 
 
@@ -126,16 +129,12 @@ def test_guess_mapping_recognises_headers():
 
 
 def test_reference_recorded_meanwhile_fails_the_whole_import(drive, town_admin, monkeypatch):
-    """Between the check and the write someone records WX0000005: nothing is written."""
-    real_check = importers.check_statement
-
-    def check_then_race(*args, **kwargs):
-        report = real_check(*args, **kwargs)
-        services.record_donation(town_admin, drive, amount="1", channel="online", method="wechat",
-                                 received_on="2021-07-22", reference="WX0000005", donor_name="抢先")
-        return report
-
-    monkeypatch.setattr(importers, "check_statement", check_then_race)
+    """Someone records WX0000005 after the check read the recorded references (another
+    connection's commit, which the check cannot see): the unique index refuses the write and
+    nothing is written."""
+    services.record_donation(town_admin, drive, amount="1", channel="online", method="wechat",
+                             received_on="2021-07-22", reference="WX0000005", donor_name="抢先")
+    monkeypatch.setattr(importers, "_recorded_references", lambda drive, refs: set())  # as if not yet committed
     with pytest.raises(IntegrityError):
         run(town_admin, drive, statement(10))
     assert list(Donation.objects.values_list("donor_name", flat=True)) == ["抢先"]
@@ -212,3 +211,78 @@ def test_bulk_rows_and_audit_rows_are_those_the_single_path_writes(drive, town_a
     assert bulk[1] == one[1]
     assert one[1][0]["data"]["donor"] == "person" and one[1][0]["object_repr"] == "张三 12.30"
     assert bulk[2] == one[2] == []  # kept figures agree with the donations written
+
+
+def test_dry_run_reports_rows_the_service_would_refuse(drive, town_admin):
+    """Every row that would be written passes ``check_donation`` in the check itself: a row the
+    importer's own checks pass but the service refuses (a control character in a name) is an
+    error naming its row, in the dry run as in the import, and nothing is written."""
+    data = (HEAD + "WX1,甲,,10,微信,2021-07-22\nWX2,乙\x01丙,,10,微信,2021-07-22\n").encode()
+    for commit in (False, True):
+        report = run(town_admin, drive, data, commit=commit)
+        assert not report.ok
+        assert [(e["row"], e["field"]) for e in report.errors] == [(3, "donor_name")]
+    assert not Donation.objects.exists()
+
+
+def test_import_writes_exactly_the_rows_its_check_passed(drive, town_admin, monkeypatch):
+    """The write takes the check's values (no second check): each written row was checked once,
+    inside the writing transaction, against the drive as read there."""
+    from django.db import connection
+
+    real, seen = services.check_donation, []
+
+    def counted(actor, checked_drive, **fields):
+        seen.append((connection.in_atomic_block, checked_drive.pk, fields["reference"]))
+        return real(actor, checked_drive, **fields)
+
+    monkeypatch.setattr(services, "check_donation", counted)
+    report = run(town_admin, drive, statement(30))
+    assert report.ok and len(seen) == 30 and all(atomic and pk == drive.pk for atomic, pk, _ref in seen)
+    assert sorted(Donation.objects.values_list("reference", flat=True)) == sorted(ref for _a, _p, ref in seen)
+
+
+def test_a_batch_checks_and_writes_only_inside_its_transaction(drive, town_admin):
+    row = {"amount": "10", "channel": "online", "received_on": "2021-07-22", "donor_name": "甲", "reference": "A"}
+    with services.recording_in_bulk(town_admin, drive) as batch:
+        values, _audit = batch.check(**row)
+        assert values["amount"] == Decimal("10.00") and batch.drive == drive
+        with pytest.raises(ServiceError):
+            batch.check(**{**row, "reference": "B", "received_on": "2021-07-01"})  # before the drive starts
+    with pytest.raises(RuntimeError):
+        batch.write()  # the block is over: its check may be stale
+    with pytest.raises(RuntimeError):
+        batch.check(**row)
+    assert not Donation.objects.exists()
+
+
+@pytest.mark.postgres
+@pytest.mark.django_db(transaction=True)
+def test_the_drive_cannot_change_between_the_check_and_the_write(drive, town_admin):
+    """The check and the write run in one transaction with the drive share-locked: another
+    connection that would stop the drive's online channel while the import writes waits for
+    it (here: gives up after 200 ms) instead of making the checked rows invalid."""
+    import psycopg
+    from django.db import connection
+
+    if connection.vendor != "postgresql":
+        pytest.skip("row locks: PostgreSQL")
+    params = connection.get_connection_params()
+    outcomes = []
+
+    def progress(done, total, phase):
+        if phase != "write" or outcomes:
+            return
+        with psycopg.connect(**{k: v for k, v in params.items() if k not in ("cursor_factory", "context")},
+                             autocommit=True) as other:
+            other.execute("SET lock_timeout = '200ms'")
+            try:
+                other.execute("UPDATE donations_drive SET accepts_online = false WHERE id = %s", [drive.pk])
+                outcomes.append("changed")
+            except psycopg.errors.LockNotAvailable:
+                outcomes.append("waited")
+
+    report = importers.import_statement(town_admin, drive, statement(30), "online", commit=True, filename="s.csv",
+                                        progress=progress)
+    assert report.ok and outcomes == ["waited"]
+    assert Donation.objects.count() == 30
