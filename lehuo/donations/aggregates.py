@@ -191,10 +191,15 @@ def donations_recorded(donations) -> None:
     apply([gift_of(d) for d in donations if d.voided_at is None], 1)
 
 
+_ROW_FIELDS = tuple(f for f in FIELDS if f != "town_id")
+
+
 def gift_of_row(row: dict, town_id: int) -> dict:
     """``gift_of`` for a new donation given as its row (attribute name -> value, as the bulk
     import writes it) of a drive in ``town_id``."""
-    return {"town_id": town_id, **{f: row.get(f) for f in FIELDS if f != "town_id"}}
+    gift = {f: row.get(f) for f in _ROW_FIELDS}
+    gift["town_id"] = town_id
+    return gift
 
 
 def gifts_recorded(gifts: list[dict]) -> None:

@@ -138,6 +138,8 @@ def read_statement(data: bytes, kind: str, filename: str = "", mapping: dict[str
 
 
 def _text(value) -> str:
+    if type(value) is str:  # most cells (a CSV's all)
+        return value.strip()
     if value is None:
         return ""
     if isinstance(value, float) and value.is_integer():
@@ -219,6 +221,7 @@ def check_statement(actor, drive: Drive, table: Table, kind: str, neighbourhood:
 
     seen_refs: dict[str, int] = {}
     limit = services.max_amount()
+    today = dt.date.today()  # once per import, as check_donation's memo keeps it
     for done, (number, rec) in enumerate(table.rows, start=1):
         if progress and done % PROGRESS_EVERY == 0:
             progress(done, report.rows)
@@ -238,7 +241,7 @@ def check_statement(actor, drive: Drive, table: Table, kind: str, neighbourhood:
             day = _date(rec.get("received_on"))
             if day < drive.starts_on:
                 report.error(number, "received_on", _("捐赠日期早于募捐开始日期"))
-            elif day > dt.date.today():
+            elif day > today:
                 report.error(number, "received_on", _("捐赠日期不能晚于今天"))
             values["received_on"] = day
         except ServiceError as exc:

@@ -17,8 +17,10 @@ columns of a model and, for each, the Python types its field hands PostgreSQL un
 
 import datetime as dt
 import gc
+import json
 from collections.abc import Iterable, Iterator, Sequence
 from contextlib import contextmanager
+from decimal import Decimal
 from functools import cache
 
 from django.db import connections, models, router, transaction
@@ -84,6 +86,15 @@ def _db_value(field: Field, value, unchanged, aware_datetime: bool, connection):
     return field.get_db_prep_save(value, connection)
 
 
+def _json_text(field: Field, value, connection):
+    """A ``JSONField``'s (no encoder) COPY value: for a dict or a list, the text
+    ``get_db_prep_save`` has psycopg send (``Jsonb(value, dumps=json.dumps)`` dumps
+    ``json.dumps(value)``), without the wrapper; anything else goes through the field."""
+    if type(value) is dict or type(value) is list:
+        return json.dumps(value)
+    return field.get_db_prep_save(value, connection)
+
+
 def _columns(model, connection, with_pk: bool = True) -> tuple[str, str]:
     table = connection.ops.quote_name(model._meta.db_table)
     return table, ", ".join(connection.ops.quote_name(f.column) for f in model._meta.concrete_fields
@@ -124,19 +135,18 @@ def _relations(model: type[models.Model]) -> dict[str, tuple[str, str]]:
 def row_of(model: type[models.Model], values: dict) -> dict:
     """``values`` by field name, related records as instances (what ``model(**values)``
     takes), as a row for ``insert_rows`` (by attribute name: ``drive_id``)."""
-    relations = _relations(model)
-    out = {}
-    for name, value in values.items():
-        relation = relations.get(name)
-        if relation is None:
-            out[name] = value
-        elif value is None:
-            out[relation[0]] = None
-        else:
-            key = getattr(value, relation[1])
-            if key is None:  # as Model.save() refuses it
-                raise ValueError(f"{model._meta.label}.{name}: the related record is not saved")
-            out[relation[0]] = key
+    out = dict(values)
+    for name, (attname, target) in _relations(model).items():  # the few keys, not every value
+        if name not in out:
+            continue
+        value = out.pop(name)
+        if value is None:
+            out[attname] = None
+            continue
+        key = getattr(value, target)
+        if key is None:  # as Model.save() refuses it
+            raise ValueError(f"{model._meta.label}.{name}: the related record is not saved")
+        out[attname] = key
     return out
 
 
@@ -194,7 +204,12 @@ def insert_rows(model, rows: Sequence[dict], *, batch_size: int = 5000, ids: boo
                 continue
             else:
                 column = list(keys)
-            if unchanged is None:
+            if type(f) is models.JSONField and f.encoder is None:
+                column = [_json_text(f, value, connection) for value in column]
+            elif type(f) is models.DecimalField and all(
+                    value is None or (type(value) is Decimal and value.is_finite()) for value in column):
+                pass  # the field gives an equal Decimal for a finite one (and refuses NaN, infinities)
+            elif unchanged is None:
                 column = [f.get_db_prep_save(value, connection) for value in column]
             elif not {type(value) for value in column} <= {type(None), *unchanged}:
                 column = [_db_value(f, value, unchanged, aware, connection) for value in column]

@@ -96,3 +96,42 @@ def test_insert_rows_without_keys_numbers_rows_by_the_table_default(town_admin):
     written = list(AuditLog.objects.filter(action="test.bulk").order_by("pk").values("object_id", "data", "actor_id"))
     assert written == [{"object_id": str(i), "data": {"n": i, "amount": "1.50"}, "actor_id": town_admin.pk}
                        for i in range(3)]
+
+
+@pytest.mark.skipif(connection.vendor != "postgresql", reason="the COPY values are PostgreSQL's (bulk_create elsewhere)")
+def test_json_text_is_what_psycopg_would_send_for_the_field():
+    """``_json_text`` gives a JSON column the very text the field's ``Jsonb`` wrapper dumps."""
+    from django.db.models.expressions import Value
+
+    field = AuditLog._meta.get_field("data")
+    for value in ({}, {"amount": "1.50", "名": "张三", "n": None, "nested": {"a": [1, 2.5, True]}}, [1, "二"]):
+        expected = field.get_db_prep_save(value, connection)
+        assert bulk._json_text(field, value, connection) == expected.dumps(expected.obj)
+    for other in (None, "text", 3, Value(None, field)):
+        got, expected = bulk._json_text(field, other, connection), field.get_db_prep_save(other, connection)
+        assert type(got) is type(expected) and getattr(got, "obj", got) == getattr(expected, "obj", expected)
+
+
+@pytest.mark.skipif(connection.vendor != "postgresql", reason="the COPY values are PostgreSQL's (bulk_create elsewhere)")
+def test_decimals_go_to_copy_as_the_field_gives_them_and_non_finite_ones_are_refused(town):
+    """A column of finite Decimals is sent as is (the field would give equal Decimals); a NaN
+    still reaches the field, which refuses it."""
+    from django.core.exceptions import ValidationError
+
+    field = Donation._meta.get_field("amount")
+    for value in (Decimal("12.30"), Decimal("5"), Decimal("1E+2")):
+        prepared = field.get_db_prep_save(value, connection)
+        assert type(prepared) is Decimal and str(prepared) == str(value)
+    from lehuo.donations.models import Drive
+    from lehuo.people.models import Organisation
+
+    charity = Organisation.objects.create(town=town, name="慈善基金会", kind="charity")
+    drive = Drive.objects.create(town=town, slug="bulk", title="bulk", organiser=charity,
+                                 starts_on=dt.date(2021, 7, 1), ends_on=dt.date(2021, 12, 31))
+    row = {"drive_id": drive.pk, "amount": Decimal("12.30"), "channel": "offline", "method": "cash",
+           "received_on": dt.date(2021, 7, 22), "donor_name": "甲"}
+    with transaction.atomic():
+        bulk.insert_rows(Donation, [row])
+    assert Donation.objects.get().amount == Decimal("12.30")
+    with pytest.raises(ValidationError), transaction.atomic():
+        bulk.insert_rows(Donation, [row, {**row, "amount": Decimal("NaN")}])
