@@ -18,7 +18,7 @@ columns of a model and, for each, the Python types its field hands PostgreSQL un
 import datetime as dt
 import gc
 import json
-from collections.abc import Iterable, Iterator, Sequence
+from collections.abc import Callable, Iterable, Iterator, Sequence
 from contextlib import contextmanager
 from decimal import Decimal
 from functools import cache
@@ -103,12 +103,20 @@ def _columns(model, connection, with_pk: bool = True) -> tuple[str, str]:
 
 def _next_ids(cursor, model, n: int) -> list[int]:
     meta = model._meta
-    cursor.execute("SELECT nextval(pg_get_serial_sequence(%s, %s)) FROM generate_series(1, %s)",
+    # The sequence is looked up once (materialized): pg_get_serial_sequence() per row made
+    # 100,000 keys cost 210 ms instead of 25 ms.
+    cursor.execute("WITH s AS MATERIALIZED (SELECT pg_get_serial_sequence(%s, %s)::regclass AS seq) "
+                   "SELECT nextval(s.seq) FROM s, generate_series(1, %s)",
                    [meta.db_table, meta.pk.column, n])
     return [value for (value,) in cursor.fetchall()]
 
 
-def _copy(connection, cursor, model, rows: Iterable[Sequence], with_pk: bool = True) -> None:
+def _no_query_during_copy(execute, sql, params, many, context):
+    raise RuntimeError("insert_rows(meanwhile=...) must not query the database: its COPY holds the connection")
+
+
+def _copy(connection, cursor, model, rows: Iterable[Sequence], with_pk: bool = True,
+          then: Callable[[], object] | None = None) -> None:
     table, columns = _columns(model, connection, with_pk)
     # The raw psycopg copy is not wrapped by Django: wrap it so a unique or check
     # constraint raises django.db.IntegrityError like bulk_create would.
@@ -116,6 +124,11 @@ def _copy(connection, cursor, model, rows: Iterable[Sequence], with_pk: bool = T
             cursor.copy(f"COPY {table} ({columns}) FROM STDIN") as copy:  # names from the model
         for row in rows:
             copy.write_row(row)
+        if then is not None:
+            # While PostgreSQL still takes the rows (an error here fails the COPY). The
+            # connection is busy with the COPY: a query here would wait for it for ever.
+            with connection.execute_wrapper(_no_query_during_copy):
+                then()
 
 
 def _postgresql(model, what: str):
@@ -150,15 +163,24 @@ def row_of(model: type[models.Model], values: dict) -> dict:
     return out
 
 
-def insert_rows(model, rows: Sequence[dict], *, batch_size: int = 5000, ids: bool = True) -> list:
+def insert_rows(model, rows: Sequence[dict], *, batch_size: int = 5000, ids: bool = True,
+                meanwhile: Callable[[list], object] | None = None) -> list:
     """Insert new rows of ``model`` given as dicts of attribute name (``actor_id``, not
     ``actor``) -> value, without the primary key; returns their primary keys, in order
     (``ids=False``: returns [], and on PostgreSQL the table's default numbers the rows: one
     query and 100,000 keys sent back fewer for rows nothing names, such as audit rows). A
     field left out gets what ``bulk_create`` would give it: its default; ``auto_now`` and
     ``auto_now_add`` fields (given or not) and fields defaulting to ``timezone.now`` get the
-    time of this call, the same for every row of the call."""
+    time of this call, the same for every row of the call.
+
+    ``meanwhile(keys)`` is called once with the keys (``ids=False``: []), on PostgreSQL after
+    the last row is handed to COPY and before the COPY ends: Python work the caller has to do
+    anyway (the audit rows of these records) is done while PostgreSQL takes the rows, not
+    while it waits for them; it must not query the database (RuntimeError: the connection is
+    busy with the COPY). Elsewhere it is called after the rows are written."""
     if not rows:
+        if meanwhile is not None:
+            meanwhile([])
         return []
     using, connection = _postgresql(model, "insert_rows")
     meta = model._meta
@@ -181,7 +203,10 @@ def insert_rows(model, rows: Sequence[dict], *, batch_size: int = 5000, ids: boo
     if connection.vendor != "postgresql":
         objs = [model(**{**{a: get() for a, get in defaults.items() if a not in row}, **row}) for row in rows]
         model.objects.using(using).bulk_create(objs, batch_size=batch_size)
-        return [obj.pk for obj in objs] if ids else []
+        keys = [obj.pk for obj in objs] if ids else []
+        if meanwhile is not None:
+            meanwhile(keys)
+        return keys
     pk_attname = meta.pk.attname
     # Per column: where its value comes from (0 the row or the default, 1 the call's time,
     # 2 the new key, 3 derived from the row) and how it is prepared (see _db_value).
@@ -217,12 +242,11 @@ def insert_rows(model, rows: Sequence[dict], *, batch_size: int = 5000, ids: boo
         return zip(*columns, strict=True)
 
     with connection.cursor() as cursor:
-        if not ids:
-            for start in range(0, len(rows), batch_size):
-                _copy(connection, cursor, model, batch_values(rows[start:start + batch_size], ()), with_pk=False)
-            return []
-        keys = _next_ids(cursor, model, len(rows))
+        keys = _next_ids(cursor, model, len(rows)) if ids else []
+        then = (lambda: meanwhile(keys)) if meanwhile is not None else None
         for start in range(0, len(rows), batch_size):
+            last = start + batch_size >= len(rows)
             _copy(connection, cursor, model, batch_values(rows[start:start + batch_size],
-                                                          keys[start:start + batch_size]))
+                                                          keys[start:start + batch_size] if ids else ()),
+                  with_pk=ids, then=then if last else None)
     return keys

@@ -135,3 +135,17 @@ def test_decimals_go_to_copy_as_the_field_gives_them_and_non_finite_ones_are_ref
     assert Donation.objects.get().amount == Decimal("12.30")
     with pytest.raises(ValidationError), transaction.atomic():
         bulk.insert_rows(Donation, [row, {**row, "amount": Decimal("NaN")}])
+
+
+@pytest.mark.skipif(connection.vendor != "postgresql", reason="COPY: PostgreSQL")
+def test_meanwhile_runs_during_the_copy_and_may_not_query(town_admin):
+    """``meanwhile`` gets the keys before the COPY ends; a query there (the connection is busy
+    with the COPY: it would wait for ever) is refused, and nothing is written."""
+    rows = [{"action": "test.meanwhile", "object_id": str(i)} for i in range(3)]
+    got = []
+    with transaction.atomic():
+        keys = bulk.insert_rows(AuditLog, rows, meanwhile=got.append)
+    assert got == [keys] and len(keys) == 3
+    with pytest.raises(RuntimeError, match="must not query"), transaction.atomic():
+        bulk.insert_rows(AuditLog, rows, meanwhile=lambda keys: AuditLog.objects.count())
+    assert AuditLog.objects.filter(action="test.meanwhile").count() == 3
