@@ -269,8 +269,10 @@ class DonationBatch:
         made: dict[str, list] = {"rows": rows_of(0)}
         ContentType.objects.get_for_model(Donation)  # cached for log_rows, which runs while a COPY holds the connection
 
+        gifts: list[dict] = []  # the kept figures change once, after the last batch (one round trip, not 50)
+
         def gifts_and_logs(ids: list, start: int) -> None:
-            made["gifts"] = [aggregates.gift_of_row(row, town_id) for row in made["rows"]]
+            gifts.extend(aggregates.gift_of_row(row, town_id) for row in made["rows"])
             made["logs"] = log_rows(actor, "donation.record", Donation, [
                 (pk, describe(donor_display(v["person"], v["organisation"], v["donor_name"], v["anonymous"]),
                               v["amount"]), audit)
@@ -280,12 +282,14 @@ class DonationBatch:
         for start in range(0, len(checked), batch_size):
             rows = made["rows"]
             insert_rows(Donation, rows, meanwhile=lambda ids, start=start: gifts_and_logs(ids, start))
-            aggregates.gifts_recorded(made["gifts"])
             insert_rows(AuditLog, made["logs"], ids=False,
                         meanwhile=lambda _keys, start=start: made.update(rows=rows_of(start + batch_size)))
             written += len(rows)
-            if progress:
+            if progress and written < len(checked):
                 progress(written, len(checked))
+        aggregates.gifts_recorded(gifts)
+        if progress:
+            progress(written, len(checked))
         self.checked = []
         return written
 

@@ -211,6 +211,8 @@ def _check_sheet_spans(zf: zipfile.ZipFile, names: set[str]) -> None:
 
 
 def _cell(value):
+    if type(value) is str:  # every cell of a CSV
+        return value.strip()
     if isinstance(value, float) and value.is_integer():
         return str(int(value))
     if isinstance(value, dt.datetime):

@@ -42,22 +42,23 @@ def test_bad_amount_in_row_5000_writes_nothing(drive, town_admin):
 
 
 def test_failure_while_writing_rolls_everything_back(drive, town_admin, monkeypatch):
-    from lehuo.donations import aggregates
+    from lehuo.platform.models import AuditLog
 
-    real_write, real_figures, calls, written = services.DonationBatch.write, aggregates.gifts_recorded, [], []
+    real_write, real_insert, calls, written = services.DonationBatch.write, services.insert_rows, [], []
 
-    def flaky(gifts):
-        calls.append(1)
-        if len(calls) == 3:  # two batches of 10 are already in the database by now
-            written.append(Donation.objects.count())
-            raise RuntimeError("disk full")
-        return real_figures(gifts)
+    def flaky(model, rows, **kwargs):
+        if model is AuditLog:
+            calls.append(1)
+            if len(calls) == 3:  # two batches of 10 are already in the database by now
+                written.append(Donation.objects.count())
+                raise RuntimeError("disk full")
+        return real_insert(model, rows, **kwargs)
 
-    monkeypatch.setattr(aggregates, "gifts_recorded", flaky)
+    monkeypatch.setattr(services, "insert_rows", flaky)
     monkeypatch.setattr(services.DonationBatch, "write", lambda self, **kw: real_write(self, **{**kw, "batch_size": 10}))
     with pytest.raises(RuntimeError):
         run(town_admin, drive, statement(40))
-    assert written == [30]  # the third batch's donations too: the figures come after them
+    assert written == [30]  # the third batch's donations too: its audit rows come after them
     assert Donation.objects.count() == 0
 
 
