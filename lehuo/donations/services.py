@@ -7,6 +7,7 @@ drive: a repeat returns the donation already there) and audit-logged; the API ad
 """
 
 import datetime as dt
+import functools
 import re
 from collections.abc import Iterator
 from contextlib import contextmanager
@@ -263,13 +264,13 @@ class DonationBatch:
         def rows_of(start: int) -> list[dict]:
             return [row_of(Donation, values) for values, _audit in checked[start:start + batch_size]]
 
-        # Python work is done while PostgreSQL takes the previous COPY's rows (insert_rows'
-        # meanwhile): a batch's kept-figure gifts and audit rows during its donations' COPY,
-        # the next batch's donation rows during its audit rows' COPY.
+        # Python work is done while PostgreSQL takes a COPY's rows (insert_rows' meanwhile): a
+        # batch's kept-figure gifts and audit rows during its donations' COPY, the next batch's
+        # donation rows during its audit rows' COPY. The kept figures change once, after the
+        # last batch (one round trip, not one per batch), in the same transaction.
+        ContentType.objects.get_for_model(Donation)  # cached for log_rows, which may not query during a COPY
         made: dict[str, list] = {"rows": rows_of(0)}
-        ContentType.objects.get_for_model(Donation)  # cached for log_rows, which runs while a COPY holds the connection
-
-        gifts: list[dict] = []  # the kept figures change once, after the last batch (one round trip, not 50)
+        gifts: list[dict] = []
 
         def gifts_and_logs(ids: list, start: int) -> None:
             gifts.extend(aggregates.gift_of_row(row, town_id) for row in made["rows"])
@@ -278,12 +279,14 @@ class DonationBatch:
                               v["amount"]), audit)
                 for pk, (v, audit) in zip(ids, checked[start:start + batch_size], strict=True)])
 
+        def next_rows(_keys: list, start: int) -> None:
+            made["rows"] = rows_of(start + batch_size)
+
         written = 0
         for start in range(0, len(checked), batch_size):
             rows = made["rows"]
-            insert_rows(Donation, rows, meanwhile=lambda ids, start=start: gifts_and_logs(ids, start))
-            insert_rows(AuditLog, made["logs"], ids=False,
-                        meanwhile=lambda _keys, start=start: made.update(rows=rows_of(start + batch_size)))
+            insert_rows(Donation, rows, meanwhile=functools.partial(gifts_and_logs, start=start))
+            insert_rows(AuditLog, made["logs"], ids=False, meanwhile=functools.partial(next_rows, start=start))
             written += len(rows)
             if progress and written < len(checked):
                 progress(written, len(checked))
