@@ -1,14 +1,14 @@
 """People search: name, full pinyin, pinyin initials or the last digits of a phone.
 
 Letters match a person whose pinyin initials or full pinyin start with them (``zly``, ``zhang``),
-or one of whose later pinyin words starts with them (``long`` finds 张龙云). Each is written so an
-index answers it on both databases: the letter's range of the list's own index for initials
-(``zl``, ``lxm``: read in the list's order, the first page stops after 50 matches), and, when
-the letters can begin a pinyin syllable (``zhang``, ``long``, ``li``), index ranges on the
-pinyin, the initials and the pinyin from the 2nd, 3rd and 4th word on (``Person.pinyin_w2`` ..
-``pinyin_w4``, kept by their field on every write), so a later word is found without reading
-every person. (A later word of a non-Chinese name that no syllable begins with, ``Smith`` in
-"Mary Smith", is found by the start of the name or by typing the name itself.)
+or, when the letters can begin a pinyin syllable (``zhang``, ``long``, ``li``), one of whose
+later pinyin words starts with them (``long`` finds 张龙云; the pinyin from the 2nd, 3rd and 4th
+word on is kept in ``Person.pinyin_w2`` .. ``pinyin_w4`` by their field on every write). Each way
+of matching is a ``Branch`` with an index range of its own; a name-ordered page and the pager's
+capped count are read branch by branch (``Merge``, through ``PersonQuerySet``), so the database
+reads the matches and never walks the town for a rare one. (A later word of a non-Chinese name
+that no syllable begins with, ``Smith`` in "Mary Smith", is found by the start of the name or by
+typing the name itself.)
 """
 
 import re
@@ -120,6 +120,8 @@ class Merge:
 
     base: QuerySet  # the search without the letters: scope, neighbourhood, tag
     branches: list[Branch]
+    # Each branch's keys, read once for the search's page and its count (one request: a search
+    # kept across writes is made again, as ``search_people`` is called per request).
     _keys: dict = field(default_factory=dict)
 
     def keys(self, cap: int) -> list[list[int]]:
