@@ -16,7 +16,8 @@ import unicodedata
 from dataclasses import dataclass, field
 from functools import lru_cache
 
-from django.db.models import Exists, OuterRef, Q, QuerySet
+from django.db import connections
+from django.db.models import Exists, IntegerField, OuterRef, Q, QuerySet, Value
 
 from .models import Person, Tag
 
@@ -127,8 +128,17 @@ class Merge:
     def keys(self, cap: int) -> list[list[int]]:
         """Each branch's matching keys, at most ``cap`` (cached: the page and the pager share them)."""
         if cap not in self._keys:
-            self._keys[cap] = [list(self.base.filter(b.ranged).order_by().values_list("pk", flat=True)[:cap])
-                               for b in self.branches]
+            reads = [self.base.filter(b.ranged).order_by().annotate(branch=Value(i, IntegerField()))
+                     .values_list("branch", "pk")[:cap] for i, b in enumerate(self.branches)]
+            keys: list[list[int]] = [[] for _ in self.branches]
+            if connections[self.base.db].features.supports_slicing_ordering_in_compound:
+                # One round trip for every branch (PostgreSQL): UNION ALL of the capped reads.
+                rows = reads[0].union(*reads[1:], all=True)
+            else:  # SQLite (in-process: a query costs no round trip) cannot limit a compound's parts
+                rows = [row for read in reads for row in read]
+            for branch, pk in rows:
+                keys[branch].append(pk)
+            self._keys[cap] = keys
         return self._keys[cap]
 
     def count(self, cap: int) -> int:
