@@ -130,14 +130,15 @@ class Merge:
         if cap not in self._keys:
             reads = [self.base.filter(b.ranged).order_by().annotate(branch=Value(i, IntegerField()))
                      .values_list("branch", "pk")[:cap] for i, b in enumerate(self.branches)]
+            # One statement for every branch: UNION ALL of the capped reads, each in a subquery
+            # of its own (Django's union() cannot limit its parts on SQLite).
+            parts = [read.query.sql_with_params() for read in reads]
+            sql = " UNION ALL ".join(f"SELECT * FROM ({part}) b{i}" for i, (part, _params) in enumerate(parts))  # noqa: S608
             keys: list[list[int]] = [[] for _ in self.branches]
-            if connections[self.base.db].features.supports_slicing_ordering_in_compound:
-                # One round trip for every branch (PostgreSQL): UNION ALL of the capped reads.
-                rows = reads[0].union(*reads[1:], all=True)
-            else:  # SQLite (in-process: a query costs no round trip) cannot limit a compound's parts
-                rows = [row for read in reads for row in read]
-            for branch, pk in rows:
-                keys[branch].append(pk)
+            with connections[self.base.db].cursor() as cursor:
+                cursor.execute(sql, [p for _part, params in parts for p in params])
+                for branch, pk in cursor.fetchall():
+                    keys[branch].append(pk)
             self._keys[cap] = keys
         return self._keys[cap]
 
