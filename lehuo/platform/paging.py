@@ -70,7 +70,7 @@ class LargePaginator(Paginator):
 
     def __init__(self, object_list, per_page, *, exact: bool = False, cap: int | None = None):
         super().__init__(object_list, per_page)
-        self.exact, self.cap, self.estimated = exact, cap or COUNT_CAP, False
+        self.exact, self.cap, self.estimated, self.more_than_cap = exact, cap or COUNT_CAP, False, False
 
     def _keys(self):
         """The rows to count, as their keys only: a count of the shown columns read every
@@ -86,7 +86,10 @@ class LargePaginator(Paginator):
         if capped <= self.cap:
             return capped
         self.estimated = True
-        return max(self.cap + 1, estimated_rows(self.object_list) or 0)
+        estimate = estimated_rows(self.object_list)
+        # Without a planner's estimate (SQLite) all that is known is "more than the cap".
+        self.more_than_cap = estimate is None or estimate <= self.cap
+        return max(self.cap + 1, estimate or 0)
 
     def validate_number(self, number):
         try:

@@ -44,8 +44,24 @@ def test_beyond_the_cap_the_count_is_estimated_and_exact_on_request(login, town_
     real = paging.LargePaginator.__init__
     monkeypatch.setattr(paging.LargePaginator, "__init__",
                         lambda self, object_list, per_page, **kw: real(self, object_list, 4, **kw))
-    body = c.get(reverse("people:people")).content.decode()
-    assert "（估计）" in body and "count=exact" in body
+    def said(**params) -> str:  # the count above the list and the pager's "page n of m"
+        body = c.get(reverse("people:people"), params).content.decode()
+        count = body[body.index('id="result-count"'):].split("</p>")[0]
+        pager = body[body.index('class="pagination"'):].split("</nav>")[0] if 'class="pagination"' in body else ""
+        return count + pager
+
+    text = said()
+    assert "count=exact" in text
+    if connection.vendor == "sqlite":  # no planner's estimate: only "more than the cap" is known, and said so
+        assert "超过 2 人" in text and "（估计）" not in text and "约" not in text
+    # Without a planner's estimate, or with one at or under the cap, the page says "more than".
+    monkeypatch.setattr(paging, "estimated_rows", lambda qs: 1)
+    assert "超过 2 人" in said() and "（估计）" not in said()
+    monkeypatch.setattr(paging, "estimated_rows", lambda qs: 5000)
+    assert "约 5000 人（估计）" in said().replace(",", "") and "第 1 / 约 1250 页" in said().replace(",", "")
+    monkeypatch.setattr(paging, "COUNT_CAP", 5)  # 6 counted: two pages of 4, "page 1", no "of about"
+    monkeypatch.setattr(paging, "estimated_rows", lambda qs: None)
+    assert "超过 5 人" in said() and "第 1 页" in said() and "约" not in said()
     assert c.get(reverse("people:people"), {"count": "exact"}).context["page"].paginator.count == 12
 
 
