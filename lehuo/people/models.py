@@ -93,66 +93,72 @@ def pinyin_from_word(pinyin: str, word: int) -> str:
     return " ".join(words[word - 1:]) if len(words) >= word else ""
 
 
-class PinyinFromWordField(models.CharField):
-    """The person's ``name_pinyin`` from its ``word``-th word on, kept by the field itself on
+class KeptFromField(models.CharField):
+    """A value derived from another field of the row (``source``), kept by the field itself on
     every ``save()`` and ``bulk_create`` (``pre_save``) and ``insert_rows`` (``value_from_row``),
-    so no write path can forget it. With an index on it, "a later word of the name starts with ``long``" is an index
-    range ("long yun" for word 2 of 张龙云) instead of a ``LIKE '% long%'`` over every person."""
+    so no write path can forget it; ``Person.save(update_fields=...)`` writes it with its source.
+    Subclasses say how (``derive``) and which keyword their migrations carry (``extra``)."""
 
-    source = "name_pinyin"
+    source = ""  # the field it is derived from
+    length = 200
+    extra = ""  # the constructor keyword kept in migrations
+
+    def __init__(self, *args, **kwargs):
+        # db_default too: a row written around the ORM (a bench's COPY) gets "" rather than NULL.
+        kwargs.update(max_length=self.length, blank=True, default="", db_default="", editable=False)
+        super().__init__(*args, **kwargs)
+
+    def deconstruct(self):
+        name, path, args, kwargs = super().deconstruct()
+        for key in ("max_length", "blank", "default", "db_default", "editable"):
+            kwargs.pop(key, None)
+        kwargs[self.extra] = getattr(self, self.extra)
+        return name, path, args, kwargs
+
+    def derive(self, value) -> str:
+        raise NotImplementedError
+
+    def value_from_row(self, row: dict) -> str:
+        """The value for a row written without a model object (``platform.bulk.insert_rows``)."""
+        return self.derive(row.get(self.source))
+
+    def pre_save(self, model_instance, add):
+        value = self.derive(getattr(model_instance, self.source))
+        setattr(model_instance, self.attname, value)
+        return value
+
+
+class PinyinFromWordField(KeptFromField):
+    """The person's ``name_pinyin`` from its ``word``-th word on. With an index on it, "a later
+    word of the name starts with ``long``" is an index range ("long yun" for word 2 of 张龙云)
+    instead of a ``LIKE '% long%'`` over every person."""
+
+    source, extra = "name_pinyin", "word"
 
     def __init__(self, *args, word: int = 2, **kwargs):
         self.word = word
-        # db_default too: a row written around the ORM (a bench's COPY) gets "" rather than NULL.
-        kwargs.update(max_length=200, blank=True, default="", db_default="", editable=False)
         super().__init__(*args, **kwargs)
 
-    def deconstruct(self):
-        name, path, args, kwargs = super().deconstruct()
-        for key in ("max_length", "blank", "default", "db_default", "editable"):
-            kwargs.pop(key, None)
-        kwargs["word"] = self.word
-        return name, path, args, kwargs
-
-    def value_from_row(self, row: dict) -> str:
-        """The value for a row written without a model object (``platform.bulk.insert_rows``)."""
-        return pinyin_from_word(row.get("name_pinyin", ""), self.word)
-
-    def pre_save(self, model_instance, add):
-        value = pinyin_from_word(model_instance.name_pinyin, self.word)
-        setattr(model_instance, self.attname, value)
-        return value
+    def derive(self, value) -> str:
+        return pinyin_from_word(value or "", self.word)
 
 
-
-class MaskedCopyField(models.CharField):
+class MaskedCopyField(KeptFromField):
     """The masked form of an encrypted field, as lists show it to every staff role
-    (``310101********1234``, ``139****5678``: ``lehuo.lib.identity``), kept by the field itself
-    on every write like ``PinyinFromWordField``. A page of 50 people decrypted 100 values only
-    to mask them again; the masked form holds nothing a list does not show (docs/security.md)."""
+    (``310101********1234``, ``139****5678``: ``lehuo.lib.identity``). A page of 50 people
+    decrypted 100 values only to mask them again; the masked form holds nothing a list does not
+    show (docs/security.md)."""
 
     MASKS = {"id_number": mask_id_number, "phone": mask_phone}
+    length, extra = 40, "source"
 
     def __init__(self, *args, source: str = "id_number", **kwargs):
         self.source = source
-        kwargs.update(max_length=40, blank=True, default="", db_default="", editable=False)
         super().__init__(*args, **kwargs)
 
-    def deconstruct(self):
-        name, path, args, kwargs = super().deconstruct()
-        for key in ("max_length", "blank", "default", "db_default", "editable"):
-            kwargs.pop(key, None)
-        kwargs["source"] = self.source
-        return name, path, args, kwargs
+    def derive(self, value) -> str:
+        return self.MASKS[self.source](value or "")
 
-    def value_from_row(self, row: dict) -> str:
-        """The value for a row written without a model object (``platform.bulk.insert_rows``)."""
-        return self.MASKS[self.source](row.get(self.source) or "")
-
-    def pre_save(self, model_instance, add):
-        value = self.MASKS[self.source](getattr(model_instance, self.source) or "")
-        setattr(model_instance, self.attname, value)
-        return value
 
 class Person(models.Model):
     SEXES = [("M", _("男")), ("F", _("女"))]
