@@ -283,7 +283,7 @@ STORAGES = {
     "staticfiles": {
         "BACKEND": "django.contrib.staticfiles.storage.StaticFilesStorage"
         if DEBUG
-        else "whitenoise.storage.CompressedManifestStaticFilesStorage"
+        else "lehuo.platform.staticstorage.StaticFilesStorage"
     },
 }
 MEDIA_ROOT = Path(envraw("MEDIA_ROOT", str(VAR_DIR / "media")))

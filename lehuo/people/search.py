@@ -121,26 +121,37 @@ class Merge:
 
     base: QuerySet  # the search without the letters: scope, neighbourhood, tag
     branches: list[Branch]
-    # Each branch's keys, read once for the search's page and its count (one request: a search
-    # kept across writes is made again, as ``search_people`` is called per request).
+    # Each branch's keys, read once for the search's page and its count (one request: see ``fresh``).
     _keys: dict = field(default_factory=dict)
+    # The statement reading every branch's keys, by cap: what base and branches decide, kept
+    # by the copies ``fresh`` makes (the list keeps a built search: ``listing.list_query``).
+    _statements: dict = field(default_factory=dict)
+
+    def fresh(self) -> "Merge":
+        """The same search for another request: its statements, no keys read yet."""
+        return Merge(self.base, self.branches, _statements=self._statements)
 
     def keys(self, cap: int) -> list[list[int]]:
         """Each branch's matching keys, at most ``cap`` (cached: the page and the pager share them)."""
         if cap not in self._keys:
-            reads = [self.base.filter(b.ranged).order_by().annotate(branch=Value(i, IntegerField()))
-                     .values_list("branch", "pk")[:cap] for i, b in enumerate(self.branches)]
-            # One statement for every branch: UNION ALL of the capped reads, each in a subquery
-            # of its own (Django's union() cannot limit its parts on SQLite).
-            parts = [read.query.sql_with_params() for read in reads]
-            sql = " UNION ALL ".join(f"SELECT * FROM ({part}) b{i}" for i, (part, _params) in enumerate(parts))  # noqa: S608
+            if cap not in self._statements:
+                self._statements[cap] = self._statement(cap)
             keys: list[list[int]] = [[] for _ in self.branches]
             with connections[self.base.db].cursor() as cursor:
-                cursor.execute(sql, [p for _part, params in parts for p in params])
+                cursor.execute(*self._statements[cap])
                 for branch, pk in cursor.fetchall():
                     keys[branch].append(pk)
             self._keys[cap] = keys
         return self._keys[cap]
+
+    def _statement(self, cap: int) -> tuple[str, list]:
+        reads = [self.base.filter(b.ranged).order_by().annotate(branch=Value(i, IntegerField()))
+                 .values_list("branch", "pk")[:cap] for i, b in enumerate(self.branches)]
+        # One statement for every branch: UNION ALL of the capped reads, each in a subquery of
+        # its own (Django's union() cannot limit its parts on SQLite).
+        parts = [read.query.sql_with_params() for read in reads]
+        sql = " UNION ALL ".join(f"SELECT * FROM ({part}) b{i}" for i, (part, _params) in enumerate(parts))  # noqa: S608
+        return sql, [p for _part, params in parts for p in params]
 
     def count(self, cap: int) -> int:
         """The matches, counted up to ``cap``."""
@@ -181,13 +192,22 @@ def merged_slice(qs: QuerySet, merge: Merge, key: slice) -> list | None:
     return list(rows.filter(pk__in=ids)[start:stop])
 
 
+def search_text(q: str | None) -> str:
+    return (q or "").strip()[:50]
+
+
+def is_letters(q: str | None) -> bool:
+    """Is ``q`` searched as pinyin letters (read branch by branch, ``Merge``)?"""
+    return bool(re.fullmatch(r"[A-Za-z ]+", search_text(q)))
+
+
 def search_people(qs: QuerySet, *, q: str = "", neighbourhood_id=None, tag: str = "", sort: str = "name") -> QuerySet:
-    q = (q or "").strip()[:50]
+    q = search_text(q)
     letters = ""
     if q:
         if re.fullmatch(r"\d{4}", q):
             qs = qs.filter(phone_tail=q)
-        elif re.fullmatch(r"[A-Za-z ]+", q):
+        elif is_letters(q):
             letters = q
         else:
             qs = qs.filter(name__contains=q)

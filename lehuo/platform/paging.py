@@ -21,7 +21,13 @@ from django.core.cache import cache
 from django.core.paginator import EmptyPage, Page, PageNotAnInteger, Paginator
 from django.db import connections
 
+from .memo import Memo
+
 COUNT_CAP = 1000
+
+# The statements of the capped count and the estimate, compiled once per process for a list
+# query's key (``statement_key``: what decides the query completely, from the list's own code).
+_STATEMENTS: Memo[tuple[str, tuple]] = Memo(1024)
 
 
 def paginate(request, queryset, per_page: int = 50):
@@ -33,7 +39,7 @@ def paginate(request, queryset, per_page: int = 50):
 ESTIMATE_SECONDS = 60
 
 
-def estimated_rows(queryset) -> int | None:
+def estimated_rows(queryset, statement: tuple[str, tuple] | None = None) -> int | None:
     """The planner's row estimate for ``queryset`` (PostgreSQL), without running it; else None.
 
     Kept ``ESTIMATE_SECONDS`` per query and parameters (the planner's statistics move slower
@@ -42,7 +48,7 @@ def estimated_rows(queryset) -> int | None:
     connection = connections[queryset.db]
     if connection.vendor != "postgresql":
         return None
-    sql, params = queryset.order_by().values("pk").query.sql_with_params()
+    sql, params = statement or queryset.order_by().values("pk").query.sql_with_params()
     key = "paging:estimate:" + hashlib.sha256(repr((queryset.db, sql, params)).encode()).hexdigest()
     rows = cache.get(key)
     if rows is None:
@@ -68,9 +74,37 @@ class LargePage(Page):
 class LargePaginator(Paginator):
     """A Paginator whose ``count`` is exact up to ``cap`` and estimated beyond (``estimated``)."""
 
-    def __init__(self, object_list, per_page, *, exact: bool = False, cap: int | None = None):
+    def __init__(self, object_list, per_page, *, exact: bool = False, cap: int | None = None,
+                 statement_key: tuple | None = None):
         super().__init__(object_list, per_page)
         self.exact, self.cap, self.estimated, self.more_than_cap = exact, cap or COUNT_CAP, False, False
+        # What decides ``object_list`` completely (a list's filters and the user's scope), given
+        # by the list's code where it has one: the count's statements are then compiled once per
+        # process for it rather than on every view (compiling cost four times running them).
+        self.statement_key = statement_key
+
+    def _statement(self, purpose: str, build) -> tuple[str, tuple] | None:
+        if self.statement_key is None:
+            return None
+        return _STATEMENTS.get((self.statement_key, self._db, purpose, self.cap), build)
+
+    @property
+    def _db(self) -> str:
+        return self.object_list.db  # type: ignore[attr-defined]  # a QuerySet
+
+    def _capped_count(self) -> int:
+        keys = self._keys()[: self.cap + 1]
+        statement = self._statement("count", lambda: self._count_sql(keys))
+        if statement is None:
+            return keys.count()
+        with connections[self._db].cursor() as cursor:
+            cursor.execute(*statement)
+            return cursor.fetchone()[0]
+
+    @staticmethod
+    def _count_sql(keys) -> tuple[str, tuple]:
+        sql, params = keys.query.sql_with_params()
+        return f"SELECT COUNT(*) FROM ({sql}) capped", tuple(params)  # noqa: S608 (the ORM's own SQL)
 
     def _keys(self):
         """The rows to count, as their keys only: a count of the shown columns read every
@@ -82,11 +116,12 @@ class LargePaginator(Paginator):
     def count(self):
         if self.exact:
             return self._keys().count()
-        capped = self._keys()[: self.cap + 1].count()
+        capped = self._capped_count()
         if capped <= self.cap:
             return capped
         self.estimated = True
-        estimate = estimated_rows(self.object_list)
+        estimate = estimated_rows(self.object_list, self._statement(
+            "estimate", lambda: self.object_list.order_by().values("pk").query.sql_with_params()))
         # Without a planner's estimate (SQLite) all that is known is "more than the cap".
         self.more_than_cap = estimate is None or estimate <= self.cap
         return max(self.cap + 1, estimate or 0)
@@ -121,10 +156,11 @@ class LargePaginator(Paginator):
         return page
 
 
-def paginate_large(request, queryset, per_page: int = 50) -> LargePage:
+def paginate_large(request, queryset, per_page: int = 50, statement_key: tuple | None = None) -> LargePage:
     """A page of ``queryset`` for ``?page=``, counted as ``LargePaginator`` does (exact with
-    ``?count=exact``)."""
-    paginator = LargePaginator(queryset, per_page, exact=request.GET.get("count") == "exact")
+    ``?count=exact``); ``statement_key`` as there."""
+    paginator = LargePaginator(queryset, per_page, exact=request.GET.get("count") == "exact",
+                               statement_key=statement_key)
     with custom_plans(queryset.db):
         page = paginator.get_page(request.GET.get("page"))
         paginator.count  # noqa: B018 - counted here, planned for its parameters, not later in the template

@@ -55,12 +55,12 @@ def test_beyond_the_cap_the_count_is_estimated_and_exact_on_request(login, town_
     if connection.vendor == "sqlite":  # no planner's estimate: only "more than the cap" is known, and said so
         assert "超过 2 人" in text and "（估计）" not in text and "约" not in text
     # Without a planner's estimate, or with one at or under the cap, the page says "more than".
-    monkeypatch.setattr(paging, "estimated_rows", lambda qs: 1)
+    monkeypatch.setattr(paging, "estimated_rows", lambda qs, statement=None: 1)
     assert "超过 2 人" in said() and "（估计）" not in said()
-    monkeypatch.setattr(paging, "estimated_rows", lambda qs: 5000)
+    monkeypatch.setattr(paging, "estimated_rows", lambda qs, statement=None: 5000)
     assert "约 5000 人（估计）" in said().replace(",", "") and "第 1 / 约 1250 页" in said().replace(",", "")
     monkeypatch.setattr(paging, "COUNT_CAP", 5)  # 6 counted: two pages of 4, "page 1", no "of about"
-    monkeypatch.setattr(paging, "estimated_rows", lambda qs: None)
+    monkeypatch.setattr(paging, "estimated_rows", lambda qs, statement=None: None)
     assert "超过 5 人" in said() and "第 1 页" in said() and "约" not in said()
     assert c.get(reverse("people:people"), {"count": "exact"}).context["page"].paginator.count == 12
 
@@ -176,7 +176,7 @@ def test_the_pager_counts_keys_not_the_shown_columns(login, town_admin, many, mo
     ID number and phone from the table (outside the covering index) and joined the
     neighbourhoods' names, 8x the index-only count at 1,000,000 people on SQLite (the join
     itself, on the neighbourhood's key and left unused, both databases drop)."""
-    from lehuo.people.views.people import ROW_COLUMNS
+    from lehuo.people.listing import ROW_COLUMNS
 
     monkeypatch.setattr(paging, "COUNT_CAP", 5)
     rows = Person.objects.order_by("name_pinyin", "id").values_list(*ROW_COLUMNS, named=True)
@@ -252,8 +252,8 @@ def test_the_estimate_beyond_the_cap_is_planned_once_a_minute(login, town_admin,
 
 
 def test_the_filter_bar_is_one_query_in_each_lists_order_and_scoped(town, lv11, hj9, town_admin, sw_lv11):
+    from lehuo.people.listing import filter_choices
     from lehuo.people.models import Tag
-    from lehuo.people.views.people import filter_choices
 
     Tag.objects.filter(town=town).delete()
     for order, name in ((2, "低保"), (1, "党员"), (1, "残疾人"), (0, "志愿者")):

@@ -1,15 +1,10 @@
 """People: list with search and filters, detail, create, edit, reveal, guardians, consents."""
 
-from collections import namedtuple
 from html import escape
 
 from django.conf import settings
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
-from django.db import connection
-from django.db.models import CharField, IntegerField, Value
-from django.db.models.expressions import RawSQL
-from django.db.models.functions import Cast
 from django.http import Http404
 from django.shortcuts import redirect, render
 from django.urls import reverse
@@ -20,12 +15,12 @@ from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 from django.views.decorators.http import require_POST
 
-from lehuo.accounts.models import Neighbourhood
-from lehuo.accounts.permissions import may, scope_q
+from lehuo.accounts.permissions import may
 from lehuo.lib.identity import age_at
 from lehuo.people import services
 from lehuo.people.forms import ConsentForm, GuardianForm, PersonForm, apply_service_error
-from lehuo.people.models import Consent, Person, Tag
+from lehuo.people.listing import TAG_SEPARATOR, filter_choices, list_query
+from lehuo.people.models import Consent, Person
 from lehuo.people.search import SORTS, search_people
 from lehuo.platform.errors import ServiceError
 from lehuo.platform.paging import paginate_large, query_without
@@ -37,8 +32,8 @@ SORT_LABELS = {"name": gettext_lazy("姓名拼音"), "-name": gettext_lazy("姓�
                "-created": gettext_lazy("最近登记"), "created": gettext_lazy("最早登记")}
 
 
-def filtered_people(request, *, to: str = "people.person.list"):
-    """The people the user may ``to`` (list, export), narrowed by the list's query string."""
+def list_filters(request) -> dict:
+    """The list's filters from its query string (bad values are dropped)."""
     g = request.GET
     nbh = g.get("neighbourhood") or None
     if nbh is not None and not str(nbh).isdigit():
@@ -46,66 +41,36 @@ def filtered_people(request, *, to: str = "people.person.list"):
     sort = g.get("sort", "name")
     if sort not in SORTS:
         sort = "name"
-    qs = services.people_for(request.user, to=to)
-    return search_people(qs, q=g.get("q", ""), neighbourhood_id=nbh, tag=g.get("tag", "")[:20], sort=sort), sort
+    return {"q": g.get("q", ""), "neighbourhood_id": nbh, "tag": g.get("tag", "")[:20], "sort": sort}
+
+
+def filtered_people(request, *, to: str = "people.person.list"):
+    """The people the user may ``to`` (list, export), narrowed by the list's query string."""
+    filters = list_filters(request)
+    return search_people(services.people_for(request.user, to=to), **filters), filters["sort"]
 
 
 @login_required
 def people_list(request):
-    qs, sort = filtered_people(request)
+    filters = list_filters(request)
+    sort = filters["sort"]
+    # Plain rows of the columns shown, not Person objects, with each person's tag names.
+    rows, key = list_query(request.user, **filters)
     town = town_of(request)
-    # Plain rows of the columns shown, not Person objects; the page's tags come from one flat
-    # query in list_rows, not as Tag objects per person.
-    rows = qs.prefetch_related(None).annotate(tag_names=tag_names()).values_list(*ROW_COLUMNS, "tag_names", named=True)
-    page = paginate_large(request, rows, per_page=50)
+    page = paginate_large(request, rows, per_page=50, statement_key=key)
     neighbourhoods, tags = filter_choices(request.user, town)
+    current_nbh, current_tag = request.GET.get("neighbourhood", ""), request.GET.get("tag", "")
     return render(request, "people/people_list.html", {
         "page": page, "rows_html": rows_html(list_rows(page.object_list)), "sort": sort, "sorts": SORT_LABELS,
         "neighbourhoods": neighbourhoods, "tags": tags,
-        "q": request.GET.get("q", ""), "current_nbh": request.GET.get("neighbourhood", ""),
-        "current_tag": request.GET.get("tag", ""),
+        "neighbourhood_options": options_html([(str(n.pk), n.name) for n in neighbourhoods], current_nbh),
+        "tag_options": options_html([(t.name, t.name) for t in tags], current_tag),
+        "sort_options": options_html(SORT_LABELS.items(), sort),
+        "q": request.GET.get("q", ""), "current_nbh": current_nbh, "current_tag": current_tag,
         "filters": query_without(request, "page"), "filters_no_sort": query_without(request, "page", "sort"),
         "may_write": may(request.user, "people.person.create"),
         "may_export_full": may(request.user, "people.person.export_full"),
     })
-
-
-def filter_choices(user, town) -> tuple[list, list]:
-    """The filter bar's choices, (pk, name) each: the neighbourhoods the user may list, in their
-    order, and the town's person tags, in theirs; one round trip for both."""
-    kind, order, key = (IntegerField(), IntegerField(), CharField())
-    nbhs = (Neighbourhood.objects.filter(scope_q(user, "people.person.list", Neighbourhood), town=town)
-            .annotate(k=Value(0, kind), o=Value(0, order), s=Cast("name_pinyin", key)).order_by()
-            .values_list("k", "o", "s", "pk", "name"))
-    tags = (Tag.objects.filter(town=town, applies_to=Tag.PERSON)
-            .annotate(k=Value(1, kind), o=Cast("order", order), s=Cast("name", key)).order_by()
-            .values_list("k", "o", "s", "pk", "name"))
-    choices: tuple[list, list] = ([], [])
-    for k, _order, _key, pk, name in nbhs.union(tags, all=True).order_by("k", "o", "s", "pk"):
-        choices[k].append(Choice(pk, name))
-    return choices
-
-
-Choice = namedtuple("Choice", "pk name")
-
-# The masked ID number and phone are read as kept (Person.id_number_mask): nothing to decrypt.
-ROW_COLUMNS = ("pk", "name", "sex", "birth_date", "neighbourhood__name", "id_number_mask", "phone_mask")
-
-
-TAG_SEPARATOR = "\x1f"  # the unit separator: never in a tag's name (control characters are refused)
-
-
-def tag_names() -> RawSQL:
-    """A person's tag names, in the tags' order, joined by ``TAG_SEPARATOR``, read with the page's
-    rows (one round trip fewer than a query for the page's tags)."""
-    person, through, tag = (connection.ops.quote_name(m._meta.db_table)
-                            for m in (Person, Person.tags.through, Tag))
-    joined = (f"FROM {through} pt JOIN {tag} t ON t.id = pt.tag_id "  # noqa: S608 (names from the models)
-              f"WHERE pt.person_id = {person}.id")
-    if connection.vendor == "postgresql":
-        return RawSQL(f'SELECT string_agg(t.name, chr(31) ORDER BY t."order", t.name) {joined}', ())  # noqa: S608
-    # SQLite before 3.44 has no ORDER BY inside an aggregate: it concatenates in its input's order.
-    return RawSQL(f'SELECT group_concat(name, char(31)) FROM (SELECT t.name {joined} ORDER BY t."order", t.name)', ())  # noqa: S608
 
 
 def list_rows(people) -> list[dict]:
@@ -114,7 +79,7 @@ def list_rows(people) -> list[dict]:
     today = timezone.localdate()
     minor_age = settings.LEHUO_RULES["minor_sensitive_age"]
     detail = reverse("people:person", args=[0]).replace("/0/", "/{}/")
-    sexes = dict(Person.SEXES)
+    sexes = {code: str(label) for code, label in Person.SEXES}  # translated once, not per row
     rows = []
     for p in people:
         age = age_at(p.birth_date, today) if p.birth_date else None
@@ -145,6 +110,14 @@ def rows_html(rows: list[dict]) -> str:
                               "" if r["age"] is None else int(r["age"]), escape(r["neighbourhood"]), tags,
                               escape(r["id_masked"]), escape(r["phone_masked"])))
     return mark_safe("".join(out))  # noqa: S308 - every value above is escaped
+
+
+def options_html(choices, current: str) -> str:
+    """A select's ``<option>`` list, ``current`` selected, every value escaped (a template loop
+    with a comparison per option cost the list page as much as its rows)."""
+    return mark_safe("".join(  # noqa: S308 - every value is escaped
+        f'<option value="{escape(value)}"{" selected" if value == current else ""}>{escape(str(label))}</option>'
+        for value, label in choices))
 
 
 @login_required

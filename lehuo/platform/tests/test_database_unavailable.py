@@ -21,7 +21,7 @@ def test_api_answers_503_json_while_the_database_is_down(api, town_admin, monkey
 
 def test_pages_answer_503_while_the_database_is_down(login, town_admin, monkeypatch):
     client = login(town_admin)
-    monkeypatch.setattr("lehuo.people.views.people.search_people", _fail)
+    monkeypatch.setattr("lehuo.people.views.people.list_query", _fail)
     response = client.get("/people/")
     assert response.status_code == 503
     assert "请稍后重试" in response.content.decode()
@@ -45,7 +45,7 @@ def test_a_missing_column_is_a_logged_500_not_busy_in_the_api(api, town_admin, m
 def test_a_missing_column_is_a_500_with_traceback_on_pages(login, town_admin, monkeypatch, caplog):
     client = login(town_admin)
     client.raise_request_exception = False
-    monkeypatch.setattr("lehuo.people.views.people.search_people", _bug)
+    monkeypatch.setattr("lehuo.people.views.people.list_query", _bug)
     with caplog.at_level("ERROR", logger="django.request"):
         response = client.get("/people/")
     assert response.status_code == 500

@@ -27,7 +27,7 @@ def test_busy_page_in_english(login, town_admin, monkeypatch):
     def fail(*args, **kwargs):
         raise OperationalError("server closed the connection unexpectedly")
 
-    monkeypatch.setattr("lehuo.people.views.people.search_people", fail)
+    monkeypatch.setattr("lehuo.people.views.people.list_query", fail)
     client = login(town_admin)
     client.cookies[settings.LANGUAGE_COOKIE_NAME] = "en"
     response = client.get("/people/")

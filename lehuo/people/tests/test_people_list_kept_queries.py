@@ -1,0 +1,83 @@
+"""The people list keeps the queries it builds (``listing.list_query``) and its pager's count
+statements (``paging``): what is kept is decided by the user's scope and the filters alone, and
+the rows and counts are read afresh on every view."""
+
+import pytest
+from django.urls import reverse
+
+from lehuo.people import listing
+from lehuo.platform import paging
+from lehuo.platform.memo import Memo
+
+pytestmark = pytest.mark.django_db
+
+
+def shown(client, params):
+    page = client.get(reverse("people:people"), params).context["page"]
+    return [row.name for row in page.object_list], page.paginator
+
+
+@pytest.fixture
+def builds(monkeypatch):
+    """How many times the list's query was built (search_people called for it)."""
+    calls = []
+    real = listing.search_people
+    monkeypatch.setattr(listing, "search_people", lambda *a, **kw: calls.append(1) or real(*a, **kw))
+    monkeypatch.setattr(listing, "_LIST_QUERIES", Memo(512))
+    return calls
+
+
+@pytest.mark.parametrize("params", [{}, {"q": "zhang"}, {"q": "zs"}, {"q": "张"}, {"q": "5678"}, {"sort": "-age"},
+                                    {"neighbourhood": "lv11"}])
+def test_a_kept_query_reads_the_rows_and_count_of_each_view(login, town_admin, make_person, lv11, builds, params):
+    params = {k: (str(lv11.pk) if v == "lv11" else v) for k, v in params.items()}
+    make_person(name="张三", phone="13912345678")
+    client = login(town_admin)
+    first, pager = shown(client, params)
+    assert first == ["张三"] and pager.count == 1
+    make_person(name="张山", phone="13987655678")
+    second, pager = shown(client, params)
+    assert sorted(second) == ["张三", "张山"] and pager.count == 2
+    assert len(builds) == 1  # built once, read twice
+
+
+def test_what_is_kept_is_decided_by_the_users_scope(login, town_admin, sw_lv11, make_person, lv11, hj9, builds):
+    make_person(lv11, name="张三")
+    make_person(hj9, name="张山")
+    for params in ({}, {"q": "zhang"}, {"q": "张"}):
+        assert sorted(shown(login(town_admin), params)[0]) == ["张三", "张山"]
+        assert shown(login(sw_lv11), params)[0] == ["张三"]  # never the town admin's kept query
+    membership = sw_lv11.memberships.get()
+    membership.neighbourhoods.add(hj9)
+    assert sorted(shown(login(sw_lv11), {"q": "zhang"})[0]) == ["张三", "张山"]
+    membership.neighbourhoods.remove(hj9)
+    assert shown(login(sw_lv11), {"q": "zhang"})[0] == ["张三"]
+
+
+def test_the_kept_count_statement_counts_each_view(login, town_admin, make_person, monkeypatch):
+    monkeypatch.setattr(paging, "COUNT_CAP", 3)
+    monkeypatch.setattr(paging, "_STATEMENTS", Memo(16))
+    real = paging.LargePaginator.__init__  # two a page: the first page never holds them all
+    monkeypatch.setattr(paging.LargePaginator, "__init__",
+                        lambda self, object_list, per_page, **kw: real(self, object_list, 2, **kw))
+    for _ in range(3):
+        make_person()
+    client = login(town_admin)
+    pager = shown(client, {})[1]
+    assert pager.count == 3 and not pager.estimated and len(paging._STATEMENTS) == 1  # kept
+    make_person()
+    pager = shown(client, {})[1]
+    assert pager.estimated and pager.count >= 4  # counted afresh by the kept statement
+
+
+def test_a_user_without_the_right_is_refused_before_anything_is_kept(login, editor, builds):
+    assert login(editor).get(reverse("people:people")).status_code == 403
+    assert not builds and len(listing._LIST_QUERIES) == 0
+
+
+def test_the_memo_keeps_the_most_recently_used():
+    memo: Memo[int] = Memo(2)
+    assert memo.get("a", lambda: 1) == 1 and memo.get("b", lambda: 2) == 2
+    assert memo.get("a", lambda: 9) == 1  # kept, and now the most recent
+    memo.get("c", lambda: 3)  # "b" goes
+    assert memo.get("b", lambda: 20) == 20 and len(memo) == 2
