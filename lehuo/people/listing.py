@@ -7,7 +7,7 @@ register's most viewed page, and building and compiling a query costs several ti
 (docs/performance.md, "Issue 19, fourth pass")."""
 
 from collections import namedtuple
-from typing import Any
+from typing import Any, NamedTuple
 
 from django.db import connection
 from django.db.models import QuerySet
@@ -19,7 +19,7 @@ from lehuo.platform.memo import Memo
 
 from . import services
 from .models import Person, Tag
-from .search import search_people
+from .search import matches_a_pattern, search_people
 
 # The masked ID number and phone are read as kept (Person.id_number_mask): nothing to decrypt.
 ROW_COLUMNS = ("pk", "name", "sex", "birth_date", "neighbourhood__name", "id_number_mask", "phone_mask")
@@ -33,11 +33,17 @@ Choice = namedtuple("Choice", "pk name")
 _LIST_QUERIES: Memo[QuerySet] = Memo(512)
 
 
+class ListRead(NamedTuple):
+    rows: Any  # a PersonQuerySet of ROW_COLUMNS and tag_names, as named tuples
+    statement_key: tuple | None  # what decides its statements (paging.paginate_large keeps them)
+    generic_plans: bool  # may PostgreSQL keep generic plans for them (no pattern match)?
+
+
 def list_query(user, *, q: str = "", neighbourhood_id: str | None = None, tag: str = "", sort: str = "name",
-               to: str = "people.person.list") -> tuple[QuerySet, tuple | None]:
+               to: str = "people.person.list") -> ListRead:
     """The list's rows for the filters (``ROW_COLUMNS`` and ``tag_names`` as named tuples, the
-    people the user may ``to``), and the key that decides their statements (None when there is
-    none).
+    people the user may ``to``), the key that decides their statements (None when there is
+    none), and whether their plans may be kept.
 
     The user's scope (``scope_q``, from the permission module, checked with ``require`` on every
     call) and the filters decide the query completely, so it is built once per process for them
@@ -53,13 +59,13 @@ def list_query(user, *, q: str = "", neighbourhood_id: str | None = None, tag: s
                 .values_list(*ROW_COLUMNS, "tag_names", named=True))
 
     if tag:
-        return build(), None
+        return ListRead(build(), None, False)
     key = ("people.list", connection.alias, to, scope_q(user, to), q, neighbourhood_id, sort)
     rows: Any = _LIST_QUERIES.get(key, build).all()  # a PersonQuerySet
     if rows._merge is not None:  # a letters search
         rows._merge = rows._merge.fresh()
-        return rows, None
-    return rows, key
+        return ListRead(rows, None, False)
+    return ListRead(rows, key, not matches_a_pattern(q))
 
 
 def tag_names() -> RawSQL:

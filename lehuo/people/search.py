@@ -201,6 +201,13 @@ def is_letters(q: str | None) -> bool:
     return bool(re.fullmatch(r"[A-Za-z ]+", search_text(q)))
 
 
+def matches_a_pattern(q: str | None) -> bool:
+    """Is ``q`` searched with ``LIKE '%q%'`` (characters of a name)? A plan for such a search
+    depends on the pattern, so its statements are never prepared (``paging.custom_plans``)."""
+    text = search_text(q)
+    return bool(text) and not re.fullmatch(r"\d{4}", text) and not is_letters(text)
+
+
 def search_people(qs: QuerySet, *, q: str = "", neighbourhood_id=None, tag: str = "", sort: str = "name") -> QuerySet:
     q = search_text(q)
     letters = ""

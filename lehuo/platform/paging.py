@@ -13,7 +13,7 @@ reading one row more than the page).
 import hashlib
 import json
 import math
-from contextlib import contextmanager
+from contextlib import contextmanager, nullcontext
 from functools import cached_property
 from urllib.parse import urlencode
 
@@ -21,13 +21,9 @@ from django.core.cache import cache
 from django.core.paginator import EmptyPage, Page, PageNotAnInteger, Paginator
 from django.db import connections
 
-from .memo import Memo
+from .statements import STATEMENTS, RowsStatement, count_statement
 
 COUNT_CAP = 1000
-
-# The statements of the capped count and the estimate, compiled once per process for a list
-# query's key (``statement_key``: what decides the query completely, from the list's own code).
-_STATEMENTS: Memo[tuple[str, tuple]] = Memo(1024)
 
 
 def paginate(request, queryset, per_page: int = 50):
@@ -83,10 +79,12 @@ class LargePaginator(Paginator):
         # process for it rather than on every view (compiling cost four times running them).
         self.statement_key = statement_key
 
-    def _statement(self, purpose: str, build) -> tuple[str, tuple] | None:
+    def _statement(self, purpose: tuple, build):
+        """The statement for ``purpose``, compiled once per process for the list's key
+        (``lehuo.platform.statements``), or None without a key."""
         if self.statement_key is None:
             return None
-        return _STATEMENTS.get((self.statement_key, self._db, purpose, self.cap), build)
+        return STATEMENTS.get(("paging", self.statement_key, self._db, purpose), build)
 
     @property
     def _db(self) -> str:
@@ -94,17 +92,19 @@ class LargePaginator(Paginator):
 
     def _capped_count(self) -> int:
         keys = self._keys()[: self.cap + 1]
-        statement = self._statement("count", lambda: self._count_sql(keys))
+        statement = self._statement(("count", self.cap), lambda: count_statement(keys))
         if statement is None:
             return keys.count()
         with connections[self._db].cursor() as cursor:
             cursor.execute(*statement)
             return cursor.fetchone()[0]
 
-    @staticmethod
-    def _count_sql(keys) -> tuple[str, tuple]:
-        sql, params = keys.query.sql_with_params()
-        return f"SELECT COUNT(*) FROM ({sql}) capped", tuple(params)  # noqa: S608 (the ORM's own SQL)
+    def _rows(self, low: int, high: int) -> list:
+        rows = self.object_list[low:high]
+        statement = self._statement(("rows", low, high), lambda: RowsStatement.of(rows))
+        if statement is None:
+            return list(rows)
+        return statement.read(connections[self._db])
 
     def _keys(self):
         """The rows to count, as their keys only: a count of the shown columns read every
@@ -121,7 +121,7 @@ class LargePaginator(Paginator):
             return capped
         self.estimated = True
         estimate = estimated_rows(self.object_list, self._statement(
-            "estimate", lambda: self.object_list.order_by().values("pk").query.sql_with_params()))
+            ("estimate",), lambda: self.object_list.order_by().values("pk").query.sql_with_params()))
         # Without a planner's estimate (SQLite) all that is known is "more than the cap".
         self.more_than_cap = estimate is None or estimate <= self.cap
         return max(self.cap + 1, estimate or 0)
@@ -142,7 +142,7 @@ class LargePaginator(Paginator):
     def page(self, number):
         number = self.validate_number(number)
         bottom = (number - 1) * self.per_page
-        rows = list(self.object_list[bottom:bottom + self.per_page + 1])
+        rows = self._rows(bottom, bottom + self.per_page + 1)
         if not rows and number > 1:  # past the estimate: the last page that has rows
             return self.page(max(1, math.ceil(self._keys().count() / self.per_page)))
         more = len(rows) > self.per_page
@@ -156,12 +156,15 @@ class LargePaginator(Paginator):
         return page
 
 
-def paginate_large(request, queryset, per_page: int = 50, statement_key: tuple | None = None) -> LargePage:
+def paginate_large(request, queryset, per_page: int = 50, statement_key: tuple | None = None,
+                   generic_plans: bool = False) -> LargePage:
     """A page of ``queryset`` for ``?page=``, counted as ``LargePaginator`` does (exact with
-    ``?count=exact``); ``statement_key`` as there."""
+    ``?count=exact``); ``statement_key`` as there. Its statements are planned for their own
+    parameters every time (``custom_plans``) unless the list says its plans do not depend on
+    their values (``generic_plans``: no pattern match)."""
     paginator = LargePaginator(queryset, per_page, exact=request.GET.get("count") == "exact",
                                statement_key=statement_key)
-    with custom_plans(queryset.db):
+    with nullcontext() if generic_plans else custom_plans(queryset.db):
         page = paginator.get_page(request.GET.get("page"))
         paginator.count  # noqa: B018 - counted here, planned for its parameters, not later in the template
     return page

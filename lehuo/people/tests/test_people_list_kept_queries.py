@@ -56,7 +56,7 @@ def test_what_is_kept_is_decided_by_the_users_scope(login, town_admin, sw_lv11, 
 
 def test_the_kept_count_statement_counts_each_view(login, town_admin, make_person, monkeypatch):
     monkeypatch.setattr(paging, "COUNT_CAP", 3)
-    monkeypatch.setattr(paging, "_STATEMENTS", Memo(16))
+    monkeypatch.setattr(paging, "STATEMENTS", Memo(16))
     real = paging.LargePaginator.__init__  # two a page: the first page never holds them all
     monkeypatch.setattr(paging.LargePaginator, "__init__",
                         lambda self, object_list, per_page, **kw: real(self, object_list, 2, **kw))
@@ -64,7 +64,7 @@ def test_the_kept_count_statement_counts_each_view(login, town_admin, make_perso
         make_person()
     client = login(town_admin)
     pager = shown(client, {})[1]
-    assert pager.count == 3 and not pager.estimated and len(paging._STATEMENTS) == 1  # kept
+    assert pager.count == 3 and not pager.estimated and len(paging.STATEMENTS) == 2  # count and rows kept
     make_person()
     pager = shown(client, {})[1]
     assert pager.estimated and pager.count >= 4  # counted afresh by the kept statement
@@ -81,3 +81,49 @@ def test_the_memo_keeps_the_most_recently_used():
     assert memo.get("a", lambda: 9) == 1  # kept, and now the most recent
     memo.get("c", lambda: 3)  # "b" goes
     assert memo.get("b", lambda: 20) == 20 and len(memo) == 2
+
+
+def test_a_kept_rows_statement_reads_what_django_reads(make_person, town):
+    from django.db import connection
+    from django.db.models import F
+
+    from lehuo.people.listing import ROW_COLUMNS, tag_names
+    from lehuo.people.models import Person
+    from lehuo.platform.statements import RowsStatement
+
+    make_person(name="张三", tags=["党员", "居民"])
+    make_person(name="李四", age=8)
+    base = Person.objects.filter(town=town).order_by("name_pinyin", "id")
+    for qs in (base.annotate(tag_names=tag_names()).values_list(*ROW_COLUMNS, "tag_names", named=True)[0:10],
+               base.values_list("birth_date", "created_at", "name")[0:1],  # dates and times converted
+               base.values_list("name")[0:10]):
+        statement = RowsStatement.of(qs)
+        assert statement is not None
+        assert statement.read(connection) == list(qs)
+        assert type(statement.read(connection)[0]) is type(list(qs)[0])  # the same named tuple
+    birth = RowsStatement.of(base.values_list("birth_date")[0:1]).read(connection)[0][0]
+    assert hasattr(birth, "year")  # a date, not SQLite's text
+    # What Django must read itself: objects, reordered columns, a query known to be empty.
+    assert RowsStatement.of(base[0:1]) is None
+    assert RowsStatement.of(base.annotate(n=F("name")).values_list("n", "name")[0:1]) is None
+    assert RowsStatement.of(base.filter(pk__in=[]).values_list("name")[0:1]) is None
+
+
+def test_the_unsearched_list_keeps_its_plans_a_name_search_never(login, town_admin, make_person):
+    """PostgreSQL: the list's kept statements are prepared like any other (their plans do not
+    depend on the values: the town, the page); a search by a name's characters (``LIKE``) is
+    planned for its pattern every time (paging.custom_plans)."""
+    from django.db import connection
+
+    if connection.vendor != "postgresql":
+        pytest.skip("server-side prepared statements are PostgreSQL's")
+    make_person(name="张三")
+    client = login(town_admin)
+    for _ in range(8):  # psycopg prepares at the 5th run of a statement
+        client.get(reverse("people:people"))
+        client.get(reverse("people:people"), {"q": "张三"})
+    with connection.cursor() as cursor:
+        cursor.execute("SELECT statement FROM pg_prepared_statements WHERE statement LIKE %s",
+                       ['%"people_person"."phone_mask"%'])
+        statements = [row[0] for row in cursor.fetchall()]
+    assert statements and not [s for s in statements if "LIKE" in s]

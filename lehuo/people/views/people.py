@@ -55,9 +55,10 @@ def people_list(request):
     filters = list_filters(request)
     sort = filters["sort"]
     # Plain rows of the columns shown, not Person objects, with each person's tag names.
-    rows, key = list_query(request.user, **filters)
+    read = list_query(request.user, **filters)
     town = town_of(request)
-    page = paginate_large(request, rows, per_page=50, statement_key=key)
+    page = paginate_large(request, read.rows, per_page=50, statement_key=read.statement_key,
+                          generic_plans=read.generic_plans)
     neighbourhoods, tags = filter_choices(request.user, town)
     current_nbh, current_tag = request.GET.get("neighbourhood", ""), request.GET.get("tag", "")
     return render(request, "people/people_list.html", {
