@@ -91,10 +91,9 @@ class LargePaginator(Paginator):
         return self.object_list.db  # type: ignore[attr-defined]  # a QuerySet
 
     def _capped_count(self) -> int:
-        keys = self._keys()[: self.cap + 1]
-        statement = self._statement(("count", self.cap), lambda: count_statement(keys))
+        statement = self._statement(("count", self.cap), lambda: count_statement(self._keys()[: self.cap + 1]))
         if statement is None:
-            return keys.count()
+            return self._keys()[: self.cap + 1].count()
         with connections[self._db].cursor() as cursor:
             cursor.execute(*statement)
             return cursor.fetchone()[0]

@@ -19,9 +19,13 @@ from .memo import Memo
 STATEMENTS: Memo[Any] = Memo(1024)
 
 
-def count_statement(keys) -> tuple[str, tuple]:
-    """``SELECT COUNT(*)`` over the (sliced) queryset ``keys``."""
-    sql, params = keys.query.sql_with_params()
+def count_statement(keys) -> tuple[str, tuple] | None:
+    """``SELECT COUNT(*)`` over the (sliced) queryset ``keys``, or None for a query known to be
+    empty (Django counts it without the database)."""
+    try:
+        sql, params = keys.query.sql_with_params()
+    except EmptyResultSet:
+        return None
     return f"SELECT COUNT(*) FROM ({sql}) capped", tuple(params)  # noqa: S608 (the ORM's own SQL)
 
 

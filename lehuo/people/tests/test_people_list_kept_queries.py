@@ -127,3 +127,15 @@ def test_the_unsearched_list_keeps_its_plans_a_name_search_never(login, town_adm
                        ['%"people_person"."phone_mask"%'])
         statements = [row[0] for row in cursor.fetchall()]
     assert statements and not [s for s in statements if "LIKE" in s]
+
+
+def test_a_scope_known_to_be_empty_is_an_empty_list(login, sw_lv11, make_person):
+    """A social worker whose membership names no neighbourhood yet: the scope is empty before the
+    database is asked (Django's EmptyResultSet); the list says so, every time."""
+    make_person(name="张三")
+    sw_lv11.memberships.get().neighbourhoods.clear()
+    client = login(sw_lv11)
+    for params in ({}, {}, {"page": 2}, {"page": 2}):  # a later page asks the pager to count
+        response = client.get(reverse("people:people"), params)
+        assert response.status_code == 200 and response.context["page"].paginator.count == 0
+        assert "没有符合条件的人员" in response.content.decode()
