@@ -19,7 +19,7 @@ from lehuo.platform.memo import Memo
 
 from . import services
 from .models import Person, Tag
-from .search import matches_a_pattern, search_people
+from .search import matches_a_pattern, person_tag_ids, search_people
 
 # The masked ID number and phone are read as kept (Person.id_number_mask): nothing to decrypt.
 ROW_COLUMNS = ("pk", "name", "sex", "birth_date", "neighbourhood__name", "id_number_mask", "phone_mask")
@@ -47,20 +47,21 @@ def list_query(user, *, q: str = "", neighbourhood_id: str | None = None, tag: s
 
     The user's scope (``scope_q``, from the permission module, checked with ``require`` on every
     call) and the filters decide the query completely, so it is built once per process for them
-    and cloned on every view: building it cost as much as running it. Not kept where building
-    reads the database (a tag filter reads the tag's ids). A letters search is kept with its
-    branches' statement, and each view reads the branches' keys afresh (``Merge.fresh``); its
+    and cloned on every view: building it cost as much as running it. A tag filter's key holds
+    the tag's ids, read on every view (a tag renamed or made anew is found). A letters search is
+    kept with its branches' statement, and each view reads the branches' keys afresh (``Merge.fresh``); its
     pager counts through the branches, so it has no statement key of its own."""
     require(user, to)
 
+    tag_ids = person_tag_ids(tag) if tag else None
+
     def build() -> QuerySet:
-        qs = search_people(services.people_for(user, to=to), q=q, neighbourhood_id=neighbourhood_id, tag=tag, sort=sort)
+        qs = search_people(services.people_for(user, to=to), q=q, neighbourhood_id=neighbourhood_id, tag=tag, sort=sort,
+                           tag_ids=tag_ids)
         return (qs.prefetch_related(None).annotate(tag_names=tag_names())
                 .values_list(*ROW_COLUMNS, "tag_names", named=True))
 
-    if tag:
-        return ListRead(build(), None, False)
-    key = ("people.list", connection.alias, to, scope_q(user, to), q, neighbourhood_id, sort)
+    key = ("people.list", connection.alias, to, scope_q(user, to), q, neighbourhood_id, tag_ids, sort)
     rows: Any = _LIST_QUERIES.get(key, build).all()  # a PersonQuerySet
     if rows._merge is not None:  # a letters search
         rows._merge = rows._merge.fresh()

@@ -16,7 +16,7 @@ import unicodedata
 from dataclasses import dataclass, field
 from functools import lru_cache
 
-from django.db import connections
+from django.db import connections, router
 from django.db.models import Exists, IntegerField, OuterRef, Q, QuerySet, Value
 
 from .models import Person, Tag
@@ -208,7 +208,20 @@ def matches_a_pattern(q: str | None) -> bool:
     return bool(text) and not re.fullmatch(r"\d{4}", text) and not is_letters(text)
 
 
-def search_people(qs: QuerySet, *, q: str = "", neighbourhood_id=None, tag: str = "", sort: str = "name") -> QuerySet:
+def person_tag_ids(name: str) -> tuple[int, ...]:
+    """The ids of the person tags called ``name`` (one per town at most), in order."""
+    alias = router.db_for_read(Tag)
+    table = connections[alias].ops.quote_name(Tag._meta.db_table)
+    with connections[alias].cursor() as cursor:
+        cursor.execute(f"SELECT id FROM {table} WHERE name = %s AND applies_to = %s ORDER BY id",  # noqa: S608 (the model's table)
+                       [name, Tag.PERSON])
+        return tuple(row[0] for row in cursor.fetchall())
+
+
+def search_people(qs: QuerySet, *, q: str = "", neighbourhood_id=None, tag: str = "", sort: str = "name",
+                  tag_ids: tuple[int, ...] | None = None) -> QuerySet:
+    """``qs`` narrowed by the list's search and filters, in ``sort``'s order; ``tag_ids`` are the
+    ids of ``tag`` when the caller has read them (``person_tag_ids``)."""
     q = search_text(q)
     letters = ""
     if q:
@@ -227,7 +240,8 @@ def search_people(qs: QuerySet, *, q: str = "", neighbourhood_id=None, tag: str 
         # (person, tag) unique index: the list's index is walked in order and the first page
         # (and the pager's capped count) stop early, where an IN (subquery) read every tagged
         # person of the city first.
-        tag_ids = list(Tag.objects.filter(name=tag, applies_to=Tag.PERSON).values_list("pk", flat=True))
+        if tag_ids is None:
+            tag_ids = person_tag_ids(tag)
         qs = qs.filter(Exists(Person.tags.through.objects.filter(person_id=OuterRef("pk"), tag_id__in=tag_ids)))
     if letters:
         merge = Merge(qs, letter_branches(letters))
