@@ -157,3 +157,20 @@ def test_a_kept_tag_filter_finds_a_tag_made_anew(login, town, town_admin, make_p
     tag = Tag.objects.create(town=town, name="居民")
     person.tags.add(tag)
     assert shown(client, {"tag": "居民"})[0] == ["张三"]  # the new tag's id, not the kept query's
+
+
+def test_the_filter_bar_keeps_the_chosen_filters_selected_and_escapes_names(login, town, town_admin, lv11):
+    from lehuo.people.models import Tag
+
+    Tag.objects.create(town=town, name='A&B"<i>', order=99)
+    client = login(town_admin)
+    body = client.get(reverse("people:people"), {"neighbourhood": lv11.pk, "tag": "党员", "sort": "-age"}).content.decode()
+    assert f'<option value="{lv11.pk}" selected>{lv11.name}</option>' in body
+    assert '<option value="党员" selected>党员</option>' in body
+    assert '<option value="-age" selected>年龄（大到小）</option>' in body
+    assert '<option value="A&amp;B&quot;&lt;i&gt;">A&amp;B&quot;&lt;i&gt;</option>' in body and "<i>" not in body
+    assert body.count(" selected>") == 4  # and the language menu's
+    client.cookies["django_language"] = "en"
+    body = client.get(reverse("people:people"), {"sort": "-age"}).content.decode()
+    assert body.count(" selected>") == 2  # the sort, and English in the language menu
+    assert '<option value="-age" selected>' in body and "年龄（大到小）" not in body

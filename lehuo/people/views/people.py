@@ -62,7 +62,7 @@ def people_list(request):
     neighbourhoods, tags = filter_choices(request.user, town)
     current_nbh, current_tag = request.GET.get("neighbourhood", ""), request.GET.get("tag", "")
     return render(request, "people/people_list.html", {
-        "page": page, "rows_html": rows_html(list_rows(page.object_list)), "sort": sort, "sorts": SORT_LABELS,
+        "page": page, "rows_html": rows_html(list_rows(page.object_list)), "sort": sort,
         "neighbourhoods": neighbourhoods, "tags": tags,
         "neighbourhood_options": options_html([(str(n.pk), n.name) for n in neighbourhoods], current_nbh),
         "tag_options": options_html([(t.name, t.name) for t in tags], current_tag),
