@@ -19,7 +19,7 @@ from lehuo.platform.memo import Memo
 
 from . import services
 from .models import Person, Tag
-from .search import matches_a_pattern, person_tag_ids, search_people
+from .search import person_tag_ids, search_kind, search_people
 
 # The masked ID number and phone are read as kept (Person.id_number_mask): nothing to decrypt.
 ROW_COLUMNS = ("pk", "name", "sex", "birth_date", "neighbourhood__name", "id_number_mask", "phone_mask")
@@ -66,7 +66,7 @@ def list_query(user, *, q: str = "", neighbourhood_id: str | None = None, tag: s
     if rows._merge is not None:  # a letters search
         rows._merge = rows._merge.fresh()
         return ListRead(rows, None, False)
-    return ListRead(rows, key, not matches_a_pattern(q))
+    return ListRead(rows, key, search_kind(q) != "name")
 
 
 def tag_names() -> RawSQL:

@@ -192,20 +192,17 @@ def merged_slice(qs: QuerySet, merge: Merge, key: slice) -> list | None:
     return list(rows.filter(pk__in=ids)[start:stop])
 
 
-def search_text(q: str | None) -> str:
-    return (q or "").strip()[:50]
-
-
-def is_letters(q: str | None) -> bool:
-    """Is ``q`` searched as pinyin letters (read branch by branch, ``Merge``)?"""
-    return bool(re.fullmatch(r"[A-Za-z ]+", search_text(q)))
-
-
-def matches_a_pattern(q: str | None) -> bool:
-    """Is ``q`` searched with ``LIKE '%q%'`` (characters of a name)? A plan for such a search
-    depends on the pattern, so its statements are never prepared (``paging.custom_plans``)."""
-    text = search_text(q)
-    return bool(text) and not re.fullmatch(r"\d{4}", text) and not is_letters(text)
+def search_kind(q: str | None) -> str:
+    """How ``q`` is searched: "" (no search), "phone" (the phone's last four digits), "letters"
+    (pinyin, read branch by branch: ``Merge``) or "name" (characters of the name, ``LIKE
+    '%q%'``: a plan for it depends on the pattern, so its statements are never prepared,
+    ``paging.custom_plans``)."""
+    text = (q or "").strip()[:50]
+    if not text:
+        return ""
+    if re.fullmatch(r"\d{4}", text):
+        return "phone"
+    return "letters" if re.fullmatch(r"[A-Za-z ]+", text) else "name"
 
 
 def person_tag_ids(name: str) -> tuple[int, ...]:
@@ -222,15 +219,14 @@ def search_people(qs: QuerySet, *, q: str = "", neighbourhood_id=None, tag: str 
                   tag_ids: tuple[int, ...] | None = None) -> QuerySet:
     """``qs`` narrowed by the list's search and filters, in ``sort``'s order; ``tag_ids`` are the
     ids of ``tag`` when the caller has read them (``person_tag_ids``)."""
-    q = search_text(q)
+    kind, q = search_kind(q), (q or "").strip()[:50]
     letters = ""
-    if q:
-        if re.fullmatch(r"\d{4}", q):
-            qs = qs.filter(phone_tail=q)
-        elif is_letters(q):
-            letters = q
-        else:
-            qs = qs.filter(name__contains=q)
+    if kind == "phone":
+        qs = qs.filter(phone_tail=q)
+    elif kind == "letters":
+        letters = q
+    elif kind == "name":
+        qs = qs.filter(name__contains=q)
     if neighbourhood_id:
         qs = qs.filter(neighbourhood_id=neighbourhood_id)
     if tag:

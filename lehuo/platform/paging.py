@@ -91,9 +91,12 @@ class LargePaginator(Paginator):
         return self.object_list.db  # type: ignore[attr-defined]  # a QuerySet
 
     def _capped_count(self) -> int:
-        statement = self._statement(("count", self.cap), lambda: count_statement(self._keys()[: self.cap + 1]))
+        def capped():
+            return self._keys()[: self.cap + 1]
+
+        statement = self._statement(("count", self.cap), lambda: count_statement(capped()))
         if statement is None:
-            return self._keys()[: self.cap + 1].count()
+            return capped().count()
         with connections[self._db].cursor() as cursor:
             cursor.execute(*statement)
             return cursor.fetchone()[0]
@@ -120,7 +123,7 @@ class LargePaginator(Paginator):
             return capped
         self.estimated = True
         estimate = estimated_rows(self.object_list, self._statement(
-            ("estimate",), lambda: self.object_list.order_by().values("pk").query.sql_with_params()))
+            ("estimate",), lambda: self._keys().query.sql_with_params()))
         # Without a planner's estimate (SQLite) all that is known is "more than the cap".
         self.more_than_cap = estimate is None or estimate <= self.cap
         return max(self.cap + 1, estimate or 0)

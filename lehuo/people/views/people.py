@@ -60,14 +60,13 @@ def people_list(request):
     page = paginate_large(request, read.rows, per_page=50, statement_key=read.statement_key,
                           generic_plans=read.generic_plans)
     neighbourhoods, tags = filter_choices(request.user, town)
-    current_nbh, current_tag = request.GET.get("neighbourhood", ""), request.GET.get("tag", "")
     return render(request, "people/people_list.html", {
         "page": page, "rows_html": rows_html(list_rows(page.object_list)), "sort": sort,
-        "neighbourhoods": neighbourhoods, "tags": tags,
-        "neighbourhood_options": options_html([(str(n.pk), n.name) for n in neighbourhoods], current_nbh),
-        "tag_options": options_html([(t.name, t.name) for t in tags], current_tag),
+        "neighbourhood_options": options_html([(str(n.pk), n.name) for n in neighbourhoods],
+                                              filters["neighbourhood_id"] or ""),
+        "tag_options": options_html([(t.name, t.name) for t in tags], filters["tag"]),
         "sort_options": options_html(SORT_LABELS.items(), sort),
-        "q": request.GET.get("q", ""), "current_nbh": current_nbh, "current_tag": current_tag,
+        "q": filters["q"],
         "filters": query_without(request, "page"), "filters_no_sort": query_without(request, "page", "sort"),
         "may_write": may(request.user, "people.person.create"),
         "may_export_full": may(request.user, "people.person.export_full"),
